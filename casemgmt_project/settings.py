@@ -1,0 +1,153 @@
+"""Settings for casemgmt, read from the environment (12-factor) with an optional `.env` file.
+
+Variable names follow the original service so existing deployments keep working. A required
+variable that is missing stops start-up with django-environ's message naming it.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Core -----------------------------------------------------------------------------------
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django_mongodb_backend",
+    "casemgmt_project.apps.MongoAdminConfig",
+    "casemgmt_project.apps.MongoAuthConfig",
+    "casemgmt_project.apps.MongoContentTypesConfig",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "cases",
+    "kafka_integration",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and API docs' static files from gunicorn, so no extra web server is needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "casemgmt_project.urls"
+WSGI_APPLICATION = "casemgmt_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database (MongoDB through django-mongodb-backend) ---------------------------------------
+MONGODB_URI = env("MONGODB_URI")
+DB_NAME = env("DB_NAME", default="casemgmt")
+DATABASES = {
+    "default": {
+        "ENGINE": "casemgmt_project.mongodb_engine",
+        "HOST": MONGODB_URI,
+        "NAME": DB_NAME,
+        "OPTIONS": {
+            # Fail fast when the server is down so the consumer can back off instead of hanging.
+            "serverSelectionTimeoutMS": env.int(
+                "MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000
+            ),
+            "retryWrites": env.bool("MONGODB_RETRY_WRITES", default=False),
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+# The contrib apps need migrations written for ObjectId primary keys (see mongo_migrations/).
+MIGRATION_MODULES = {
+    "admin": "mongo_migrations.admin",
+    "auth": "mongo_migrations.auth",
+    "contenttypes": "mongo_migrations.contenttypes",
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+
+# --- Kafka -----------------------------------------------------------------------------------
+KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
+KAFKA_TOPIC_NAME = env("KAFKA_TOPIC_NAME", default="kyc_events")
+KAFKA_CONSUMER_GROUP_ID = env("KAFKA_CONSUMER_GROUP_ID", default="casemgmt-consumer")
+KAFKA_DLQ_TOPIC = env("KAFKA_DLQ_TOPIC", default=f"{KAFKA_TOPIC_NAME}.dlq")
+NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification_events")
+KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
+KAFKA_POLL_TIMEOUT_SECONDS = env.float("KAFKA_POLL_TIMEOUT_SECONDS", default=1.0)
+KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=4)
+# Security settings are passed through to librdkafka untouched when set.
+KAFKA_SECURITY = {
+    key: value
+    for key, value in {
+        "security.protocol": env("KAFKA_SECURITY_PROTOCOL", default=None),
+        "sasl.mechanism": env("KAFKA_SASL_MECHANISM", default=None),
+        "sasl.username": env("KAFKA_SASL_USERNAME", default=None),
+        "sasl.password": env("KAFKA_SASL_PASSWORD", default=None),
+        "ssl.ca.location": env("KAFKA_SSL_CA_LOCATION", default=None),
+        "ssl.certificate.location": env("KAFKA_SSL_CERTIFICATE_LOCATION", default=None),
+        "ssl.key.location": env("KAFKA_SSL_KEY_LOCATION", default=None),
+        "ssl.key.password": env("KAFKA_SSL_KEY_PASSWORD", default=None),
+    }.items()
+    if value
+}
+
+# --- Integrations ----------------------------------------------------------------------------
+CONFIG_SERVICE_URL = env("CONFIG_SERVICE_URL", default="")
+DEFAULT_HTTP_TIMEOUT = env.float("DEFAULT_HTTP_TIMEOUT", default=5.0)
+
+# --- Observability ---------------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+SERVICE_NAME_API = env("SERVICE_NAME_API", default="casemgmt-api")
+SERVICE_NAME_CONSUMER = env("SERVICE_NAME_CONSUMER", default="casemgmt-consumer")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "casemgmt_project.logging.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pymongo": {"level": "WARNING"},
+    },
+}
+
+# --- Local development only (scripts/run.sh, `manage.py ensure_local_admin`) -----------------
+LOCAL_ADMIN_USERNAME = env("LOCAL_ADMIN_USERNAME", default="")
+LOCAL_ADMIN_PASSWORD = env("LOCAL_ADMIN_PASSWORD", default="")

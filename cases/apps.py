@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    """The KYC/KYB case domain: read models, commands, events and projections."""
+
+    name = "cases"
+    default_auto_field = "django_mongodb_backend.fields.ObjectIdAutoField"

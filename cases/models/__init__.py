@@ -1,0 +1,28 @@
+"""Read models, the audit and event stores, and rule configuration (one module per concern)."""
+
+from cases.models.audit import RawEvent, RawEventStatus
+from cases.models.case import Case, CaseStatus
+from cases.models.documents import DocumentRequirement, DocumentRule, DocumentStatus, EntityType
+from cases.models.event_log import StoredEvent
+from cases.models.notifications import Notification, NotificationRule, NotificationStatus
+from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+
+__all__ = [
+    "Address",
+    "BeneficialOwner",
+    "Case",
+    "CaseStatus",
+    "Company",
+    "DocumentRequirement",
+    "DocumentRule",
+    "DocumentStatus",
+    "EntityType",
+    "Notification",
+    "NotificationRule",
+    "NotificationStatus",
+    "OwnerPerson",
+    "Person",
+    "RawEvent",
+    "RawEventStatus",
+    "StoredEvent",
+]

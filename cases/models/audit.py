@@ -1,0 +1,52 @@
+"""RawEvent: the audit copy of every consumed Kafka record, written before its offset commits."""
+
+from django.db import models
+
+
+class RawEventStatus(models.TextChoices):
+    RECEIVED = "RECEIVED"
+    PROCESSED = "PROCESSED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+
+
+class RawEvent(models.Model):
+    """One Kafka record exactly as received; its id is derived from (topic, partition, offset)."""
+
+    id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
+    topic = models.CharField(max_length=249)
+    partition = models.IntegerField()
+    offset = models.BigIntegerField()
+    timestamp = models.DateTimeField(null=True, blank=True, help_text="Broker/producer timestamp")
+    key = models.CharField(max_length=1024, null=True, blank=True)
+    headers = models.JSONField(default=list, blank=True, help_text="[[name, value], ...]")
+    payload = models.JSONField(null=True, blank=True, help_text="Parsed JSON, or base64 bytes")
+    payload_encoding = models.CharField(max_length=8, default="json")
+    client_id = models.CharField(max_length=200, blank=True, default="")
+    received_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=RawEventStatus.choices, default=RawEventStatus.RECEIVED
+    )
+    errors = models.JSONField(default=list, blank=True, help_text="[{loc, msg}, ...]")
+    case_id = models.UUIDField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    trace_id = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        db_table = "raw_events"
+        ordering = ["-received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "partition", "offset"], name="uniq_raw_event_position"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="raw_status_received"),
+            models.Index(fields=["client_id"], name="raw_client_id"),
+            models.Index(fields=["topic", "-received_at"], name="raw_topic_received"),
+            models.Index(fields=["-received_at", "id"], name="raw_received_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]@{self.offset} {self.status}"

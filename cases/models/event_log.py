@@ -1,0 +1,39 @@
+"""StoredEvent: the append-only event store that every read model can be rebuilt from."""
+
+from django.db import models
+
+
+class StoredEvent(models.Model):
+    """A domain event; (aggregate_id, version) is unique, which gives optimistic concurrency."""
+
+    event_id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
+    event_type = models.CharField(max_length=64)
+    aggregate_type = models.CharField(max_length=32)
+    aggregate_id = models.UUIDField()
+    version = models.IntegerField()
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+    metadata = models.JSONField(default=dict)
+    # Ties the events of one command together and orders them, for timelines and rebuilds.
+    correlation_id = models.CharField(max_length=64)
+    sequence = models.IntegerField(help_text="Position of the event within its command")
+
+    class Meta:
+        db_table = "event_store"
+        ordering = ["recorded_at", "correlation_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aggregate_id", "version"], name="uniq_event_aggregate_version"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["correlation_id", "sequence"], name="event_correlation"),
+            models.Index(
+                fields=["recorded_at", "correlation_id", "sequence"], name="event_global_order"
+            ),
+            models.Index(fields=["event_type"], name="event_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id} v{self.version}"

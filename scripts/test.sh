@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: install, start the local services (Kafka, FerretDB), lint, run pytest.
+# Services this script started are stopped again at the end; ones already running are left alone.
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/unit -k schema
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+scripts/bootstrap.sh requirements-dev.txt
+
+started_here=0
+status=$(scripts/services.sh status)
+case "$status" in *"kafka: stopped"*|*"ferretdb: stopped"*) started_here=1 ;; esac
+cleanup() { [ "$started_here" = 1 ] && scripts/services.sh down || true; }
+trap cleanup EXIT
+scripts/services.sh up
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest "$@"

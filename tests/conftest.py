@@ -1,0 +1,33 @@
+"""Shared fixtures: the real Kafka broker of scripts/services.sh, and throwaway topics."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
+from django.conf import settings
+
+
+@pytest.fixture(scope="session")
+def kafka_admin() -> AdminClient:
+    admin = AdminClient({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS})
+    admin.list_topics(timeout=10)  # fail early and clearly when the broker is not up
+    return admin
+
+
+@pytest.fixture
+def make_topic(kafka_admin: AdminClient) -> Iterator:
+    """Create uniquely named topics for one test and delete them afterwards."""
+    created: list[str] = []
+
+    def create(prefix: str = "test", partitions: int = 1) -> str:
+        name = f"{prefix}.{uuid.uuid4().hex[:12]}"
+        futures = kafka_admin.create_topics([NewTopic(name, partitions, 1)])
+        futures[name].result(timeout=30)
+        created.append(name)
+        return name
+
+    yield create
+    if created:
+        for future in kafka_admin.delete_topics(created).values():
+            future.result(timeout=30)

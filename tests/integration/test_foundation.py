@@ -1,0 +1,134 @@
+"""The foundation works against the real servers: ORM on the MongoDB-wire server, Kafka, admin."""
+
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
+from django.utils import timezone
+
+from cases.models import Address, BeneficialOwner, Case, Company, OwnerPerson, RawEvent
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+def make_company() -> Company:
+    now = timezone.now()
+    return Company.objects.create(
+        id=uuid.uuid4(),
+        registered_name="Acme Trading SARL",
+        registration_number="RCS-123",
+        country_of_incorporation="FR",
+        registered_address=Address(street="1 rue de la Paix", city="Paris", country="FR"),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_case_round_trips_through_the_database_with_embedded_and_array_fields():
+    company = make_company()
+    owner = BeneficialOwner.objects.create(
+        id=uuid.uuid4(),
+        company=company,
+        person=OwnerPerson(firstname="Jane", lastname="Doe"),
+        ownership_percentage=62.5,
+        types_of_control=["SHARES", "VOTING_RIGHTS"],
+        is_ubo=True,
+    )
+    now = timezone.now()
+    case = Case.objects.create(
+        id=uuid.uuid4(),
+        client_id="CLIENT-1",
+        case_type="COMPANY_STANDARD",
+        schema_version="1.0",
+        traitement_type="KYB",
+        company=company,
+        created_at=now,
+        updated_at=now,
+    )
+
+    case.status = "IN_REVIEW"
+    case.save(update_fields=["status"])
+
+    loaded = Case.objects.select_related("company").get(client_id="CLIENT-1")
+    assert loaded.id == case.id
+    assert loaded.status == "IN_REVIEW"
+    assert loaded.company.registered_address.city == "Paris"
+    assert Company.objects.filter(registered_address__country="FR").count() == 1
+    assert BeneficialOwner.objects.get(id=owner.id).types_of_control == [
+        "SHARES",
+        "VOTING_RIGHTS",
+    ]
+    assert BeneficialOwner.objects.filter(types_of_control__contains=["SHARES"]).count() == 1
+    assert list(Case.objects.filter(company__registered_name="Acme Trading SARL")) == [loaded]
+
+    Case.objects.filter(id=case.id).delete()
+    assert not Case.objects.filter(id=case.id).exists()
+
+
+def test_second_raw_event_at_the_same_kafka_position_raises_integrity_error():
+    def raw_event() -> RawEvent:
+        return RawEvent(
+            id=uuid.uuid4(), topic="kyc_events", partition=0, offset=7, received_at=timezone.now()
+        )
+
+    raw_event().save(force_insert=True)
+    with pytest.raises(IntegrityError):
+        raw_event().save(force_insert=True)
+    assert RawEvent.objects.filter(topic="kyc_events", partition=0, offset=7).count() == 1
+
+
+def test_record_produced_to_the_broker_is_consumed_back(make_topic, settings):
+    topic = make_topic("foundation")
+    producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
+    producer.produce(topic, key=b"client-1", value=b'{"hello": "kafka"}', headers={"h": b"v"})
+    assert producer.flush(10) == 0
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
+            "group.id": f"foundation-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    try:
+        message = None
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                break
+    finally:
+        consumer.close()
+
+    assert message is not None and message.error() is None
+    assert message.key() == b"client-1"
+    assert message.value() == b'{"hello": "kafka"}'
+    assert message.headers() == [("h", b"v")]
+
+
+def test_admin_login_page_renders(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+
+
+def test_superuser_logs_in_and_sees_the_admin_index(client):
+    get_user_model().objects.create_superuser("analyst", "analyst@example.com", "s3cret-pass!")
+    assert client.login(username="analyst", password="s3cret-pass!")
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert b"Cases" in response.content
+
+
+def test_readiness_reports_both_dependencies_up(client):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_liveness_answers_without_touching_dependencies(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
