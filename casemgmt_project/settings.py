@@ -75,6 +75,8 @@ DATABASES = {
             "serverSelectionTimeoutMS": env.int(
                 "MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000
             ),
+            # A server that stops answering must surface as an error (and a retry), not a hang.
+            "socketTimeoutMS": env.int("MONGODB_SOCKET_TIMEOUT_MS", default=60000),
             "retryWrites": env.bool("MONGODB_RETRY_WRITES", default=False),
         },
     }

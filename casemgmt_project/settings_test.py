@@ -20,3 +20,4 @@ os.environ["KAFKA_CONSUMER_GROUP_ID"] = f"casemgmt-test-{TEST_RUN_ID}"
 from casemgmt_project.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+STATIC_ROOT = None  # nothing is collected in tests; keeps WhiteNoise from warning

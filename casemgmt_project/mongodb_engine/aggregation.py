@@ -316,6 +316,14 @@ def _regex_matches(value: Any, pattern: Any, options: str) -> bool:
     return any(isinstance(v, str) and pattern.search(v) for v in _candidates(value))
 
 
+def _in(value: Any, operand: Any) -> bool:
+    """`$in`, with a set lookup when every candidate is a string (ids, statuses)."""
+    if all(isinstance(item, str) for item in operand):
+        wanted = set(operand)
+        return any(isinstance(v, str) and v in wanted for v in _candidates(value))
+    return any(_equals(value, item) for item in operand)
+
+
 def _operator_matches(value: Any, operator: str, operand: Any, options: str) -> bool:
     if operator == "$eq":
         return _equals(value, operand)
@@ -328,9 +336,9 @@ def _operator_matches(value: Any, operator: str, operand: Any, options: str) -> 
             for v in _candidates(value)
         )
     if operator == "$in":
-        return any(_equals(value, item) for item in operand)
+        return _in(value, operand)
     if operator == "$nin":
-        return not any(_equals(value, item) for item in operand)
+        return not _in(value, operand)
     if operator == "$exists":
         return (value is not MISSING) == bool(operand)
     if operator == "$regex":

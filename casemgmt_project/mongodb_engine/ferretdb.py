@@ -1,20 +1,24 @@
 """Collection proxy that lets django-mongodb-backend run on FerretDB v1 (see docs/ferretdb.md).
 
-Only used when the server is FerretDB. Three gaps are bridged:
+Only used when the server is FerretDB. The gaps bridged:
 - unique indexes: created without the `$type` partial filter FerretDB refuses;
-- aggregation: a pipeline the server rejects as not implemented is split; its leading `$match`
-  stages still run on the server and the rest is finished in-process (aggregation.py);
+- aggregation: only expression-free stages (`$match`, `$sort`, `$limit`, ...) go to the server;
+  the rest of the pipeline is finished in-process (aggregation.py);
 - updates: the backend sends pipeline-style updates (`[{"$set": {...}}]`); they are rewritten to
-  classic `$set`/`$inc` operators, or computed per document when no rewrite exists.
+  classic `$set`/`$inc` operators, or computed per document when no rewrite exists;
+- cursors are read to the end and closed at once, and bulk writes are sent in small commands,
+  because FerretDB's SQLite backend otherwise runs out of pooled connections and stalls.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
 from pymongo.collection import Collection
-from pymongo.operations import IndexModel
+from pymongo.errors import BulkWriteError
+from pymongo.operations import IndexModel, ReplaceOne, UpdateOne
 
 from casemgmt_project.mongodb_engine import aggregation
 
@@ -22,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # FerretDB v1 accepts $addFields/$set/$project expressions but does not evaluate field paths in
 # them (it stores the string "$field"), so only stages without expressions run on the server.
+MAX_STATEMENTS_PER_COMMAND = 50
 SERVER_SAFE_STAGES = frozenset({"$match", "$sort", "$limit", "$skip", "$count"})
 SERVER_UNSAFE_QUERY_KEYS = frozenset({"$expr", "$where", "$jsonSchema"})
 
@@ -93,6 +98,22 @@ class ListCursor:
         pass
 
 
+class BulkOutcome:
+    """The counts of a pymongo BulkWriteResult, summed over the chunks sent."""
+
+    def __init__(self) -> None:
+        self.acknowledged = True
+        self.inserted_count = self.matched_count = self.modified_count = 0
+        self.deleted_count = self.upserted_count = 0
+
+    def add(self, result: Any) -> None:
+        self.inserted_count += result.inserted_count
+        self.matched_count += result.matched_count
+        self.modified_count += result.modified_count
+        self.deleted_count += result.deleted_count
+        self.upserted_count += result.upserted_count
+
+
 class UpdateOutcome:
     def __init__(self, matched: int, modified: int):
         self.matched_count = matched
@@ -119,16 +140,87 @@ class FerretDBCollection:
     # --- reads ---
     def aggregate(self, pipeline: list[dict], *args: Any, **kwargs: Any) -> Any:
         server_part, local_part = split_pipeline(pipeline)
-        if not local_part:
-            return self._collection.aggregate(server_part, *args, **kwargs)
-        session = kwargs.get("session")
-        documents = self._collection.aggregate(server_part, session=session)
-        return ListCursor(aggregation.run_pipeline(documents, local_part, self._load_collection))
+        documents = self._drain(self._collection.aggregate(server_part, *args, **kwargs))
+        if local_part:
+            documents = aggregation.run_pipeline(documents, local_part, self._load_collection)
+        return ListCursor(documents)
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        return ListCursor(self._drain(self._collection.find(*args, **kwargs)))
+
+    @staticmethod
+    def _drain(cursor: Any) -> list[dict]:
+        """Read everything and close at once: a FerretDB/SQLite cursor left open holds one of
+        the server's pooled connections, and enough of them stall every other request."""
+        try:
+            return list(cursor)
+        finally:
+            cursor.close()
 
     def _load_collection(self, name: str) -> list[dict]:
-        return list(self._collection.database[name].find())
+        return self._drain(self._collection.database[name].find())
 
     # --- writes ---
+    def bulk_write(self, requests: list[Any], ordered: bool = True, **kwargs: Any) -> BulkOutcome:
+        requests = list(requests)
+        if requests and all(_targets_one_id(request) for request in requests):
+            return self._write_by_id(requests, kwargs.get("session"))
+        return self._write_in_chunks(requests, ordered, **kwargs)
+
+    def _write_by_id(self, requests: list[Any], session: Any) -> BulkOutcome:
+        """Updates and replacements by `_id`, done as one read, one delete and one insert.
+
+        FerretDB v1 on SQLite has no index on `_id`: each update statement scans the whole
+        collection, which makes batches quadratic. A crash between the delete and the insert
+        leaves documents missing until the same input is processed again; every writer in
+        casemgmt is idempotent and commits its input only after this call returns.
+        """
+        ids = list(dict.fromkeys(request._filter["_id"] for request in requests))
+        current = {
+            doc["_id"]: doc
+            for doc in self._drain(self._collection.find({"_id": {"$in": ids}}, session=session))
+        }
+        outcome = BulkOutcome()
+        touched: dict[Any, None] = {}
+        for request in requests:
+            pk = request._filter["_id"]
+            existing = current.get(pk)
+            if existing is None and not request._upsert:
+                continue
+            if isinstance(request, ReplaceOne):
+                replacement = {**request._doc, "_id": pk}
+            else:
+                replacement = apply_update(existing or {"_id": pk}, request._doc, existing is None)
+            if existing is None:
+                outcome.upserted_count += 1
+            else:
+                outcome.matched_count += 1
+                outcome.modified_count += replacement != existing
+            current[pk] = replacement
+            touched[pk] = None
+        if touched:
+            self._collection.delete_many({"_id": {"$in": list(touched)}}, session=session)
+            self._collection.insert_many([current[pk] for pk in touched], session=session)
+        return outcome
+
+    def _write_in_chunks(self, requests: list[Any], ordered: bool, **kwargs: Any) -> BulkOutcome:
+        """Small commands: FerretDB v1 holds a pooled SQLite connection per update statement
+        until the whole command ends, so a 100-statement update deadlocks it."""
+        outcome = BulkOutcome()
+        errors: list[dict] = []
+        for start in range(0, len(requests), MAX_STATEMENTS_PER_COMMAND):
+            chunk = requests[start : start + MAX_STATEMENTS_PER_COMMAND]
+            try:
+                outcome.add(self._collection.bulk_write(chunk, ordered=ordered, **kwargs))
+            except BulkWriteError as exc:
+                for error in exc.details.get("writeErrors", []):
+                    errors.append({**error, "index": error["index"] + start})
+                if ordered:
+                    break
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": []})
+        return outcome
+
     def update_many(self, criteria: dict, update: Any, *args: Any, **kwargs: Any) -> Any:
         return self._update(criteria, update, many=True, **kwargs)
 
@@ -148,8 +240,8 @@ class FerretDBCollection:
         self, criteria: dict, pipeline: list[dict], *, many: bool, session: Any
     ) -> UpdateOutcome:
         matched = modified = 0
-        cursor = self._collection.find(criteria, session=session)
-        for document in cursor if many else cursor.limit(1):
+        documents = self._drain(self._collection.find(criteria, session=session))
+        for document in documents if many else documents[:1]:
             updated = aggregation.run_pipeline([document], pipeline, self._load_collection)[0]
             matched += 1
             result = self._collection.replace_one(
@@ -157,6 +249,35 @@ class FerretDBCollection:
             )
             modified += result.modified_count
         return UpdateOutcome(matched, modified)
+
+
+def _targets_one_id(request: Any) -> bool:
+    return (
+        isinstance(request, (UpdateOne, ReplaceOne))
+        and set(request._filter) == {"_id"}
+        and not isinstance(request._filter["_id"], dict)
+        and (isinstance(request, ReplaceOne) or isinstance(request._doc, dict))
+    )
+
+
+def apply_update(document: dict, update: dict, inserting: bool) -> dict:
+    """Apply classic update operators ($set, $unset, $inc, $setOnInsert) to a copy."""
+    result = copy.deepcopy(document)
+    for operator, fields in update.items():
+        if operator == "$setOnInsert" and not inserting:
+            continue
+        for path, value in fields.items():
+            if operator in ("$set", "$setOnInsert"):
+                aggregation.set_path(result, path, value)
+            elif operator == "$unset":
+                aggregation.unset_path(result, path)
+            elif operator == "$inc":
+                current = aggregation.get_path(result, path)
+                base = 0 if current is aggregation.MISSING or current is None else current
+                aggregation.set_path(result, path, base + value)
+            else:
+                raise NotImplementedError(f"update operator {operator}")
+    return result
 
 
 def _as_classic_update(pipeline: list[dict]) -> dict | None:

@@ -62,7 +62,7 @@ class DocumentRequirement(models.Model):
 
     class Meta:
         db_table = "document_requirements"
-        ordering = ["case", "entity_type", "entity_id", "document_type"]
+        ordering = ["case_id", "entity_type", "entity_id", "document_type"]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "entity_id", "document_type"], name="uniq_requirement_per_party"

@@ -74,7 +74,7 @@ class Person(models.Model):
 
     class Meta:
         db_table = "persons"
-        ordering = ["case", "position"]
+        ordering = ["case_id", "position"]
         indexes = [
             models.Index(fields=["case", "position"], name="person_case"),
             models.Index(fields=["company", "position"], name="person_company"),
@@ -96,7 +96,7 @@ class BeneficialOwner(models.Model):
 
     class Meta:
         db_table = "beneficial_owners"
-        ordering = ["company", "position"]
+        ordering = ["company_id", "position"]
         indexes = [models.Index(fields=["company", "position"], name="owner_company")]
 
     def __str__(self) -> str:

@@ -1,0 +1,99 @@
+"""Bulk, idempotent MongoDB writes for ORM models.
+
+The ORM saves one document at a time and has no "insert unless present"; the consumer needs both
+for throughput and for replays. These helpers convert model instances exactly as the ORM's insert
+does (same field conversion, same connection, same collection) and write them in one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from pymongo import ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError
+
+DUPLICATE_KEY = 11000
+
+
+def collection(model: type[models.Model]) -> Any:
+    return connections[DEFAULT_DB_ALIAS].get_collection(model._meta.db_table)
+
+
+def to_document(instance: models.Model) -> dict[str, Any]:
+    connection = connections[DEFAULT_DB_ALIAS]
+    return {
+        field.column: field.get_db_prep_save(field.pre_save(instance, True), connection=connection)
+        for field in instance._meta.concrete_fields
+    }
+
+
+def insert_missing(instances: Iterable[models.Model]) -> set[int]:
+    """Insert every instance whose key is not taken; return the indexes that were duplicates."""
+    instances = list(instances)
+    if not instances:
+        return set()
+    documents = [to_document(instance) for instance in instances]
+    model = type(instances[0])
+    try:
+        collection(model).insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        return {error["index"] for error in errors}
+    return set()
+
+
+def replace_all(instances: Iterable[models.Model]) -> None:
+    """Write each instance whole (insert or replace by primary key)."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for instance in instances:
+        document = to_document(instance)
+        by_model.setdefault(type(instance), []).append(
+            ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+        )
+    for model, operations in by_model.items():
+        collection(model).bulk_write(operations, ordered=True)
+
+
+def prepared(model: type[models.Model], **values: Any) -> dict[str, Any]:
+    """{column: stored value} for field values, converted as the ORM would store them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    result = {}
+    for name, value in values.items():
+        model_field = model._meta.get_field(name)
+        result[model_field.column] = model_field.get_db_prep_save(value, connection=connection)
+    return result
+
+
+def prepared_pk(model: type[models.Model], value: Any) -> Any:
+    connection = connections[DEFAULT_DB_ALIAS]
+    return model._meta.pk.get_db_prep_save(value, connection=connection)
+
+
+def update_fields(
+    model: type[models.Model],
+    updates: list[tuple[Any, dict[str, Any]]],
+    increment: dict[str, int] | None = None,
+) -> None:
+    """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...]."""
+    if not updates:
+        return
+    operations = []
+    for pk, values in updates:
+        change: dict[str, Any] = {"$set": values}
+        if increment:
+            change["$inc"] = increment
+        operations.append(UpdateOne({"_id": pk}, change))
+    collection(model).bulk_write(operations, ordered=True)
+
+
+def insert_missing_many(instances: Iterable[models.Model]) -> None:
+    """insert_missing for instances of several models, one bulk call per model."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for instance in instances:
+        by_model.setdefault(type(instance), []).append(instance)
+    for group in by_model.values():
+        insert_missing(group)

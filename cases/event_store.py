@@ -1,0 +1,104 @@
+"""The event store: append with optimistic concurrency, read a stream, iterate everything.
+
+Appends are idempotent: an event whose id is already stored is the same event delivered again
+(ids derive from the command's source) and is skipped. A *different* event claiming an
+(aggregate, version) that is taken means someone else wrote first: ConcurrencyConflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from cases import bulk
+from cases.events import DomainEvent
+from cases.models import StoredEvent
+
+
+class ConcurrencyConflict(Exception):
+    """Another command appended to the same aggregate version first."""
+
+    def __init__(self, aggregate_ids: list[uuid.UUID]):
+        self.aggregate_ids = aggregate_ids
+        super().__init__(f"version conflict on aggregate(s) {', '.join(map(str, aggregate_ids))}")
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    recorded_at: datetime
+    new_event_ids: frozenset[uuid.UUID]
+
+
+def to_stored(event: DomainEvent, recorded_at: datetime) -> StoredEvent:
+    return StoredEvent(
+        event_id=event.event_id,
+        event_type=event.event_type,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        version=event.version,
+        occurred_at=event.occurred_at,
+        recorded_at=recorded_at,
+        payload=event.payload,
+        metadata=event.metadata.as_dict(),
+        correlation_id=event.metadata.correlation_id,
+        sequence=event.sequence,
+    )
+
+
+def append(events: list[DomainEvent]) -> AppendResult:
+    recorded_at = timezone.now()
+    if not events:
+        return AppendResult(recorded_at, frozenset())
+    duplicates = bulk.insert_missing([to_stored(event, recorded_at) for event in events])
+    if duplicates:
+        claimed = [events[index] for index in sorted(duplicates)]
+        stored = set(
+            StoredEvent.objects.filter(event_id__in=[e.event_id for e in claimed]).values_list(
+                "event_id", flat=True
+            )
+        )
+        conflicting = [e.aggregate_id for e in claimed if e.event_id not in stored]
+        if conflicting:
+            raise ConcurrencyConflict(conflicting)
+    new_ids = frozenset(e.event_id for i, e in enumerate(events) if i not in duplicates)
+    return AppendResult(recorded_at, new_ids)
+
+
+def load_stream(aggregate_id: uuid.UUID) -> list[StoredEvent]:
+    return list(StoredEvent.objects.filter(aggregate_id=aggregate_id).order_by("version"))
+
+
+def current_version(aggregate_id: uuid.UUID) -> int:
+    last = (
+        StoredEvent.objects.filter(aggregate_id=aggregate_id)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def iterate_all(chunk_size: int = 2000) -> Iterator[list[StoredEvent]]:
+    """Every event in recording order, in chunks (keyset pagination, no skip)."""
+    ordering = ("recorded_at", "correlation_id", "sequence")
+    queryset = StoredEvent.objects.order_by(*ordering)
+    last = None
+    while True:
+        page = queryset
+        if last is not None:
+            at, correlation, sequence = last
+            page = (
+                page.filter(recorded_at__gte=at)
+                .exclude(recorded_at=at, correlation_id__lt=correlation)
+                .exclude(recorded_at=at, correlation_id=correlation, sequence__lte=sequence)
+            )
+        chunk = list(page[:chunk_size])
+        if not chunk:
+            return
+        yield chunk
+        tail = chunk[-1]
+        last = (tail.recorded_at, tail.correlation_id, tail.sequence)

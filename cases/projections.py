@@ -1,0 +1,249 @@
+"""Projections: apply domain events to the read models, idempotently and in bulk.
+
+Version-gated: an event changes an aggregate's read model only if the model's version is below
+the event's, so a redelivered or replayed event is a no-op and a model never goes backwards.
+Documents created by an event on a parent aggregate (persons, owners) are inserted if missing.
+Read-model timestamps come from the events, never from the clock, so `rebuild_projections`
+reproduces the live models exactly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import models
+
+from cases import bulk
+from cases import events as ev
+from cases.models import (
+    Address,
+    BeneficialOwner,
+    Case,
+    Company,
+    DocumentRequirement,
+    OwnerPerson,
+    Person,
+)
+
+
+@dataclass(frozen=True)
+class ProjectableEvent:
+    """What projections need from an event, whether fresh from a handler or from the store."""
+
+    event_id: uuid.UUID
+    event_type: str
+    aggregate_id: uuid.UUID
+    version: int
+    occurred_at: Any
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Any) -> ProjectableEvent:
+        metadata = event.metadata
+        return cls(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            aggregate_id=event.aggregate_id,
+            version=event.version,
+            occurred_at=event.occurred_at,
+            payload=event.payload,
+            metadata=metadata if isinstance(metadata, dict) else metadata.as_dict(),
+        )
+
+
+@dataclass
+class ProjectionOutcome:
+    created_case_ids: list[uuid.UUID] = field(default_factory=list)
+    applied: int = 0
+    skipped: int = 0
+
+
+ROOT_MODELS: dict[str, type[models.Model]] = {
+    ev.CASE: Case,
+    ev.COMPANY: Company,
+    ev.DOCUMENT_REQUIREMENT: DocumentRequirement,
+}
+
+
+class _UnitOfWork:
+    """Roots loaded once per batch, changed in memory, written back in one bulk call each."""
+
+    def __init__(self) -> None:
+        self.roots: dict[type[models.Model], dict[uuid.UUID, models.Model | None]] = {}
+        self.dirty: dict[uuid.UUID, models.Model] = {}
+        self.children: list[models.Model] = []
+
+    def preload(self, model: type[models.Model], ids: set[uuid.UUID]) -> None:
+        known = self.roots.setdefault(model, {})
+        missing = [pk for pk in ids if pk not in known]
+        if not missing:
+            return
+        found = {obj.pk: obj for obj in model.objects.filter(pk__in=missing).order_by()}
+        for pk in missing:
+            known[pk] = found.get(pk)
+
+    def get(self, model: type[models.Model], pk: uuid.UUID) -> Any:
+        self.preload(model, {pk})
+        return self.roots[model][pk]
+
+    def put(self, instance: models.Model) -> None:
+        self.roots.setdefault(type(instance), {})[instance.pk] = instance
+        self.dirty[instance.pk] = instance
+
+    def flush(self) -> None:
+        bulk.insert_missing_many(self.children)
+        bulk.replace_all(self.dirty.values())
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+# --- Event handlers --------------------------------------------------------------------------
+# Each returns the root it created or changed; the caller records its version.
+
+
+def _company_profile_created(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Company:
+    p = event.payload
+    return Company(
+        id=event.aggregate_id,
+        registered_name=p["registered_name"],
+        trading_name=p.get("trading_name"),
+        registration_number=p["registration_number"],
+        registration_date=_date(p.get("registration_date")),
+        country_of_incorporation=p["country_of_incorporation"],
+        registered_address=Address(**p["registered_address"]),
+        business_type=p.get("business_type"),
+        industry_sector=p.get("industry_sector"),
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+def _case_created(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Case:
+    p = event.payload
+    return Case(
+        id=event.aggregate_id,
+        client_id=p["client_id"],
+        case_type=p["case_type"],
+        schema_version=p["schema_version"],
+        traitement_type=p["traitement_type"],
+        company_id=_uuid(p.get("company_id")),
+        source_raw_event_id=_uuid(p.get("source_raw_event_id")),
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+def _person(uow: _UnitOfWork, event: ProjectableEvent, root: Any) -> Any:
+    p = event.payload
+    uow.children.append(
+        Person(
+            id=uuid.UUID(p["person_id"]),
+            case_id=uuid.UUID(p["case_id"]),
+            company_id=_uuid(p.get("company_id")),
+            firstname=p["firstname"],
+            lastname=p["lastname"],
+            birthdate=_date(p.get("birthdate")),
+            role_in_company=p.get("role_in_company"),
+            position=p["position"],
+        )
+    )
+    root.updated_at = event.occurred_at
+    return root
+
+
+def _beneficial_owner(uow: _UnitOfWork, event: ProjectableEvent, company: Company) -> Company:
+    p = event.payload
+    details = p["person_details"]
+    uow.children.append(
+        BeneficialOwner(
+            id=uuid.UUID(p["owner_id"]),
+            company_id=uuid.UUID(p["company_id"]),
+            person=OwnerPerson(
+                firstname=details["firstname"],
+                lastname=details["lastname"],
+                birthdate=_date(details.get("birthdate")),
+                role_in_company=details.get("role_in_company"),
+            ),
+            ownership_percentage=p.get("ownership_percentage"),
+            types_of_control=list(p.get("types_of_control") or []),
+            is_ubo=bool(p.get("is_ubo")),
+            position=p["position"],
+        )
+    )
+    company.updated_at = event.occurred_at
+    return company
+
+
+def _requirement_determined(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Any:
+    p = event.payload
+    return DocumentRequirement(
+        id=event.aggregate_id,
+        case_id=uuid.UUID(p["case_id"]),
+        entity_type=p["entity_type"],
+        entity_id=uuid.UUID(p["entity_id"]),
+        document_type=p["document_type"],
+        is_required=p["is_required"],
+        status=p["status"],
+        metadata=dict(p.get("metadata") or {}),
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+Handler = Callable[[_UnitOfWork, ProjectableEvent, Any], Any]
+
+# event type -> (root model, handler, whether the event creates the root)
+HANDLERS: dict[str, tuple[type[models.Model], Handler, bool]] = {
+    ev.COMPANY_PROFILE_CREATED: (Company, _company_profile_created, True),
+    ev.CASE_CREATED: (Case, _case_created, True),
+    ev.PERSON_ADDED_TO_CASE: (Case, _person, False),
+    ev.PERSON_LINKED_TO_COMPANY: (Company, _person, False),
+    ev.BENEFICIAL_OWNER_ADDED: (Company, _beneficial_owner, False),
+    ev.DOCUMENT_REQUIREMENT_DETERMINED: (DocumentRequirement, _requirement_determined, True),
+}
+
+
+def register(event_type: str, model: type[models.Model], handler: Handler, creates: bool) -> None:
+    """Lets other domain modules (status changes, notes) add their projections."""
+    HANDLERS[event_type] = (model, handler, creates)
+
+
+def project(events: Iterable[Any]) -> ProjectionOutcome:
+    """Apply events (in order) to the read models; safe to call again with the same events."""
+    batch = [ProjectableEvent.of(event) for event in events]
+    uow = _UnitOfWork()
+    wanted: dict[type[models.Model], set[uuid.UUID]] = {}
+    for event in batch:
+        if event.event_type in HANDLERS:
+            wanted.setdefault(HANDLERS[event.event_type][0], set()).add(event.aggregate_id)
+    for model, ids in wanted.items():
+        uow.preload(model, ids)
+
+    outcome = ProjectionOutcome()
+    for event in batch:
+        if event.event_type not in HANDLERS:
+            continue
+        model, handler, creates = HANDLERS[event.event_type]
+        root = uow.get(model, event.aggregate_id)
+        if (root is None) != creates or (root is not None and root.version >= event.version):
+            outcome.skipped += 1
+            continue
+        changed = handler(uow, event, root)
+        changed.version = event.version
+        uow.put(changed)
+        outcome.applied += 1
+        if event.event_type == ev.CASE_CREATED:
+            outcome.created_case_ids.append(event.aggregate_id)
+    uow.flush()
+    return outcome

@@ -1,0 +1,11 @@
+"""Domain signals. Receivers live with their concern (notifications.py), not here.
+
+`case_opened` fires after a new case's read models are durable, once per case in normal
+operation. After a crash it may fire again for the same case, so receivers must be idempotent
+(the notification receiver derives its ids from the case id).
+"""
+
+from django.dispatch import Signal
+
+# kwargs: case_ids (list[uuid.UUID]), trace_context (dict[uuid.UUID, str] of traceparents)
+case_opened = Signal()

@@ -1,0 +1,339 @@
+"""The consume loop: batches, dead letters, manual commits, back-off and graceful stop.
+
+Guarantees (SPEC §2): a batch's offsets are committed only after its audit rows, its cases and
+its dead-letter copies are durable. When MongoDB or Kafka is unavailable the consumer pauses its
+partitions, keeps the batch in hand and retries it with growing back-off, without skipping or
+re-reading anything; a rebalance meanwhile drops the batch of the partitions it lost (their new
+owner re-reads them from the last commit).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
+from opentelemetry import trace
+
+from kafka_integration import ingest, telemetry
+from kafka_integration.failures import is_transient
+from kafka_integration.producer import DeadLetterPublisher
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer("casemgmt.consumer")
+
+MAX_BACKOFF_SECONDS = 30.0
+JOIN_GRACE_SECONDS = 60.0
+
+
+@dataclass
+class ConsumerOptions:
+    bootstrap_servers: str
+    topic: str
+    group_id: str
+    dlq_topic: str
+    batch_size: int = 500
+    poll_timeout: float = 1.0
+    max_messages: int | None = None
+    idle_timeout: float | None = None
+    from_beginning: bool = False
+    stats_interval: float = 10.0
+    client_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ConsumerStats:
+    consumed: int = 0
+    processed: int = 0
+    rejected: int = 0
+    failed: int = 0
+    skipped_finished: int = 0
+    batches: int = 0
+    retries: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, outcomes: list[ingest.RecordOutcome]) -> None:
+        self.batches += 1
+        self.consumed += len(outcomes)
+        for outcome in outcomes:
+            if outcome.already_finished:
+                self.skipped_finished += 1
+            elif outcome.status == "PROCESSED":
+                self.processed += 1
+            elif outcome.status == "REJECTED":
+                self.rejected += 1
+            else:
+                self.failed += 1
+
+
+def to_inbound(message: Message) -> ingest.InboundRecord:
+    kind, millis = message.timestamp()
+    timestamp = None
+    if kind != TIMESTAMP_NOT_AVAILABLE and millis is not None and millis >= 0:
+        timestamp = datetime.fromtimestamp(millis / 1000, UTC)
+    return ingest.InboundRecord(
+        topic=message.topic(),
+        partition=message.partition(),
+        offset=message.offset(),
+        value=message.value(),
+        key=message.key(),
+        headers=tuple(message.headers() or ()),
+        timestamp=timestamp,
+    )
+
+
+class CaseEventConsumer:
+    """One consumer process of the ingest group. `run()` returns when told to stop."""
+
+    def __init__(
+        self,
+        options: ConsumerOptions,
+        *,
+        idle_hooks: list[Callable[[], None]] | None = None,
+        publisher: DeadLetterPublisher | None = None,
+    ):
+        self.options = options
+        self.stats = ConsumerStats()
+        self.idle_hooks = idle_hooks or []
+        self._stopping = False
+        self._assignment: set[tuple[str, int]] = set()
+        self._last_record_at = time.monotonic()
+        self._last_stats_at = time.monotonic()
+        self._stats_at_last_log = 0
+        self._publisher = publisher or DeadLetterPublisher(
+            options.bootstrap_servers, options.dlq_topic, options.client_config
+        )
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": options.bootstrap_servers,
+                "group.id": options.group_id,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",
+                "max.poll.interval.ms": 600_000,
+                # A crashed member's partitions move to the others within ~10 s.
+                "session.timeout.ms": 10_000,
+                "heartbeat.interval.ms": 2_000,
+                **options.client_config,
+            }
+        )
+
+    # --- lifecycle ---
+    def request_stop(self, *_: Any) -> None:
+        if not self._stopping:
+            logger.info("stop requested; finishing the batch in hand")
+        self._stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
+
+    def run(self) -> ConsumerStats:
+        self._consumer.subscribe(
+            [self.options.topic], on_assign=self._on_assign, on_revoke=self._on_revoke
+        )
+        logger.info(
+            "consumer started",
+            extra={"topic": self.options.topic, "group": self.options.group_id},
+        )
+        try:
+            while not self._stopping and not self._reached_max():
+                messages = self._consumer.consume(
+                    num_messages=self._next_batch_size(), timeout=self.options.poll_timeout
+                )
+                records = self._records_of(messages)
+                if records:
+                    self._last_record_at = time.monotonic()
+                    self._handle(records)
+                else:
+                    self._on_idle()
+                    if self._idle_expired():
+                        logger.info("idle timeout reached; stopping")
+                        break
+                self._maybe_log_stats()
+        finally:
+            self._close()
+        return self.stats
+
+    def _close(self) -> None:
+        self._publisher.flush(30)
+        self._consumer.close()
+        self._log_stats(final=True)
+
+    # --- rebalance ---
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if self.options.from_beginning:
+            for partition in partitions:
+                partition.offset = OFFSET_BEGINNING
+            consumer.assign(partitions)
+        self._assignment |= {(p.topic, p.partition) for p in partitions}
+        self._last_record_at = time.monotonic()  # idle time counts from the assignment
+        logger.info("partitions assigned", extra={"partitions": sorted(self._assignment)})
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._assignment -= {(p.topic, p.partition) for p in partitions}
+        logger.info("partitions revoked", extra={"partitions": [p.partition for p in partitions]})
+
+    # --- batches ---
+    def _next_batch_size(self) -> int:
+        if self.options.max_messages is None:
+            return self.options.batch_size
+        return max(1, min(self.options.batch_size, self.options.max_messages - self.stats.consumed))
+
+    def _reached_max(self) -> bool:
+        return (
+            self.options.max_messages is not None
+            and self.stats.consumed >= self.options.max_messages
+        )
+
+    def _records_of(self, messages: list[Message]) -> list[ingest.InboundRecord]:
+        records = []
+        for message in messages:
+            error = message.error()
+            if error is None:
+                records.append(to_inbound(message))
+            elif error.code() == KafkaError._PARTITION_EOF:
+                continue
+            elif error.fatal():
+                raise KafkaException(error)
+            else:
+                logger.warning("consumer error", extra={"kafka_error": error.str()})
+        return records
+
+    def _handle(self, records: list[ingest.InboundRecord]) -> None:
+        """Process, dead-letter, record, commit; on trouble, pause and retry the same batch."""
+        delay = 0.5
+        while True:
+            records = [r for r in records if (r.topic, r.partition) in self._assignment]
+            if not records:
+                return
+            started = time.monotonic()
+            try:
+                with tracer.start_as_current_span(
+                    "casemgmt.consume.batch",
+                    attributes={"messaging.batch.message_count": len(records)},
+                ):
+                    outcomes = ingest.process_batch(records)
+                    self._publisher.publish(outcomes)
+                    ingest.record_outcomes(outcomes)
+                    self._commit(records)
+            except Exception as exc:
+                if self._stopping:
+                    logger.warning("stopping with an uncommitted batch; it will be re-read")
+                    return
+                self.stats.retries += 1
+                level = logging.WARNING if is_transient(exc) else logging.ERROR
+                logger.log(
+                    level,
+                    "batch failed; pausing partitions and retrying",
+                    exc_info=exc,
+                    extra={"retry_in_seconds": delay, "records": len(records)},
+                )
+                self._pause_and_wait(records, delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+                continue
+            self._resume()
+            self.stats.add(outcomes)
+            telemetry.record_batch(self.options.topic, outcomes, time.monotonic() - started)
+            return
+
+    def _commit(self, records: list[ingest.InboundRecord]) -> None:
+        next_offsets: dict[tuple[str, int], int] = {}
+        for record in records:
+            key = (record.topic, record.partition)
+            next_offsets[key] = max(next_offsets.get(key, 0), record.offset + 1)
+        self._consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()],
+            asynchronous=False,
+        )
+
+    def _pause_and_wait(self, records: list[ingest.InboundRecord], delay: float) -> None:
+        """Keep group membership alive while waiting; nothing new is fetched meanwhile."""
+        assigned = [TopicPartition(t, p) for t, p in self._assignment]
+        if assigned:
+            self._consumer.pause(assigned)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self._stopping:
+            stray = self._consumer.consume(num_messages=1, timeout=min(0.5, delay))
+            for message in stray:  # a partition assigned during the wait: re-read it later
+                if message.error() is None:
+                    self._consumer.seek(
+                        TopicPartition(message.topic(), message.partition(), message.offset())
+                    )
+                    self._consumer.pause([TopicPartition(message.topic(), message.partition())])
+
+    def _resume(self) -> None:
+        assigned = [TopicPartition(t, p) for t, p in self._assignment]
+        if assigned:
+            self._consumer.resume(assigned)
+
+    # --- idle work and reporting ---
+    def _on_idle(self) -> None:
+        for hook in self.idle_hooks:
+            try:
+                hook()
+            except Exception:
+                logger.exception("idle hook failed", extra={"hook": getattr(hook, "__name__", "")})
+
+    def _idle_expired(self) -> bool:
+        """Idle means assigned and nothing to read; joining the group does not count."""
+        limit = self.options.idle_timeout
+        if limit is None:
+            return False
+        idle = time.monotonic() - self._last_record_at
+        if not self._assignment:
+            return idle >= limit + JOIN_GRACE_SECONDS
+        return idle >= limit
+
+    def lag(self) -> int:
+        total = 0
+        for topic, partition in self._assignment:
+            tp = TopicPartition(topic, partition)
+            try:
+                _, high = self._consumer.get_watermark_offsets(tp, timeout=1, cached=False)
+                position = self._consumer.position([tp])[0].offset
+            except KafkaException:
+                continue
+            if position >= 0 and high >= 0:
+                total += max(0, high - position)
+        return total
+
+    def _maybe_log_stats(self) -> None:
+        if time.monotonic() - self._last_stats_at >= self.options.stats_interval:
+            self._log_stats()
+
+    def _log_stats(self, final: bool = False) -> None:
+        now = time.monotonic()
+        window = max(now - self._last_stats_at, 1e-6)
+        rate = (self.stats.consumed - self._stats_at_last_log) / window
+        lag = self.lag() if not final else None
+        telemetry.record_lag(self.options.topic, lag)
+        logger.info(
+            "consumer stopped" if final else "consumer progress",
+            extra={
+                "records_per_second": round(rate, 1),
+                "consumed": self.stats.consumed,
+                "processed": self.stats.processed,
+                "rejected": self.stats.rejected,
+                "failed": self.stats.failed,
+                "already_finished": self.stats.skipped_finished,
+                "retries": self.stats.retries,
+                "lag": lag,
+            },
+        )
+        self._last_stats_at = now
+        self._stats_at_last_log = self.stats.consumed

@@ -1,0 +1,308 @@
+"""The ingest service: Kafka records in, audit rows and cases out.
+
+The consumer calls `process_batch` then, once the dead-letter copies are delivered,
+`record_outcomes`, then commits. Every step is idempotent (ids derive from the record's
+position), so a batch that fails half-way is simply run again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+
+from cases import bulk
+from cases.commands import CreateCase
+from cases.events import derive_id, kafka_source
+from cases.models import RawEvent, RawEventStatus
+from cases.services import open_cases
+from cases.signals import case_opened
+from kafka_integration.failures import is_transient
+from kafka_integration.schemas import (
+    MessageRejected,
+    ValidationIssue,
+    decode_payload_for_audit,
+    parse_message,
+)
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer("casemgmt.ingest")
+
+FINISHED = frozenset({RawEventStatus.PROCESSED, RawEventStatus.REJECTED})
+
+
+@dataclass(frozen=True)
+class InboundRecord:
+    """A Kafka record as plain data, independent of the client library."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes | None], ...] = ()
+    timestamp: datetime | None = None
+
+    @property
+    def source(self) -> str:
+        return kafka_source(self.topic, self.partition, self.offset)
+
+    @property
+    def raw_event_id(self) -> uuid.UUID:
+        return derive_id(self.source, "raw")
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key == name and value is not None:
+                return value.decode("utf-8", errors="replace")
+        return None
+
+
+@dataclass
+class RecordOutcome:
+    record: InboundRecord
+    status: str
+    reason: str = ""
+    errors: list[dict[str, str]] = field(default_factory=list)
+    case_id: uuid.UUID | None = None
+    trace_id: str = ""
+    already_finished: bool = False
+
+    @property
+    def needs_dead_letter(self) -> bool:
+        return not self.already_finished and self.status in (
+            RawEventStatus.REJECTED,
+            RawEventStatus.FAILED,
+        )
+
+
+# --- Audit copy ------------------------------------------------------------------------------
+
+
+def _text_or_base64(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(value).decode("ascii")
+
+
+def _safe_for_mongodb(value: Any) -> bool:
+    """Field names starting with '$' or holding '.' or NUL cannot be stored as-is."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if key.startswith("$") or "." in key or "\x00" in key:
+                    return False
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _audit_payload(value: bytes | None) -> tuple[Any, str]:
+    payload, encoding = decode_payload_for_audit(value)
+    if encoding == "json" and not _safe_for_mongodb(payload):
+        return base64.b64encode(value or b"").decode("ascii"), "base64"
+    return payload, encoding
+
+
+def _client_id(payload: Any, record: InboundRecord) -> str:
+    if isinstance(payload, dict) and isinstance(payload.get("client_id"), str):
+        return payload["client_id"].strip()[:200]
+    return (_text_or_base64(record.key) or "")[:200]
+
+
+def to_raw_event(record: InboundRecord, received_at: datetime) -> RawEvent:
+    payload, encoding = _audit_payload(record.value)
+    return RawEvent(
+        id=record.raw_event_id,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        timestamp=record.timestamp,
+        key=_text_or_base64(record.key),
+        headers=[[name, _text_or_base64(value)] for name, value in record.headers],
+        payload=payload,
+        payload_encoding=encoding,
+        client_id=_client_id(payload, record),
+        received_at=received_at,
+        status=RawEventStatus.RECEIVED,
+    )
+
+
+# --- Processing ------------------------------------------------------------------------------
+
+
+def _issues_as_dicts(issues: list[ValidationIssue]) -> list[dict[str, str]]:
+    return [{"loc": issue.loc, "msg": issue.msg} for issue in issues]
+
+
+def _trace_context(record: InboundRecord) -> Any:
+    carrier = {name: value for name, value in ((n, record.header(n)) for n, _ in record.headers)}
+    return propagate.extract({k: v for k, v in carrier.items() if v is not None})
+
+
+def process_batch(
+    records: list[InboundRecord], *, rerun_finished: bool = False
+) -> list[RecordOutcome]:
+    """Store the audit copies, validate, open the cases; returns one outcome per record.
+
+    Input problems become REJECTED outcomes and an unexpected error confined to one record a
+    FAILED one; database or broker trouble propagates so the caller retries the whole batch.
+    Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
+    """
+    received_at = timezone.now()
+    bulk.insert_missing(to_raw_event(record, received_at) for record in records)
+    prior = dict(
+        RawEvent.objects.filter(pk__in=[r.raw_event_id for r in records]).values_list(
+            "id", "status"
+        )
+    )
+
+    outcomes: list[RecordOutcome] = []
+    pending: list[tuple[RecordOutcome, CreateCase]] = []
+    for record in records:
+        status = prior.get(record.raw_event_id)
+        if status in FINISHED and not rerun_finished:
+            outcomes.append(RecordOutcome(record, status, already_finished=True))
+            continue
+        with tracer.start_as_current_span(
+            "casemgmt.ingest.validate",
+            context=_trace_context(record),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.destination.name": record.topic,
+                "messaging.kafka.partition": record.partition,
+                "messaging.kafka.offset": record.offset,
+            },
+        ) as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            try:
+                message = parse_message(record.value)
+            except MessageRejected as exc:
+                outcome = RecordOutcome(
+                    record,
+                    RawEventStatus.REJECTED,
+                    reason=exc.reason,
+                    errors=_issues_as_dicts(exc.issues),
+                    trace_id=trace_id,
+                )
+                outcomes.append(outcome)
+                continue
+        outcome = RecordOutcome(record, RawEventStatus.PROCESSED, trace_id=trace_id)
+        command = CreateCase(
+            source=record.source,
+            message=message,
+            occurred_at=record.timestamp or received_at,
+            raw_event_id=record.raw_event_id,
+            actor=f"kafka:{record.topic}",
+            trace_id=trace_id,
+        )
+        outcomes.append(outcome)
+        pending.append((outcome, command))
+
+    _open_cases_isolating_failures(pending)
+    _announce_new_cases(pending, prior)
+    return outcomes
+
+
+def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
+    if not pending:
+        return
+    try:
+        opened = open_cases([command for _, command in pending])
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
+            for item in pending:
+                _open_cases_isolating_failures([item])
+            return
+        outcome, command = pending[0]
+        outcome.status = RawEventStatus.FAILED
+        outcome.reason = "processing_error"
+        outcome.errors = [{"loc": "$", "msg": f"{type(exc).__name__}: {exc}"[:500]}]
+        logger.exception("record failed", extra={"raw_event_id": str(command.raw_event_id)})
+        return
+    for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
+        outcome.case_id = case_id
+
+
+def _announce_new_cases(
+    pending: list[tuple[RecordOutcome, CreateCase]], prior: dict[uuid.UUID, str]
+) -> None:
+    """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
+    fresh = [
+        (outcome, command)
+        for outcome, command in pending
+        if outcome.case_id is not None
+        and prior.get(command.raw_event_id) != RawEventStatus.PROCESSED
+    ]
+    if fresh:
+        case_opened.send(
+            sender=process_batch,
+            case_ids=[outcome.case_id for outcome, _ in fresh],
+            trace_context={
+                outcome.case_id: outcome.record.header("traceparent") or "" for outcome, _ in fresh
+            },
+        )
+
+
+def record_outcomes(outcomes: list[RecordOutcome]) -> None:
+    """Write each record's final status to its audit row (after dead letters are delivered)."""
+    now = timezone.now()
+    updates = []
+    for outcome in outcomes:
+        if outcome.already_finished:
+            continue
+        values = bulk.prepared(
+            RawEvent,
+            status=outcome.status,
+            errors=outcome.errors,
+            case_id=outcome.case_id,
+            processed_at=now,
+            trace_id=outcome.trace_id,
+        )
+        updates.append((bulk.prepared_pk(RawEvent, outcome.record.raw_event_id), values))
+    bulk.update_fields(RawEvent, updates, increment={"attempts": 1})
+
+
+def record_from_raw_event(raw: RawEvent) -> InboundRecord:
+    """Rebuild the Kafka record an audit row was made from, for replays."""
+    return InboundRecord(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        value=payload_bytes(raw),
+        key=_bytes_of(raw.key),
+        headers=tuple((name, _bytes_of(value)) for name, value in raw.headers),
+        timestamp=raw.timestamp.astimezone(UTC) if raw.timestamp else None,
+    )
+
+
+def payload_bytes(raw: RawEvent) -> bytes | None:
+    if raw.payload_encoding == "none":
+        return None
+    if raw.payload_encoding == "base64":
+        return base64.b64decode(raw.payload)
+    return json.dumps(raw.payload, ensure_ascii=False).encode("utf-8")
+
+
+def _bytes_of(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    if text.startswith("base64:"):
+        return base64.b64decode(text[len("base64:") :])
+    return text.encode("utf-8")

@@ -1,0 +1,65 @@
+"""`manage.py consume_kafka`: run one ingest consumer until stopped (SIGINT/SIGTERM)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from casemgmt_project.telemetry import configure_telemetry
+from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
+from kafka_integration.relays import consumer_idle_hooks
+from kafka_integration.topics import ensure_topics
+
+
+class Command(BaseCommand):
+    help = "Consume client events from Kafka into cases (SPEC §2)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--topic", default=settings.KAFKA_TOPIC_NAME)
+        parser.add_argument("--group", default=settings.KAFKA_CONSUMER_GROUP_ID)
+        parser.add_argument("--dlq-topic", default=None, help="default: KAFKA_DLQ_TOPIC")
+        parser.add_argument("--batch-size", type=int, default=settings.KAFKA_BATCH_SIZE)
+        parser.add_argument(
+            "--poll-timeout", type=float, default=settings.KAFKA_POLL_TIMEOUT_SECONDS
+        )
+        parser.add_argument("--max-messages", type=int, default=None)
+        parser.add_argument(
+            "--idle-timeout", type=float, default=None, help="stop after N seconds without records"
+        )
+        parser.add_argument("--from-beginning", action="store_true")
+        parser.add_argument("--stats-interval", type=float, default=10.0)
+
+    def handle(self, *args, **options) -> None:
+        configure_telemetry(settings.SERVICE_NAME_CONSUMER)
+        dlq_topic = options["dlq_topic"] or (
+            settings.KAFKA_DLQ_TOPIC
+            if options["topic"] == settings.KAFKA_TOPIC_NAME
+            else f"{options['topic']}.dlq"
+        )
+        ensure_topics(
+            settings.KAFKA_BOOTSTRAP_SERVERS,
+            [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
+            settings.KAFKA_TOPIC_PARTITIONS,
+            settings.KAFKA_SECURITY,
+        )
+        consumer = CaseEventConsumer(
+            ConsumerOptions(
+                bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+                topic=options["topic"],
+                group_id=options["group"],
+                dlq_topic=dlq_topic,
+                batch_size=options["batch_size"],
+                poll_timeout=options["poll_timeout"],
+                max_messages=options["max_messages"],
+                idle_timeout=options["idle_timeout"],
+                from_beginning=options["from_beginning"],
+                stats_interval=options["stats_interval"],
+                client_config=settings.KAFKA_SECURITY,
+            ),
+            idle_hooks=consumer_idle_hooks(),
+        )
+        consumer.install_signal_handlers()
+        stats = consumer.run()
+        self.stdout.write(
+            f"consumed={stats.consumed} processed={stats.processed} rejected={stats.rejected} "
+            f"failed={stats.failed} already_finished={stats.skipped_finished} "
+            f"retries={stats.retries}"
+        )

@@ -1,0 +1,36 @@
+"""Create the topics the service uses, if missing (idempotent, at start-up)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+logger = logging.getLogger(__name__)
+
+
+def ensure_topics(
+    bootstrap_servers: str,
+    names: list[str],
+    partitions: int,
+    extra: dict[str, Any] | None = None,
+    replication_factor: int = -1,
+) -> None:
+    """Create missing topics; -1 replication uses the broker's default."""
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    existing = set(admin.list_topics(timeout=15).topics)
+    wanted = [name for name in dict.fromkeys(names) if name not in existing]
+    if not wanted:
+        return
+    futures = admin.create_topics(
+        [NewTopic(name, partitions, replication_factor) for name in wanted]
+    )
+    for name, future in futures.items():
+        try:
+            future.result(timeout=30)
+            logger.info("topic created", extra={"topic": name, "partitions": partitions})
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
