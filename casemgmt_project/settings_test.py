@@ -13,7 +13,6 @@ os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 TEST_RUN_ID = os.environ.setdefault("CASEMGMT_TEST_RUN_ID", uuid.uuid4().hex[:10])
 os.environ["DB_NAME"] = f"casemgmt_{TEST_RUN_ID}"
 os.environ["KAFKA_TOPIC_NAME"] = f"kyc_events.{TEST_RUN_ID}"
-os.environ["KAFKA_DLQ_TOPIC"] = f"kyc_events.{TEST_RUN_ID}.dlq"
 os.environ["NOTIFICATION_KAFKA_TOPIC"] = f"notification_events.{TEST_RUN_ID}"
 os.environ["KAFKA_CONSUMER_GROUP_ID"] = f"casemgmt-test-{TEST_RUN_ID}"
 

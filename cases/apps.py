@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
 
     name = "cases"
     default_auto_field = "django_mongodb_backend.fields.ObjectIdAutoField"
+
+    def ready(self) -> None:
+        from cases import notifications  # noqa: F401  (connects the signal receivers)

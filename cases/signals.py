@@ -9,3 +9,10 @@ from django.dispatch import Signal
 
 # kwargs: case_ids (list[uuid.UUID]), trace_context (dict[uuid.UUID, str] of traceparents)
 case_opened = Signal()
+
+# Fired by cases.services after the change is projected. kwargs: case_id, old_status,
+# new_status, event_id (the CaseStatusChanged event), actor.
+case_status_changed = Signal()
+
+# kwargs: requirement_id, case_id, old_status, new_status, event_id (DocumentStatusUpdated), actor.
+document_status_changed = Signal()

@@ -102,12 +102,12 @@ class CaseEventConsumer:
         self,
         options: ConsumerOptions,
         *,
-        idle_hooks: list[Callable[[], None]] | None = None,
+        background_hooks: list[Callable[[], object]] | None = None,
         publisher: DeadLetterPublisher | None = None,
     ):
         self.options = options
         self.stats = ConsumerStats()
-        self.idle_hooks = idle_hooks or []
+        self.background_hooks = background_hooks or []
         self._stopping = False
         self._assignment: set[tuple[str, int]] = set()
         self._last_record_at = time.monotonic()
@@ -157,10 +157,10 @@ class CaseEventConsumer:
                 )
                 records = self._records_of(messages)
                 if records:
-                    self._last_record_at = time.monotonic()
                     self._handle(records)
+                    self._last_record_at = time.monotonic()
                 else:
-                    self._on_idle()
+                    self._run_background_hooks()
                     if self._idle_expired():
                         logger.info("idle timeout reached; stopping")
                         break
@@ -248,6 +248,7 @@ class CaseEventConsumer:
                 continue
             self._resume()
             self.stats.add(outcomes)
+            self._run_background_hooks()
             telemetry.record_batch(self.options.topic, outcomes, time.monotonic() - started)
             return
 
@@ -282,12 +283,30 @@ class CaseEventConsumer:
             self._consumer.resume(assigned)
 
     # --- idle work and reporting ---
-    def _on_idle(self) -> None:
-        for hook in self.idle_hooks:
+    def leads_group(self) -> bool:
+        """The member holding partition 0 of the input topic does the group's shared chores.
+
+        Kafka assigns each partition to one member at a time, so exactly one consumer of the
+        group relays notifications and two relays never send the same row.
+        """
+        return (self.options.topic, 0) in self._assignment
+
+    def _run_background_hooks(self) -> None:
+        """After each batch and when idle (leader only): relay what the batches queued.
+
+        Time spent here does not count as idle time.
+        """
+        if not self.leads_group():
+            return
+        started = time.monotonic()
+        for hook in self.background_hooks:
             try:
                 hook()
             except Exception:
-                logger.exception("idle hook failed", extra={"hook": getattr(hook, "__name__", "")})
+                logger.exception(
+                    "background hook failed", extra={"hook": getattr(hook, "__name__", "")}
+                )
+        self._last_record_at += time.monotonic() - started
 
     def _idle_expired(self) -> bool:
         """Idle means assigned and nothing to read; joining the group does not count."""

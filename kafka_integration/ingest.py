@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from pymongo.errors import BulkWriteError
 
 from cases import bulk
 from cases.commands import CreateCase
@@ -124,8 +125,12 @@ def _client_id(payload: Any, record: InboundRecord) -> str:
     return (_text_or_base64(record.key) or "")[:200]
 
 
-def to_raw_event(record: InboundRecord, received_at: datetime) -> RawEvent:
+def to_raw_event(
+    record: InboundRecord, received_at: datetime, force_base64: bool = False
+) -> RawEvent:
     payload, encoding = _audit_payload(record.value)
+    if force_base64 and encoding == "json":
+        payload, encoding = base64.b64encode(record.value or b"").decode("ascii"), "base64"
     return RawEvent(
         id=record.raw_event_id,
         topic=record.topic,
@@ -133,13 +138,32 @@ def to_raw_event(record: InboundRecord, received_at: datetime) -> RawEvent:
         offset=record.offset,
         timestamp=record.timestamp,
         key=_text_or_base64(record.key),
-        headers=[[name, _text_or_base64(value)] for name, value in record.headers],
+        headers=[{"key": name, "value": _text_or_base64(value)} for name, value in record.headers],
         payload=payload,
         payload_encoding=encoding,
         client_id=_client_id(payload, record),
         received_at=received_at,
         status=RawEventStatus.RECEIVED,
     )
+
+
+def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> None:
+    """Insert the audit rows; a payload the server refuses is kept as base64 instead.
+
+    The database may reject some valid JSON (FerretDB refuses nested arrays, for one); such a
+    record must still be stored, or it would block its partition forever.
+    """
+    try:
+        bulk.insert_missing(to_raw_event(record, received_at) for record in records)
+    except BulkWriteError as exc:
+        refused = {error["index"] for error in exc.details.get("writeErrors", [])}
+        logger.warning(
+            "payload refused by the database; stored as base64", extra={"count": len(refused)}
+        )
+        bulk.insert_missing(
+            to_raw_event(record, received_at, force_base64=index in refused)
+            for index, record in enumerate(records)
+        )
 
 
 # --- Processing ------------------------------------------------------------------------------
@@ -164,7 +188,7 @@ def process_batch(
     Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
     """
     received_at = timezone.now()
-    bulk.insert_missing(to_raw_event(record, received_at) for record in records)
+    _store_audit_copies(records, received_at)
     prior = dict(
         RawEvent.objects.filter(pk__in=[r.raw_event_id for r in records]).values_list(
             "id", "status"
@@ -287,7 +311,7 @@ def record_from_raw_event(raw: RawEvent) -> InboundRecord:
         offset=raw.offset,
         value=payload_bytes(raw),
         key=_bytes_of(raw.key),
-        headers=tuple((name, _bytes_of(value)) for name, value in raw.headers),
+        headers=tuple((header["key"], _bytes_of(header["value"])) for header in raw.headers),
         timestamp=raw.timestamp.astimezone(UTC) if raw.timestamp else None,
     )
 

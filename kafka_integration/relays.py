@@ -1,8 +1,12 @@
-"""Background work the consumer does while it has no records (the notification relay)."""
+"""Work the consumer does between batches: relay pending notifications."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 
-def consumer_idle_hooks() -> list[Callable[[], None]]:
-    """Hooks run between empty polls; notifications add their relay here."""
-    return []
+from kafka_integration.notification_relay import NotificationRelay
+
+
+def consumer_background_hooks() -> list[Callable[[], object]]:
+    relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+    return [relay.relay_pending]

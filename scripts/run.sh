@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, for a fresh clone: install, start Kafka and FerretDB, migrate, create the local
-# admin user, then serve the admin and API on http://127.0.0.1:8000 until Ctrl-C.
+# admin user, publish demo client events and run the consumer that ingests them, then serve the
+# admin on http://127.0.0.1:8000 until Ctrl-C (which also stops the consumer).
 #
 # Local settings come from .env (created from .env.example on first run; never commit it).
 set -euo pipefail
@@ -18,6 +19,13 @@ PY=.venv/bin/python
 $PY manage.py migrate --noinput
 $PY manage.py ensure_local_admin
 
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+DEMO_EVENTS="${DEMO_EVENTS:-200}"
+$PY manage.py produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.05
+
+mkdir -p .cache/run
+$PY manage.py consume_kafka > .cache/run/consumer.log 2>&1 &
+consumer=$!
+trap 'kill -TERM $consumer 2>/dev/null; wait $consumer 2>/dev/null || true' EXIT
+echo "[run] consumer running (pid $consumer, log .cache/run/consumer.log)" >&2
 echo "[run] admin: http://127.0.0.1:8000/admin/ (user and password in .env: LOCAL_ADMIN_*)" >&2
 $PY manage.py runserver 127.0.0.1:8000

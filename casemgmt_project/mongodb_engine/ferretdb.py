@@ -200,7 +200,13 @@ class FerretDBCollection:
             touched[pk] = None
         if touched:
             self._collection.delete_many({"_id": {"$in": list(touched)}}, session=session)
-            self._collection.insert_many([current[pk] for pk in touched], session=session)
+            try:
+                self._collection.insert_many(
+                    [current[pk] for pk in touched], ordered=False, session=session
+                )
+            except BulkWriteError as exc:  # a concurrent writer re-inserted some ids first
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
         return outcome
 
     def _write_in_chunks(self, requests: list[Any], ordered: bool, **kwargs: Any) -> BulkOutcome:

@@ -19,7 +19,9 @@ class RawEvent(models.Model):
     offset = models.BigIntegerField()
     timestamp = models.DateTimeField(null=True, blank=True, help_text="Broker/producer timestamp")
     key = models.CharField(max_length=1024, null=True, blank=True)
-    headers = models.JSONField(default=list, blank=True, help_text="[[name, value], ...]")
+    headers = models.JSONField(
+        default=list, blank=True, help_text='[{"key": name, "value": text or "base64:..."}, ...]'
+    )
     payload = models.JSONField(null=True, blank=True, help_text="Parsed JSON, or base64 bytes")
     payload_encoding = models.CharField(max_length=8, default="json")
     client_id = models.CharField(max_length=200, blank=True, default="")

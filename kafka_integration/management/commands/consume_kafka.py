@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from casemgmt_project.telemetry import configure_telemetry
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
-from kafka_integration.relays import consumer_idle_hooks
+from kafka_integration.relays import consumer_background_hooks
 from kafka_integration.topics import ensure_topics
 
 
@@ -29,11 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         configure_telemetry(settings.SERVICE_NAME_CONSUMER)
-        dlq_topic = options["dlq_topic"] or (
-            settings.KAFKA_DLQ_TOPIC
-            if options["topic"] == settings.KAFKA_TOPIC_NAME
-            else f"{options['topic']}.dlq"
-        )
+        dlq_topic = options["dlq_topic"] or settings.KAFKA_DLQ_TOPIC or f"{options['topic']}.dlq"
         ensure_topics(
             settings.KAFKA_BOOTSTRAP_SERVERS,
             [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
@@ -54,7 +50,7 @@ class Command(BaseCommand):
                 stats_interval=options["stats_interval"],
                 client_config=settings.KAFKA_SECURITY,
             ),
-            idle_hooks=consumer_idle_hooks(),
+            background_hooks=consumer_background_hooks(),
         )
         consumer.install_signal_handlers()
         stats = consumer.run()

@@ -1,0 +1,220 @@
+"""Notifications: match rules when a case opens or changes, record NotificationRequired events and
+fill the outbox that the relay (kafka_integration.notification_relay) delivers to Kafka.
+
+The receivers are idempotent: a notification's id derives from what caused it (the case, or the
+status-change event), so a signal fired again after a crash finds its event and outbox row
+already stored and adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.dispatch import receiver
+from django.utils import timezone
+from opentelemetry import propagate, trace
+
+from cases import bulk, event_store
+from cases import events as ev
+from cases.models import Case, Company, Notification, NotificationRule, Person
+from cases.models.notifications import NotificationTrigger
+from cases.remote_rules import (
+    RemoteRulesUnavailable,
+    RuleMatch,
+    first_remote_match,
+    remote_trigger_name,
+)
+from cases.signals import case_opened, case_status_changed, document_status_changed
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer("casemgmt.notifications")
+
+NOTIFICATION = "Notification"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What rules and templates may use about a case (no birthdates, no documents)."""
+
+    case: Case
+    client_name: str
+    primary_contact_name: str
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "case_id": str(self.case.id),
+            "client_name": self.client_name,
+            "case_type": self.case.case_type,
+            "traitement_type": self.case.traitement_type,
+        }
+
+
+def _local_match(
+    rules: list[NotificationRule], trigger: str, traitement_type: str, case_type: str
+) -> RuleMatch | None:
+    for rule in rules:
+        if rule.trigger != trigger or not rule.is_active:
+            continue
+        if rule.traitement_type and rule.traitement_type.upper() != traitement_type.upper():
+            continue
+        if rule.case_type and rule.case_type.upper() != case_type.upper():
+            continue
+        return RuleMatch(
+            rule_id=str(rule.pk),
+            notification_type=rule.notification_type,
+            template_id=rule.template_id,
+            language_code=rule.language_code,
+            source="local",
+        )
+    return None
+
+
+def match_rule(
+    trigger: str, facts: CaseFacts, local_rules: list[NotificationRule]
+) -> RuleMatch | None:
+    """The remote rule service when configured (first active wins), else the local rules."""
+    case = facts.case
+    if settings.CONFIG_SERVICE_URL:
+        try:
+            return first_remote_match(
+                settings.CONFIG_SERVICE_URL,
+                remote_trigger_name(trigger, case.traitement_type, case.case_type),
+                facts.context(),
+                timeout=settings.DEFAULT_HTTP_TIMEOUT,
+            )
+        except RemoteRulesUnavailable as exc:
+            logger.warning(
+                "remote notification rules unavailable; using local rules",
+                extra={"trigger": trigger, "reason": exc.reason},
+            )
+    return _local_match(local_rules, trigger, case.traitement_type, case.case_type)
+
+
+def _facts_for(case_ids: list[uuid.UUID]) -> list[CaseFacts]:
+    cases = {case.id: case for case in Case.objects.filter(pk__in=case_ids).order_by()}
+    first_person: dict[uuid.UUID, Person] = {}
+    for person in Person.objects.filter(case_id__in=list(cases)).order_by("position"):
+        first_person.setdefault(person.case_id, person)
+    company_ids = [case.company_id for case in cases.values() if case.company_id]
+    companies = {c.id: c for c in Company.objects.filter(pk__in=company_ids).order_by()}
+    facts = []
+    for case_id in case_ids:
+        case = cases.get(case_id)
+        if case is None:
+            continue
+        person = first_person.get(case_id)
+        contact = f"{person.firstname} {person.lastname}" if person else ""
+        company = companies.get(case.company_id) if case.company_id else None
+        facts.append(CaseFacts(case, company.registered_name if company else contact, contact))
+    return facts
+
+
+def _traceparent(parent: str) -> str:
+    """A span for the notification under the upstream trace; its id travels in the header."""
+    context = propagate.extract({"traceparent": parent}) if parent else None
+    with tracer.start_as_current_span("casemgmt.notification.required", context=context):
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        return carrier.get("traceparent", "")
+
+
+def require_notifications(
+    trigger: str,
+    facts: list[CaseFacts],
+    *,
+    cause: dict[uuid.UUID, str],
+    trace_parents: dict[uuid.UUID, str] | None = None,
+) -> list[Notification]:
+    """Append NotificationRequired for each case a rule matches, and queue its delivery.
+
+    `cause` maps each case to the identity of what triggered it (used to derive ids).
+    """
+    local_rules = list(NotificationRule.objects.filter(trigger=trigger, is_active=True))
+    local_rules.sort(key=lambda rule: (rule.priority, str(rule.pk)))
+    events, outbox = [], []
+    now = timezone.now()
+    for fact in facts:
+        match = match_rule(trigger, fact, local_rules)
+        if match is None:
+            continue
+        case = fact.case
+        notification_id = ev.derive_id(cause[case.id], "notification", trigger)
+        traceparent = _traceparent((trace_parents or {}).get(case.id, ""))
+        metadata = ev.Metadata(
+            correlation_id=str(case.source_raw_event_id or case.id),
+            causation_id=f"notification:{notification_id}",
+            trace_id=traceparent.split("-")[1] if traceparent.count("-") == 3 else "",
+        )
+        event = ev.EventSequence(metadata, now).add(
+            ev.NOTIFICATION_REQUIRED,
+            NOTIFICATION,
+            notification_id,
+            {
+                "notification_id": str(notification_id),
+                "trigger": trigger,
+                "notification_type": match.notification_type,
+                "recipient_details": {
+                    "case_id": str(case.id),
+                    "client_id": case.client_id,
+                    "primary_contact_name": fact.primary_contact_name,
+                },
+                "template_id": match.template_id,
+                "language_code": match.language_code,
+                "context_data": fact.context(),
+                "rule": {"id": match.rule_id, "source": match.source},
+            },
+        )
+        events.append((event, case, traceparent))
+    if not events:
+        return []
+    recorded = event_store.append([event for event, _, _ in events])
+    for event, case, traceparent in events:
+        outbox.append(
+            Notification(
+                id=event.event_id,
+                case_id=case.id,
+                event_type=event.event_type,
+                topic=settings.NOTIFICATION_KAFKA_TOPIC,
+                key=str(case.id),
+                envelope=event.envelope(recorded.recorded_at),
+                traceparent=traceparent,
+                created_at=recorded.recorded_at,
+            )
+        )
+    bulk.insert_missing(outbox)
+    return outbox
+
+
+# --- Receivers -------------------------------------------------------------------------------
+
+
+@receiver(case_opened, dispatch_uid="notify_case_created")
+def notify_case_created(sender: Any, case_ids: list[uuid.UUID], trace_context=None, **_: Any):
+    require_notifications(
+        NotificationTrigger.CASE_CREATED,
+        _facts_for(case_ids),
+        cause={case_id: f"case:{case_id}" for case_id in case_ids},
+        trace_parents=trace_context,
+    )
+
+
+@receiver(case_status_changed, dispatch_uid="notify_case_status_changed")
+def notify_case_status_changed(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
+    require_notifications(
+        NotificationTrigger.CASE_STATUS_CHANGED,
+        _facts_for([case_id]),
+        cause={case_id: f"event:{event_id}"},
+    )
+
+
+@receiver(document_status_changed, dispatch_uid="notify_document_status_changed")
+def notify_document_status_changed(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
+    require_notifications(
+        NotificationTrigger.DOCUMENT_STATUS_CHANGED,
+        _facts_for([case_id]),
+        cause={case_id: f"event:{event_id}"},
+    )

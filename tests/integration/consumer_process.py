@@ -1,0 +1,348 @@
+"""Helpers for tests that run `manage.py consume_kafka` (and FerretDB) as real processes.
+
+The resilience guarantees of SPEC §2 (kill -9, database outage, scale-out) are only meaningful
+when the consumer is a separate OS process that can really die, so these helpers start it with
+`subprocess`, send its output to files (kept for diagnosis) and never rely on fixed sleeps: every
+wait is a polling loop with a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from pymongo import MongoClient
+
+from kafka_integration.sample_events import sample_event
+from kafka_integration.schemas import MessageRejected, parse_message
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FERRETDB_BIN = REPO_ROOT / ".cache" / "bin" / "ferretdb"
+
+
+# --- Waiting ---------------------------------------------------------------------------------
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, describe: Callable[[], str] = str
+) -> None:
+    """Poll `condition` until true; on timeout fail with `what` and `describe()` (e.g. logs)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n{describe()}")
+        time.sleep(0.5)
+
+
+def tail(path: Path, lines: int = 30, chars: int = 6000) -> str:
+    """The end of a log file, bounded (one JSON log line may hold a whole traceback)."""
+    if not path.exists():
+        return f"({path.name} missing)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])[-chars:]
+
+
+# --- Producing sample records ----------------------------------------------------------------
+
+
+@dataclass
+class ProducedRecords:
+    """Where each produced record landed, split the way the consumer must split it."""
+
+    valid: set[tuple[int, int]] = field(default_factory=set)  # (partition, offset)
+    invalid: set[tuple[int, int]] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return len(self.valid) + len(self.invalid)
+
+
+def is_valid(value: bytes) -> bool:
+    try:
+        parse_message(value)
+    except MessageRejected:
+        return False
+    return True
+
+
+def produce_samples(
+    bootstrap_servers: str,
+    topic: str,
+    count: int,
+    *,
+    seed: int,
+    kyb_ratio: float = 0.4,
+    invalid_ratio: float = 0.05,
+) -> ProducedRecords:
+    """Produce `count` sample records (acks=all, idempotent: no producer-side duplicates)."""
+    producer = Producer(
+        {"bootstrap.servers": bootstrap_servers, "acks": "all", "enable.idempotence": True}
+    )
+    produced = ProducedRecords()
+    errors: list[str] = []
+
+    def on_delivery(error, message, valid: bool) -> None:
+        if error is not None:
+            errors.append(error.str())
+            return
+        bucket = produced.valid if valid else produced.invalid
+        bucket.add((message.partition(), message.offset()))
+
+    rng = random.Random(seed)
+    for index in range(count):
+        key, value = sample_event(rng, index, kyb_ratio, invalid_ratio)
+        valid = is_valid(value)
+        while True:
+            try:
+                producer.produce(
+                    topic,
+                    key=key,
+                    value=value,
+                    on_delivery=lambda e, m, v=valid: on_delivery(e, m, v),
+                )
+                break
+            except BufferError:
+                producer.poll(0.1)
+        producer.poll(0)
+    remaining = producer.flush(60)
+    assert remaining == 0 and not errors, f"{remaining} undelivered, errors: {errors[:3]}"
+    assert produced.total == count
+    return produced
+
+
+def dead_letter_positions(
+    bootstrap_servers: str, dlq_topic: str, timeout: float = 60
+) -> tuple[int, set[tuple[int, int]]]:
+    """Read the whole DLQ topic from the beginning with a fresh group.
+
+    Returns the number of records and the original (partition, offset) named by their headers.
+    """
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"dlq-reader-{os.urandom(6).hex()}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        metadata = consumer.list_topics(dlq_topic, timeout=10).topics[dlq_topic]
+        partitions = [TopicPartition(dlq_topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
+        ends = {
+            tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in partitions
+        }
+        consumer.assign(partitions)
+        positions: set[tuple[int, int]] = set()
+        read = 0
+        done = {p for p, high in ends.items() if high == 0}
+        deadline = time.monotonic() + timeout
+        while len(done) < len(ends) and time.monotonic() < deadline:
+            for message in consumer.consume(num_messages=500, timeout=1):
+                if message.error() is not None:
+                    continue
+                read += 1
+                headers = {k: v.decode() for k, v in message.headers() or [] if v is not None}
+                positions.add(
+                    (int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"]))
+                )
+                if message.offset() + 1 >= ends[message.partition()]:
+                    done.add(message.partition())
+        return read, positions
+    finally:
+        consumer.close()
+
+
+# --- The consumer subprocess -----------------------------------------------------------------
+
+FINAL_LINE = re.compile(r"consumed=(\d+) processed=(\d+) .*already_finished=(\d+) retries=(\d+)")
+
+
+def consumer_env(
+    *, mongodb_uri: str, db_name: str, bootstrap_servers: str, topic: str
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings",
+        "DB_NAME": db_name,
+        "MONGODB_URI": mongodb_uri,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
+        "KAFKA_DLQ_TOPIC": f"{topic}.dlq",
+        "NOTIFICATION_KAFKA_TOPIC": f"{topic}.notifications",
+        # Quiet by default; CONSUMER_LOG_LEVEL=INFO shows assignments and progress when diagnosing.
+        "LOG_LEVEL": os.environ.get("CONSUMER_LOG_LEVEL", "WARNING"),
+    }
+
+
+@dataclass
+class ManagedProcess:
+    """A child process whose stdout/stderr go to files, so failures can show their tail."""
+
+    name: str
+    popen: subprocess.Popen
+    stdout: Path
+    stderr: Path
+
+    @classmethod
+    def start(cls, name: str, args: list[str], env: dict[str, str], log_dir: Path):
+        stdout, stderr = log_dir / f"{name}.out", log_dir / f"{name}.err"
+        with stdout.open("wb") as out, stderr.open("wb") as err:
+            popen = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)
+        return cls(name, popen, stdout, stderr)
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def logs(self) -> str:
+        return (
+            f"--- {self.name} (exit {self.popen.poll()}) stdout ---\n{tail(self.stdout)}\n"
+            f"--- {self.name} stderr ---\n{tail(self.stderr)}"
+        )
+
+    def wait_exit(self, timeout: float) -> int:
+        wait_until(lambda: not self.running(), timeout, f"{self.name} to exit", self.logs)
+        return self.popen.returncode
+
+    def exits_within(self, seconds: float) -> bool:
+        """Watch the process for `seconds` (for "it must keep running" checks)."""
+        try:
+            self.popen.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish the batch, commit or flush (a crash, as in SPEC §2.5)."""
+        if self.running():
+            self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Cleanup for finally blocks: polite first, then forceful."""
+        if self.running():
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def final_stats(self) -> dict[str, int]:
+        """The `consumed=... processed=...` line the command prints at a normal exit."""
+        match = FINAL_LINE.search(self.stdout.read_text())
+        assert match, f"no final stats line\n{self.logs()}"
+        consumed, processed, already_finished, retries = map(int, match.groups())
+        return {
+            "consumed": consumed,
+            "processed": processed,
+            "already_finished": already_finished,
+            "retries": retries,
+        }
+
+
+def start_consumer(
+    name: str, *, topic: str, group: str, idle_timeout: float, env: dict[str, str], log_dir: Path
+) -> ManagedProcess:
+    args = [
+        sys.executable,
+        "manage.py",
+        "consume_kafka",
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--batch-size",
+        "200",
+        "--idle-timeout",
+        str(idle_timeout),
+        "--stats-interval",
+        "5",
+    ]
+    return ManagedProcess.start(name, args, env, log_dir)
+
+
+# --- A private FerretDB server (for outage tests) --------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class PrivateFerretDB:
+    """A FerretDB of the test's own, on its own port and data dir, that the test may stop.
+
+    Stopping the shared server would break every other test; this one can go down and come
+    back on the same port with the same data, as a real database outage would.
+    """
+
+    def __init__(self, data_dir: Path, log_dir: Path):
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.log_dir = log_dir
+        self.process: ManagedProcess | None = None
+        self.starts = 0
+        self._clients: list[MongoClient] = []
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.starts += 1
+        args = [
+            str(FERRETDB_BIN),
+            "-listen-addr",
+            f"127.0.0.1:{self.port}",
+            "-handler",
+            "sqlite",
+            "-sqlite-url",
+            f"file:{self.data_dir}/",
+        ]
+        self.process = ManagedProcess.start(
+            f"ferretdb-{self.starts}", args, dict(os.environ), self.log_dir
+        )
+        process = self.process
+        wait_until(
+            lambda: port_open(self.port) or not process.running(),
+            30,
+            "FerretDB to listen",
+            process.logs,
+        )
+        assert process.running(), process.logs()
+
+    def client(self) -> MongoClient:
+        """A pymongo client of this server, closed by `stop()`."""
+        client = MongoClient(self.uri, serverSelectionTimeoutMS=5000)
+        self._clients.append(client)
+        return client
+
+    def crash(self) -> None:
+        """SIGKILL: the server vanishes at once, mid-request, like a crash or a network cut.
+
+        SIGTERM would not do for an outage: FerretDB then keeps serving open connections for
+        about 3 s while it drains, long enough for the consumer to finish a small stream.
+        """
+        if self.process is not None:
+            self.process.kill()
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        if self.process is not None:
+            self.process.stop()

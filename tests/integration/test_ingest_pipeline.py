@@ -1,0 +1,302 @@
+"""Ingest through the real broker and database: samples, event sequences, idempotency, rebuild."""
+
+import io
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from django.conf import settings
+from django.core.management import call_command
+
+from cases import bulk
+from cases.models import (
+    BeneficialOwner,
+    Case,
+    Company,
+    DocumentRequirement,
+    DocumentRule,
+    Person,
+    RawEvent,
+    StoredEvent,
+)
+from cases.rebuild import READ_MODELS
+from cases.rules import seed_document_rules
+from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
+from kafka_integration.replay import replay, select_raw_events
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+SAMPLES = Path(
+    os.environ.get(
+        "CASEMGMT_SAMPLES_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+    )
+)
+
+KYB_TWO_DIRECTORS = {
+    "client_id": "kyb-roles",
+    "version": "1.0",
+    "type": "ENHANCED_DUE_DILIGENCE",
+    "traitement_type": "kyb",
+    "company_profile": {
+        "registered_name": "Roles SA",
+        "registration_number": "LU-42",
+        "country_of_incorporation": "lu",
+        "registered_address": {"city": "Luxembourg", "country": "LU"},
+    },
+    "persons": [
+        {"firstname": "Ada", "lastname": "Boss", "role_in_company": "Director"},
+        {"firstname": "No", "lastname": "Role"},
+    ],
+    "beneficial_owners": [
+        {
+            "person_details": {"firstname": "Olga", "lastname": "Owner"},
+            "ownership_percentage": 51.5,
+            "types_of_control": ["SHARES"],
+            "is_ubo": True,
+        }
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def document_rules():
+    """The seeded defaults; the test database is emptied between tests."""
+    seed_document_rules(DocumentRule)
+
+
+def produce(topic: str, values: list[bytes | None], key: bytes | None = None) -> None:
+    producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
+    for value in values:
+        producer.produce(topic, key=key, value=value)
+    assert producer.flush(30) == 0
+
+
+def consume_all(topic: str, expected: int, group: str | None = None, **options):
+    consumer = CaseEventConsumer(
+        ConsumerOptions(
+            bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+            topic=topic,
+            group_id=group or f"test-{uuid.uuid4().hex[:8]}",
+            dlq_topic=f"{topic}.dlq",
+            batch_size=50,
+            poll_timeout=0.5,
+            max_messages=expected,
+            idle_timeout=20,
+            **options,
+        )
+    )
+    return consumer.run()
+
+
+def read_topic(topic: str, expected: int) -> list:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    messages = []
+    try:
+        for _ in range(120):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                messages.append(message)
+            if len(messages) >= expected:
+                break
+    finally:
+        consumer.close()
+    return messages
+
+
+def snapshot(models) -> dict[str, list[dict]]:
+    """Every stored document of the given models, as the database holds them."""
+    return {
+        model.__name__: sorted(bulk.collection(model).find(), key=lambda doc: str(doc["_id"]))
+        for model in models
+    }
+
+
+def test_every_sample_becomes_a_case_or_is_rejected_into_the_dead_letter_topic(make_topic):
+    topic = make_topic("samples")
+    dlq_topic = f"{topic}.dlq"
+    files = sorted(SAMPLES.glob("valid/*.json")) + sorted(SAMPLES.glob("invalid/*.json"))
+    assert len(files) >= 14
+    values = [path.read_bytes() for path in files] + [None, b"\xff\xfe\x00broken"]
+
+    stats = consume_all_after_producing(topic, values)
+
+    assert stats.consumed == len(values)
+    by_offset = {raw.offset: raw for raw in RawEvent.objects.filter(topic=topic)}
+    assert len(by_offset) == len(values)
+    for offset, path in enumerate(files):
+        raw = by_offset[offset]
+        if path.parent.name == "valid":
+            assert raw.status == "PROCESSED", (path.name, raw.errors)
+            case = Case.objects.get(id=raw.case_id)
+            assert case.client_id == json.loads(path.read_bytes())["client_id"]
+            assert case.source_raw_event_id == raw.id
+        else:
+            assert raw.status == "REJECTED", path.name
+            assert raw.errors and all(error["loc"] and error["msg"] for error in raw.errors)
+            assert raw.case_id is None
+    tombstone, bad_utf8 = by_offset[len(files)], by_offset[len(files) + 1]
+    assert (tombstone.status, tombstone.payload_encoding) == ("REJECTED", "none")
+    assert (bad_utf8.status, bad_utf8.payload_encoding) == ("REJECTED", "base64")
+
+    rejected = {raw.offset for raw in by_offset.values() if raw.status == "REJECTED"}
+    dead_letters = read_topic(dlq_topic, len(rejected))
+    headers = [dict(message.headers()) for message in dead_letters]
+    assert {int(h["dlq.original.offset"]) for h in headers} == rejected
+    assert all(h["dlq.original.topic"].decode() == topic for h in headers)
+    assert all(h["dlq.error.reason"] and h["dlq.error.message"] for h in headers)
+    originals = {offset: values[offset] for offset in rejected}
+    assert {int(dict(m.headers())["dlq.original.offset"]): m.value() for m in dead_letters} == (
+        originals
+    )
+
+
+def consume_all_after_producing(topic: str, values: list[bytes | None]):
+    produce(topic, values)
+    return consume_all(topic, len(values))
+
+
+def test_kyb_message_yields_company_persons_owners_and_the_event_sequence(make_topic):
+    topic = make_topic("kyb")
+    consume_all_after_producing(topic, [json.dumps(KYB_TWO_DIRECTORS).encode()])
+
+    case = Case.objects.get(client_id="kyb-roles")
+    company = Company.objects.get(id=case.company_id)
+    assert (case.traitement_type, case.case_type, case.status) == (
+        "KYB",
+        "ENHANCED_DUE_DILIGENCE",
+        "OPEN",
+    )
+    assert company.registered_name == "Roles SA"
+    assert company.country_of_incorporation == "LU"
+    assert company.registered_address.city == "Luxembourg"
+    persons = list(Person.objects.filter(company_id=company.id).order_by("position"))
+    assert [(p.firstname, p.role_in_company) for p in persons] == [
+        ("Ada", "Director"),
+        ("No", None),
+    ]
+    assert all(p.case_id == case.id for p in persons)
+    owner = BeneficialOwner.objects.get(company_id=company.id)
+    assert (owner.person.firstname, owner.ownership_percentage, owner.is_ubo) == (
+        "Olga",
+        51.5,
+        True,
+    )
+    assert owner.types_of_control == ["SHARES"]
+
+    events = list(
+        StoredEvent.objects.filter(correlation_id=str(case.source_raw_event_id)).order_by(
+            "sequence"
+        )
+    )
+    head = [(e.event_type, e.aggregate_type, e.version) for e in events[:5]]
+    assert head == [
+        ("CompanyProfileCreated", "Company", 1),
+        ("CaseCreated", "Case", 1),
+        ("PersonLinkedToCompany", "Company", 2),
+        ("PersonLinkedToCompany", "Company", 3),
+        ("BeneficialOwnerAdded", "Company", 4),
+    ]
+    requirements = [e for e in events[5:] if e.event_type == "DocumentRequirementDetermined"]
+    assert len(events) == 5 + len(requirements)
+    documents = {
+        (r.entity_type, r.entity_id, r.document_type)
+        for r in DocumentRequirement.objects.filter(case_id=case.id)
+    }
+    company_docs = {d for (kind, entity, d) in documents if kind == "COMPANY"}
+    assert company_docs == {
+        "COMPANY_REGISTRATION_CERTIFICATE",
+        "ARTICLES_OF_ASSOCIATION",
+        "FINANCIAL_STATEMENTS_AUDITED",
+    }
+    person_parties = {entity for (kind, entity, d) in documents if kind == "PERSON"}
+    assert person_parties == {persons[0].id, persons[1].id, owner.id}
+    assert len(requirements) == len(documents) == 6
+    assert case.version == 1 and company.version == 4
+
+
+def test_kyc_message_yields_case_persons_and_the_event_sequence(make_topic):
+    topic = make_topic("kyc")
+    sample = (SAMPLES / "valid" / "kyc_two_persons_lowercase.json").read_bytes()
+    consume_all_after_producing(topic, [sample])
+
+    case = Case.objects.get(client_id="kyc-client-002")
+    assert (case.traitement_type, case.company_id, case.version) == ("KYC", None, 3)
+    persons = list(Person.objects.filter(case_id=case.id).order_by("position"))
+    assert [(p.firstname, p.lastname) for p in persons] == [
+        ("Amélie", "Poulain"),
+        ("Nino", "Quincampoix"),
+    ]
+    assert str(persons[0].birthdate) == "1983-04-25" and persons[1].birthdate is None
+    events = list(
+        StoredEvent.objects.filter(correlation_id=str(case.source_raw_event_id)).order_by(
+            "sequence"
+        )
+    )
+    assert [(e.event_type, e.version) for e in events[:3]] == [
+        ("CaseCreated", 1),
+        ("PersonAddedToCase", 2),
+        ("PersonAddedToCase", 3),
+    ]
+    assert [e.payload["document_type"] for e in events[3:]] == [
+        "PASSPORT",
+        "PROOF_OF_ADDRESS",
+        "PASSPORT",
+        "PROOF_OF_ADDRESS",
+    ]
+    assert (
+        DocumentRequirement.objects.filter(case_id=case.id, status="AWAITING_UPLOAD").count() == 4
+    )
+
+
+def test_same_record_delivered_twice_creates_one_case(make_topic):
+    topic = make_topic("redelivery")
+    sample = (SAMPLES / "valid" / "kyb_company.json").read_bytes()
+    produce(topic, [sample])
+
+    first = consume_all(topic, 1)
+    before = snapshot([*READ_MODELS, StoredEvent])
+    second = consume_all(topic, 1, from_beginning=True)
+
+    assert (first.processed, second.processed, second.skipped_finished) == (1, 0, 1)
+    assert Case.objects.count() == 1
+    assert snapshot([*READ_MODELS, StoredEvent]) == before
+
+
+def test_replaying_a_processed_raw_event_changes_nothing(make_topic):
+    topic = make_topic("replay")
+    produce(topic, [(SAMPLES / "valid" / "kyc_individual.json").read_bytes()])
+    consume_all(topic, 1)
+    before = snapshot([*READ_MODELS, StoredEvent])
+
+    report = replay(select_raw_events(status="PROCESSED"))
+
+    assert report.by_status == {"PROCESSED": 1}
+    assert snapshot([*READ_MODELS, StoredEvent]) == before
+    assert RawEvent.objects.get(topic=topic).attempts == 2
+
+
+def test_rebuild_projections_reproduces_the_live_read_models(make_topic):
+    topic = make_topic("rebuild", partitions=2)
+    values = [path.read_bytes() for path in sorted(SAMPLES.glob("valid/*.json"))]
+    values.append(json.dumps(KYB_TWO_DIRECTORS).encode())
+    produce(topic, values)
+    consume_all(topic, len(values))
+    live = snapshot(READ_MODELS)
+    assert len(live["Case"]) == len(values)
+
+    output = io.StringIO()
+    call_command("rebuild_projections", stdout=output, stderr=io.StringIO())
+
+    assert "rebuilt read models from" in output.getvalue()
+
+    assert snapshot(READ_MODELS) == live
