@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.utils import timezone
 
 from kafka_integration.schemas import KafkaMessage
 
@@ -23,3 +25,97 @@ class CreateCase:
     raw_event_id: uuid.UUID | None = None
     actor: str = "system"
     trace_id: str = ""
+
+
+# --- Commands on existing aggregates (SPEC §3) -----------------------------------------------
+# Each carries `request_id`: the caller's idempotency key and the events' correlation id. Event
+# ids derive from it, so a retried request (same id) is recognised and not applied twice, while
+# two different requests can never collide. Ids given as strings (API, admin) become UUIDs.
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _as_uuid(command: object, *names: str) -> None:
+    """Frozen dataclasses cannot assign normally; coerce string ids once, at construction."""
+    for name in names:
+        value = getattr(command, name)
+        if not isinstance(value, uuid.UUID):
+            object.__setattr__(command, name, uuid.UUID(str(value)))
+
+
+@dataclass(frozen=True)
+class ChangeCaseStatus:
+    """Move a case along its lifecycle (cases.lifecycle.CASE_TRANSITIONS)."""
+
+    case_id: uuid.UUID
+    new_status: str
+    actor: str
+    reason: str = ""
+    expected_version: int | None = None
+    request_id: str = field(default_factory=new_request_id)
+    occurred_at: datetime = field(default_factory=timezone.now)
+    trace_id: str = ""
+
+    def __post_init__(self) -> None:
+        _as_uuid(self, "case_id")
+
+
+@dataclass(frozen=True)
+class AddCaseNote:
+    """Append an analyst's note to a case; notes are never edited or removed."""
+
+    case_id: uuid.UUID
+    text: str
+    actor: str
+    expected_version: int | None = None
+    request_id: str = field(default_factory=new_request_id)
+    occurred_at: datetime = field(default_factory=timezone.now)
+    trace_id: str = ""
+
+    def __post_init__(self) -> None:
+        _as_uuid(self, "case_id")
+
+
+@dataclass(frozen=True)
+class DetermineDocumentRequirements:
+    """Work out (again) which documents one party of a case owes; existing ones are kept."""
+
+    case_id: uuid.UUID
+    entity_id: uuid.UUID
+    entity_type: str
+    traitement_type: str
+    case_type: str
+    context_data: dict = field(default_factory=dict)
+    actor: str = "system"
+    request_id: str = field(default_factory=new_request_id)
+    occurred_at: datetime = field(default_factory=timezone.now)
+    trace_id: str = ""
+
+    def __post_init__(self) -> None:
+        _as_uuid(self, "case_id", "entity_id")
+
+
+@dataclass(frozen=True)
+class UpdateDocumentStatus:
+    """Record a decision on a required document (cases.lifecycle.DOCUMENT_TRANSITIONS)."""
+
+    requirement_id: uuid.UUID
+    new_status: str
+    actor_type: str
+    actor_id: str
+    metadata_changes: dict = field(default_factory=dict)
+    notes_to_add: list[str] = field(default_factory=list)
+    expected_version: int | None = None
+    request_id: str = field(default_factory=new_request_id)
+    occurred_at: datetime = field(default_factory=timezone.now)
+    trace_id: str = ""
+
+    def __post_init__(self) -> None:
+        _as_uuid(self, "requirement_id")
+
+    @property
+    def actor(self) -> str:
+        """The single-string actor of the event metadata, e.g. `USER:alice`."""
+        return f"{self.actor_type}:{self.actor_id}"

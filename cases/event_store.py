@@ -83,22 +83,24 @@ def current_version(aggregate_id: uuid.UUID) -> int:
 
 
 def iterate_all(chunk_size: int = 2000) -> Iterator[list[StoredEvent]]:
-    """Every event in recording order, in chunks (keyset pagination, no skip)."""
-    ordering = ("recorded_at", "correlation_id", "sequence")
-    queryset = StoredEvent.objects.order_by(*ordering)
+    """Every event, each aggregate's stream in version order, in chunks (keyset pagination).
+
+    Per-aggregate order is what projections need: each event changes only its own aggregate's
+    read model (and creates that aggregate's child documents), so streams replay independently,
+    and two commands recorded in the same millisecond cannot swap places.
+    """
+    queryset = StoredEvent.objects.order_by("aggregate_id", "version")
     last = None
     while True:
         page = queryset
         if last is not None:
-            at, correlation, sequence = last
-            page = (
-                page.filter(recorded_at__gte=at)
-                .exclude(recorded_at=at, correlation_id__lt=correlation)
-                .exclude(recorded_at=at, correlation_id=correlation, sequence__lte=sequence)
+            aggregate_id, version = last
+            page = page.filter(aggregate_id__gte=aggregate_id).exclude(
+                aggregate_id=aggregate_id, version__lte=version
             )
         chunk = list(page[:chunk_size])
         if not chunk:
             return
         yield chunk
         tail = chunk[-1]
-        last = (tail.recorded_at, tail.correlation_id, tail.sequence)
+        last = (tail.aggregate_id, tail.version)

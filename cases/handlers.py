@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from cases import events as ev
-from cases.commands import CreateCase
+from cases import lifecycle
+from cases.commands import (
+    AddCaseNote,
+    ChangeCaseStatus,
+    CreateCase,
+    DetermineDocumentRequirements,
+    UpdateDocumentStatus,
+)
 from cases.rules import DocumentRuleData, match_documents
 
 
@@ -143,3 +151,143 @@ def add_requirement_events(
             )
         )
     return added
+
+
+# --- Commands on existing aggregates ----------------------------------------------------------
+# The caller (cases.services) loads the read model and passes its status and version; events
+# continue that aggregate's versions contiguously, and the event store's unique (aggregate,
+# version) index turns a stale read into ConcurrencyConflict.
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case_id: uuid.UUID
+    status: str
+    version: int
+
+
+@dataclass(frozen=True)
+class RequirementState:
+    requirement_id: uuid.UUID
+    case_id: uuid.UUID
+    status: str
+    version: int
+
+
+def request_metadata(request_id: str, actor: str, trace_id: str = "") -> ev.Metadata:
+    """`request:` keeps request causations apart from Kafka sources (`kafka:...`)."""
+    return ev.Metadata(
+        correlation_id=request_id,
+        causation_id=f"request:{request_id}",
+        trace_id=trace_id,
+        actor=actor,
+    )
+
+
+def _sequence(command: Any, actor: str, start_versions: dict[uuid.UUID, int]) -> ev.EventSequence:
+    metadata = request_metadata(command.request_id, actor, command.trace_id)
+    return ev.EventSequence(metadata, command.occurred_at, start_versions=start_versions)
+
+
+def _note(author: str, at: str, text: str) -> dict[str, str]:
+    return {"author": author, "at": at, "text": text}
+
+
+def _iso_ms(moment: Any) -> str:
+    """MongoDB keeps milliseconds; cut to them so a note's time equals its event's occurred_at."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000).isoformat()
+
+
+def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseStatusChanged, or IllegalTransition naming the allowed moves."""
+    new_status = lifecycle.check_case_transition(state.status, command.new_status)
+    sequence = _sequence(command, command.actor, {state.case_id: state.version})
+    sequence.add(
+        ev.CASE_STATUS_CHANGED,
+        ev.CASE,
+        state.case_id,
+        {
+            "case_id": str(state.case_id),
+            "old_status": state.status,
+            "new_status": new_status,
+            "reason": command.reason,
+        },
+    )
+    return sequence.events
+
+
+def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseNoteAdded; the note's time is in the payload so rebuilds reproduce it exactly."""
+    sequence = _sequence(command, command.actor, {state.case_id: state.version})
+    note = _note(command.actor, _iso_ms(command.occurred_at), command.text.strip())
+    sequence.add(
+        ev.CASE_NOTE_ADDED, ev.CASE, state.case_id, {"case_id": str(state.case_id), "note": note}
+    )
+    return sequence.events
+
+
+def owed_requirement_ids(
+    command: DetermineDocumentRequirements, rules: list[DocumentRuleData]
+) -> list[uuid.UUID]:
+    """Ids of the requirements the rules give this party (new or already determined)."""
+    documents = match_documents(
+        rules, command.traitement_type, command.entity_type, command.case_type
+    )
+    return [
+        requirement_id_for(command.case_id, command.entity_id, document.document_type)
+        for document in documents
+    ]
+
+
+def handle_determine_document_requirements(
+    command: DetermineDocumentRequirements,
+    rules: list[DocumentRuleData],
+    existing: frozenset[uuid.UUID],
+) -> list[ev.DomainEvent]:
+    """DocumentRequirementDetermined for each owed document not in `existing` (may be none).
+
+    Events are numbered over *all* owed documents before the existing ones are dropped, so an
+    event keeps its id (causation + position) whatever was already there: a retry after a
+    partial append regenerates the very same ids instead of reusing one for another document.
+    """
+    sequence = _sequence(command, command.actor, {})
+    everything = add_requirement_events(
+        sequence,
+        rules,
+        case_id=command.case_id,
+        entity_type=command.entity_type,
+        entity_id=command.entity_id,
+        traitement_type=command.traitement_type,
+        case_type=command.case_type,
+        context=command.context_data,
+    )
+    return [event for event in everything if event.aggregate_id not in existing]
+
+
+def handle_update_document_status(
+    command: UpdateDocumentStatus, state: RequirementState
+) -> list[ev.DomainEvent]:
+    """One DocumentStatusUpdated recording who, when, old → new, metadata changes and notes."""
+    new_status = lifecycle.check_document_transition(state.status, command.new_status)
+    sequence = _sequence(command, command.actor, {state.requirement_id: state.version})
+    at = _iso_ms(command.occurred_at)
+    sequence.add(
+        ev.DOCUMENT_STATUS_UPDATED,
+        ev.DOCUMENT_REQUIREMENT,
+        state.requirement_id,
+        {
+            "requirement_id": str(state.requirement_id),
+            "case_id": str(state.case_id),
+            "old_status": state.status,
+            "new_status": new_status,
+            "at": at,
+            "actor": {"type": command.actor_type, "id": command.actor_id},
+            "metadata_changes": dict(command.metadata_changes),
+            "notes_added": [
+                _note(command.actor_id, at, text.strip())
+                for text in command.notes_to_add
+                if text.strip()
+            ],
+        },
+    )
+    return sequence.events

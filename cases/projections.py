@@ -247,3 +247,50 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
             outcome.created_case_ids.append(event.aggregate_id)
     uow.flush()
     return outcome
+
+
+# --- Lifecycle projections (status changes, notes, document decisions) -------------------------
+# Times come from the event (occurred_at, or the `at` the handler put in the payload), never the
+# clock, so a rebuild writes byte-identical documents.
+
+
+def _case_status_changed(uow: _UnitOfWork, event: ProjectableEvent, case: Case) -> Case:
+    case.status = event.payload["new_status"]
+    case.updated_at = event.occurred_at
+    return case
+
+
+def _case_note_added(uow: _UnitOfWork, event: ProjectableEvent, case: Case) -> Case:
+    case.notes = [*(case.notes or []), dict(event.payload["note"])]
+    case.updated_at = event.occurred_at
+    return case
+
+
+def _document_status_updated(
+    uow: _UnitOfWork, event: ProjectableEvent, requirement: DocumentRequirement
+) -> DocumentRequirement:
+    """Metadata is merged key by key (a decision adds facts, it does not erase earlier ones)."""
+    p = event.payload
+    notes = [dict(note) for note in p.get("notes_added") or []]
+    requirement.status = p["new_status"]
+    requirement.metadata = {**(requirement.metadata or {}), **(p.get("metadata_changes") or {})}
+    requirement.notes = [*(requirement.notes or []), *notes]
+    requirement.history = [
+        *(requirement.history or []),
+        {
+            "event_id": str(event.event_id),
+            "at": p["at"],
+            "actor": dict(p["actor"]),
+            "old_status": p["old_status"],
+            "new_status": p["new_status"],
+            "metadata_changes": dict(p.get("metadata_changes") or {}),
+            "notes": [note["text"] for note in notes],
+        },
+    ]
+    requirement.updated_at = event.occurred_at
+    return requirement
+
+
+register(ev.CASE_STATUS_CHANGED, Case, _case_status_changed, creates=False)
+register(ev.CASE_NOTE_ADDED, Case, _case_note_added, creates=False)
+register(ev.DOCUMENT_STATUS_UPDATED, DocumentRequirement, _document_status_updated, creates=False)

@@ -170,3 +170,29 @@ def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notifi
     case_opened.send(sender=None, case_ids=[case_id], trace_context={})
 
     assert Notification.objects.filter(case_id=case_id).count() == 1
+
+
+def test_case_status_change_notifies_through_the_same_outbox_when_a_rule_matches(
+    notification_topic,
+):
+    from cases.commands import ChangeCaseStatus
+    from cases.services import change_case_status
+
+    NotificationRule.objects.create(
+        trigger="CASE_STATUS_CHANGED",
+        traitement_type="KYC",
+        notification_type="CASE_IN_REVIEW",
+        template_id="case_status_v1",
+    )
+    case_id = ingest_directly(KYC)
+
+    change_case_status(ChangeCaseStatus(case_id=case_id, new_status="IN_REVIEW", actor="analyst"))
+    report = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS).relay_pending()
+
+    row = Notification.objects.get(case_id=case_id)
+    assert report.delivered == 1 and row.status == "DELIVERED"
+    assert row.envelope["payload"]["trigger"] == "CASE_STATUS_CHANGED"
+    assert row.envelope["payload"]["template_id"] == "case_status_v1"
+    assert [json.loads(m.value())["event_id"] for m in read_all(notification_topic)] == [
+        str(row.id)
+    ]
