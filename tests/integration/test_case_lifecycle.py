@@ -8,20 +8,17 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from cases import bulk
 from cases.commands import (
     AddCaseNote,
     ChangeCaseStatus,
-    CreateCase,
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
 from cases.lifecycle import CASE_TRANSITIONS, IllegalTransition
 from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
 from cases.rebuild import READ_MODELS
-from cases.rules import seed_document_rules
 from cases.services import (
     InvalidCommand,
     NotFound,
@@ -29,13 +26,16 @@ from cases.services import (
     add_case_note,
     change_case_status,
     determine_document_requirements,
-    open_cases,
     update_document_status,
 )
 from cases.signals import case_status_changed
-from kafka_integration.schemas import validate_payload
+from tests.integration.helpers import open_case, record_signals
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("document_rules"),
+]
 
 KYC = {
     "client_id": "kyc-lifecycle",
@@ -73,33 +73,12 @@ PATH_TO = {
 PAIRS = [(old, new) for old in CaseStatus.values for new in CaseStatus.values]
 
 
-@pytest.fixture(autouse=True)
-def document_rules():
-    """The seeded defaults; the test database is emptied between tests."""
-    seed_document_rules(DocumentRule)
-
-
 @pytest.fixture
 def status_signals():
     """Every case_status_changed sent, with the read model's status at that moment."""
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        status = Case.objects.get(pk=kwargs["case_id"]).status
-        received.append({**kwargs, "status_when_fired": status})
-
-    case_status_changed.connect(receiver, weak=False, dispatch_uid="test-case-signals")
-    yield received
-    case_status_changed.disconnect(dispatch_uid="test-case-signals")
-
-
-def open_case(payload: dict) -> Case:
-    command = CreateCase(
-        source=f"test:{uuid.uuid4()}",
-        message=validate_payload(payload),
-        occurred_at=timezone.now(),
+    yield from record_signals(
+        case_status_changed, lambda kwargs: Case.objects.get(pk=kwargs["case_id"]).status
     )
-    return Case.objects.get(pk=open_cases([command]).case_ids[0])
 
 
 def change(case_id: uuid.UUID, new_status: str, **overrides: Any) -> Case:

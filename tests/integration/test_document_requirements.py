@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from cases import event_store, projections
-from cases.commands import CreateCase, DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.commands import DetermineDocumentRequirements, UpdateDocumentStatus
 from cases.lifecycle import DOCUMENT_TRANSITIONS, IllegalTransition
 from cases.models import (
     BeneficialOwner,
@@ -26,19 +25,21 @@ from cases.models import (
     Person,
     StoredEvent,
 )
-from cases.rules import seed_document_rules
 from cases.services import (
     InvalidCommand,
     NotFound,
     VersionConflict,
     determine_document_requirements,
-    open_cases,
     update_document_status,
 )
 from cases.signals import document_status_changed
-from kafka_integration.schemas import validate_payload
+from tests.integration.helpers import open_case, record_signals
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("document_rules"),
+]
 
 KYC = {
     "client_id": "kyc-docs",
@@ -85,33 +86,13 @@ PATH_TO = {
 PAIRS = [(old, new) for old in DocumentStatus.values for new in DocumentStatus.values]
 
 
-@pytest.fixture(autouse=True)
-def document_rules():
-    """The seeded defaults; the test database is emptied between tests."""
-    seed_document_rules(DocumentRule)
-
-
 @pytest.fixture
 def document_signals():
     """Every document_status_changed sent, with the read model's status at that moment."""
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        status = DocumentRequirement.objects.get(pk=kwargs["requirement_id"]).status
-        received.append({**kwargs, "status_when_fired": status})
-
-    document_status_changed.connect(receiver, weak=False, dispatch_uid="test-doc-signals")
-    yield received
-    document_status_changed.disconnect(dispatch_uid="test-doc-signals")
-
-
-def open_case(payload: dict) -> Case:
-    command = CreateCase(
-        source=f"test:{uuid.uuid4()}",
-        message=validate_payload(payload),
-        occurred_at=timezone.now(),
+    yield from record_signals(
+        document_status_changed,
+        lambda kwargs: DocumentRequirement.objects.get(pk=kwargs["requirement_id"]).status,
     )
-    return Case.objects.get(pk=open_cases([command]).case_ids[0])
 
 
 def parties(case: Case) -> dict[str, tuple[str, uuid.UUID]]:

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from django.conf import settings
 from django.core.management import call_command
 
@@ -17,17 +17,20 @@ from cases.models import (
     Case,
     Company,
     DocumentRequirement,
-    DocumentRule,
     Person,
     RawEvent,
     StoredEvent,
 )
 from cases.rebuild import READ_MODELS
-from cases.rules import seed_document_rules
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.replay import replay, select_raw_events
+from tests.integration.helpers import read_topic
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("document_rules"),
+]
 
 SAMPLES = Path(
     os.environ.get(
@@ -61,12 +64,6 @@ KYB_TWO_DIRECTORS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def document_rules():
-    """The seeded defaults; the test database is emptied between tests."""
-    seed_document_rules(DocumentRule)
-
-
 def produce(topic: str, values: list[bytes | None], key: bytes | None = None) -> None:
     producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
     for value in values:
@@ -89,28 +86,6 @@ def consume_all(topic: str, expected: int, group: str | None = None, **options):
         )
     )
     return consumer.run()
-
-
-def read_topic(topic: str, expected: int) -> list:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
-            "group.id": f"reader-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    messages = []
-    try:
-        for _ in range(120):
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None:
-                messages.append(message)
-            if len(messages) >= expected:
-                break
-    finally:
-        consumer.close()
-    return messages
 
 
 def snapshot(models) -> dict[str, list[dict]]:

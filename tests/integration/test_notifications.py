@@ -5,13 +5,14 @@ import socket
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from django.conf import settings
 
 from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -42,26 +43,6 @@ def case_created_rule(is_active: bool = True) -> NotificationRule:
         language_code="fr",
         is_active=is_active,
     )
-
-
-def read_all(topic: str, seconds: float = 8.0) -> list:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
-            "group.id": f"reader-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    messages = []
-    try:
-        for _ in range(int(seconds / 0.5)):
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None:
-                messages.append(message)
-    finally:
-        consumer.close()
-    return messages
 
 
 def ingest_directly(payload: dict) -> uuid.UUID:
@@ -103,7 +84,7 @@ def test_case_from_kafka_publishes_one_notification_with_envelope_key_and_trace(
     row = Notification.objects.get(case_id=case.id)
     assert row.status == "DELIVERED"
     assert row.delivered_offset is not None and row.delivered_at is not None
-    messages = read_all(notification_topic)
+    messages = read_topic(notification_topic, seconds=8)
     assert len(messages) == 1
     message = messages[0]
     envelope = json.loads(message.value())
@@ -159,7 +140,7 @@ def test_notification_waits_for_the_broker_and_is_delivered_once(notification_to
 
     assert (recovered.delivered, restarted.delivered) == (1, 0)
     assert Notification.objects.get(case_id=case_id).status == "DELIVERED"
-    assert [m.key().decode() for m in read_all(notification_topic)] == [str(case_id)]
+    assert [m.key().decode() for m in read_topic(notification_topic, seconds=8)] == [str(case_id)]
 
 
 def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notification_topic):
@@ -193,6 +174,6 @@ def test_case_status_change_notifies_through_the_same_outbox_when_a_rule_matches
     assert report.delivered == 1 and row.status == "DELIVERED"
     assert row.envelope["payload"]["trigger"] == "CASE_STATUS_CHANGED"
     assert row.envelope["payload"]["template_id"] == "case_status_v1"
-    assert [json.loads(m.value())["event_id"] for m in read_all(notification_topic)] == [
-        str(row.id)
-    ]
+    assert [
+        json.loads(m.value())["event_id"] for m in read_topic(notification_topic, seconds=8)
+    ] == [str(row.id)]
