@@ -120,6 +120,20 @@ def test_superuser_logs_in_and_sees_the_admin_index(client):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert b"Cases" in response.content
+    company = make_company()
+    now = timezone.now()
+    Case.objects.create(
+        id=uuid.uuid4(),
+        client_id="ADMIN-LIST-1",
+        case_type="COMPANY_STANDARD",
+        schema_version="1.0",
+        traitement_type="KYB",
+        company=company,
+        created_at=now,
+        updated_at=now,
+    )
+    changelist = client.get("/admin/cases/case/?status__exact=OPEN")
+    assert changelist.status_code == 200 and b"ADMIN-LIST-1" in changelist.content
 
 
 def test_readiness_reports_both_dependencies_up(client):
@@ -132,3 +146,29 @@ def test_liveness_answers_without_touching_dependencies(client):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_analyst_edits_a_document_rule_in_the_admin(client):
+    from cases.models import DocumentRule
+
+    get_user_model().objects.create_superuser("rules", "rules@example.com", "s3cret-pass!")
+    client.login(username="rules", password="s3cret-pass!")
+    rule = DocumentRule.objects.create(
+        traitement_type="KYC", entity_type="PERSON", document_type="PASSPORT"
+    )
+
+    listing = client.get("/admin/cases/documentrule/")
+    response = client.post(
+        f"/admin/cases/documentrule/{rule.pk}/change/",
+        {
+            "traitement_type": "KYC",
+            "entity_type": "PERSON",
+            "case_type": "",
+            "document_type": "PASSPORT",
+            "is_required": "on",
+        },
+    )
+
+    assert listing.status_code == 200 and b"PASSPORT" in listing.content
+    assert response.status_code == 302
+    assert DocumentRule.objects.get(pk=rule.pk).is_active is False
