@@ -45,8 +45,17 @@ def _as_uuid(command: object, *names: str) -> None:
             object.__setattr__(command, name, uuid.UUID(str(value)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class RequestFields:
+    """What every request-style command carries: its idempotency key, time and trace."""
+
+    request_id: str = field(default_factory=new_request_id)
+    occurred_at: datetime = field(default_factory=timezone.now)
+    trace_id: str = ""
+
+
 @dataclass(frozen=True)
-class ChangeCaseStatus:
+class ChangeCaseStatus(RequestFields):
     """Move a case along its lifecycle (cases.lifecycle.CASE_TRANSITIONS)."""
 
     case_id: uuid.UUID
@@ -54,32 +63,26 @@ class ChangeCaseStatus:
     actor: str
     reason: str = ""
     expected_version: int | None = None
-    request_id: str = field(default_factory=new_request_id)
-    occurred_at: datetime = field(default_factory=timezone.now)
-    trace_id: str = ""
 
     def __post_init__(self) -> None:
         _as_uuid(self, "case_id")
 
 
 @dataclass(frozen=True)
-class AddCaseNote:
+class AddCaseNote(RequestFields):
     """Append an analyst's note to a case; notes are never edited or removed."""
 
     case_id: uuid.UUID
     text: str
     actor: str
     expected_version: int | None = None
-    request_id: str = field(default_factory=new_request_id)
-    occurred_at: datetime = field(default_factory=timezone.now)
-    trace_id: str = ""
 
     def __post_init__(self) -> None:
         _as_uuid(self, "case_id")
 
 
 @dataclass(frozen=True)
-class DetermineDocumentRequirements:
+class DetermineDocumentRequirements(RequestFields):
     """Work out (again) which documents one party of a case owes; existing ones are kept."""
 
     case_id: uuid.UUID
@@ -89,16 +92,13 @@ class DetermineDocumentRequirements:
     case_type: str
     context_data: dict = field(default_factory=dict)
     actor: str = "system"
-    request_id: str = field(default_factory=new_request_id)
-    occurred_at: datetime = field(default_factory=timezone.now)
-    trace_id: str = ""
 
     def __post_init__(self) -> None:
         _as_uuid(self, "case_id", "entity_id")
 
 
 @dataclass(frozen=True)
-class UpdateDocumentStatus:
+class UpdateDocumentStatus(RequestFields):
     """Record a decision on a required document (cases.lifecycle.DOCUMENT_TRANSITIONS)."""
 
     requirement_id: uuid.UUID
@@ -108,9 +108,6 @@ class UpdateDocumentStatus:
     metadata_changes: dict = field(default_factory=dict)
     notes_to_add: list[str] = field(default_factory=list)
     expected_version: int | None = None
-    request_id: str = field(default_factory=new_request_id)
-    occurred_at: datetime = field(default_factory=timezone.now)
-    trace_id: str = ""
 
     def __post_init__(self) -> None:
         _as_uuid(self, "requirement_id")

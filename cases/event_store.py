@@ -68,10 +68,6 @@ def append(events: list[DomainEvent]) -> AppendResult:
     return AppendResult(recorded_at, new_ids)
 
 
-def load_stream(aggregate_id: uuid.UUID) -> list[StoredEvent]:
-    return list(StoredEvent.objects.filter(aggregate_id=aggregate_id).order_by("version"))
-
-
 def current_version(aggregate_id: uuid.UUID) -> int:
     last = (
         StoredEvent.objects.filter(aggregate_id=aggregate_id)

@@ -63,7 +63,6 @@ class ConsumerStats:
     skipped_finished: int = 0
     batches: int = 0
     retries: int = 0
-    started: float = field(default_factory=time.monotonic)
 
     def add(self, outcomes: list[ingest.RecordOutcome]) -> None:
         self.batches += 1

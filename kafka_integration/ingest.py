@@ -174,8 +174,8 @@ def _issues_as_dicts(issues: list[ValidationIssue]) -> list[dict[str, str]]:
 
 
 def _trace_context(record: InboundRecord) -> Any:
-    carrier = {name: value for name, value in ((n, record.header(n)) for n, _ in record.headers)}
-    return propagate.extract({k: v for k, v in carrier.items() if v is not None})
+    """The upstream W3C context (traceparent/tracestate headers), if the producer sent one."""
+    return propagate.extract({name: record.header(name) or "" for name, _ in record.headers})
 
 
 def process_batch(

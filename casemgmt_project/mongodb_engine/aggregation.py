@@ -231,8 +231,6 @@ def _apply_operator(operator: str, argument: Any, document: Document, variables:
         if any(not isinstance(value, str) for value in values):
             return None
         return "".join(values)
-    if operator == "$regexMatch":
-        raise NotImplementedError("$regexMatch")
     raise NotImplementedError(f"aggregation operator {operator}")
 
 
