@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from kafka_integration.schemas import KafkaMessage
+from cases.intake import KafkaMessage
 
 
 @dataclass(frozen=True)

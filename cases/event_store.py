@@ -15,22 +15,21 @@ from datetime import datetime
 from django.utils import timezone
 
 from cases import bulk
+from cases.errors import ConcurrencyConflict
 from cases.events import DomainEvent
 from cases.models import StoredEvent
-
-
-class ConcurrencyConflict(Exception):
-    """Another command appended to the same aggregate version first."""
-
-    def __init__(self, aggregate_ids: list[uuid.UUID]):
-        self.aggregate_ids = aggregate_ids
-        super().__init__(f"version conflict on aggregate(s) {', '.join(map(str, aggregate_ids))}")
 
 
 @dataclass(frozen=True)
 class AppendResult:
     recorded_at: datetime
     new_event_ids: frozenset[uuid.UUID]
+
+
+def case_of(payload: dict) -> uuid.UUID | None:
+    """The case an event belongs to: every payload names it, notifications in their recipient."""
+    case_id = payload.get("case_id") or (payload.get("recipient_details") or {}).get("case_id")
+    return uuid.UUID(str(case_id)) if case_id else None
 
 
 def to_stored(event: DomainEvent, recorded_at: datetime) -> StoredEvent:
@@ -46,6 +45,7 @@ def to_stored(event: DomainEvent, recorded_at: datetime) -> StoredEvent:
         metadata=event.metadata.as_dict(),
         correlation_id=event.metadata.correlation_id,
         sequence=event.sequence,
+        case_id=case_of(event.payload),
     )
 
 

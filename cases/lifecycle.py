@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cases.errors import IllegalTransition
+
 CASE_TRANSITIONS: Mapping[str, frozenset[str]] = {
     "OPEN": frozenset({"IN_REVIEW", "CLOSED"}),
     "IN_REVIEW": frozenset({"APPROVED", "REJECTED", "CLOSED"}),
@@ -25,21 +27,6 @@ DOCUMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {
     "VERIFIED_MANUAL": frozenset(),
     "NOT_APPLICABLE": frozenset(),
 }
-
-
-class IllegalTransition(Exception):
-    """A requested status move the lifecycle forbids; carries what *is* allowed (API 409)."""
-
-    def __init__(self, kind: str, current: str, requested: str, allowed: list[str]):
-        self.kind = kind
-        self.current = current
-        self.requested = requested
-        self.allowed = allowed
-        moves = ", ".join(allowed) if allowed else f"none ({current} is final)"
-        super().__init__(
-            f"illegal {kind} status transition {current} → {requested}; "
-            f"allowed from {current}: {moves}"
-        )
 
 
 def normalise_status(status: str) -> str:

@@ -22,6 +22,13 @@ from cases.commands import (
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
+from cases.errors import (
+    ConcurrencyConflict,
+    IllegalTransition,
+    InvalidCommand,
+    NotFound,
+    VersionConflict,
+)
 from cases.events import DomainEvent
 from cases.handlers import (
     CaseState,
@@ -35,7 +42,6 @@ from cases.handlers import (
     owed_requirement_ids,
     request_metadata,
 )
-from cases.lifecycle import IllegalTransition as IllegalTransition  # re-exported for callers
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -46,6 +52,19 @@ from cases.models import (
 )
 from cases.projections import ProjectableEvent
 from cases.rules import DocumentRuleData, load_document_rules
+
+# Callers used to import the errors from here; they now live in cases.errors.
+__all__ = [
+    "IllegalTransition",
+    "InvalidCommand",
+    "NotFound",
+    "VersionConflict",
+    "add_case_note",
+    "change_case_status",
+    "determine_document_requirements",
+    "open_cases",
+    "update_document_status",
+]
 
 
 @dataclass(frozen=True)
@@ -86,27 +105,6 @@ def open_cases(
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
-class NotFound(Exception):
-    """The case, requirement or party a command names does not exist (API 404)."""
-
-
-class InvalidCommand(ValueError):
-    """A command that can never succeed as given (API 400/422), e.g. an empty note."""
-
-
-class VersionConflict(Exception):
-    """The aggregate moved on since the caller read it (API 409); re-read and retry."""
-
-    def __init__(self, aggregate_id: uuid.UUID, expected: int, current: int):
-        self.aggregate_id = aggregate_id
-        self.expected = expected
-        self.current = current
-        super().__init__(
-            f"version conflict on {aggregate_id}: expected version {expected}, "
-            f"current version {current}"
-        )
-
-
 def _load(model: type[ModelT], pk: uuid.UUID) -> ModelT:
     instance = model.objects.filter(pk=pk).first()
     if instance is None:
@@ -138,7 +136,7 @@ def _append(events: list[DomainEvent], based_on: int) -> None:
     """
     try:
         result = event_store.append(events)
-    except event_store.ConcurrencyConflict as exc:
+    except ConcurrencyConflict as exc:
         aggregate_id = exc.aggregate_ids[0]
         raise VersionConflict(
             aggregate_id, based_on, event_store.current_version(aggregate_id)
@@ -316,7 +314,7 @@ def determine_document_requirements(
     rules = load_document_rules() if rules is None else rules
     try:
         _determine_once(command, rules)
-    except event_store.ConcurrencyConflict:
+    except ConcurrencyConflict:
         _determine_once(command, rules)
     return list(
         DocumentRequirement.objects.filter(case_id=case.pk, entity_id=command.entity_id).order_by(

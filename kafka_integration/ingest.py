@@ -23,16 +23,12 @@ from pymongo.errors import BulkWriteError
 from cases import bulk
 from cases.commands import CreateCase
 from cases.events import derive_id, kafka_source
+from cases.intake import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
 from cases.services import open_cases
 from cases.signals import case_opened
 from kafka_integration.failures import is_transient
-from kafka_integration.schemas import (
-    MessageRejected,
-    ValidationIssue,
-    decode_payload_for_audit,
-    parse_message,
-)
+from kafka_integration.schemas import decode_payload_for_audit, parse_message
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.ingest")

@@ -18,6 +18,9 @@ class StoredEvent(models.Model):
     # Ties the events of one command together and orders them, for timelines and rebuilds.
     correlation_id = models.CharField(max_length=64)
     sequence = models.IntegerField(help_text="Position of the event within its command")
+    # The case an event belongs to, whatever its aggregate (company, requirement, notification):
+    # the case timeline is one indexed query instead of one per aggregate.
+    case_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         db_table = "event_store"
@@ -33,6 +36,10 @@ class StoredEvent(models.Model):
                 fields=["recorded_at", "correlation_id", "sequence"], name="event_global_order"
             ),
             models.Index(fields=["event_type"], name="event_type"),
+            models.Index(
+                fields=["case_id", "recorded_at", "correlation_id", "sequence"],
+                name="event_case_timeline",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,9 @@ from pathlib import Path
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from pymongo import MongoClient
 
+from cases.intake import MessageRejected
 from kafka_integration.sample_events import sample_event
-from kafka_integration.schemas import MessageRejected, parse_message
+from kafka_integration.schemas import parse_message
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FERRETDB_BIN = REPO_ROOT / ".cache" / "bin" / "ferretdb"

@@ -10,9 +10,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.commands import CreateCase
+from cases.intake import validate_payload
 from cases.models import Case
 from cases.services import open_cases
-from kafka_integration.schemas import validate_payload
 
 
 def open_case(payload: dict) -> Case:

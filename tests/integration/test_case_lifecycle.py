@@ -16,7 +16,8 @@ from cases.commands import (
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
-from cases.lifecycle import CASE_TRANSITIONS, IllegalTransition
+from cases.errors import IllegalTransition
+from cases.lifecycle import CASE_TRANSITIONS
 from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
 from cases.rebuild import READ_MODELS
 from cases.services import (

@@ -15,7 +15,8 @@ from django.db import connections
 
 from cases import event_store, projections
 from cases.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.lifecycle import DOCUMENT_TRANSITIONS, IllegalTransition
+from cases.errors import IllegalTransition
+from cases.lifecycle import DOCUMENT_TRANSITIONS
 from cases.models import (
     BeneficialOwner,
     Case,

@@ -1,4 +1,4 @@
-"""Unit tests for the inbound message contract (SPEC section 1).
+"""Unit tests for the intake contract (cases.intake) and its Kafka decoding (SPEC section 1).
 
 Every shared sample, then each stricter rule on its own.
 """
@@ -16,17 +16,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from kafka_integration.schemas import (
+from cases.intake import (
     ISO_3166_ALPHA2,
-    MAX_RECORD_BYTES,
     SUPPORTED_VERSIONS,
     KafkaMessage,
     MessageRejected,
     ValidationIssue,
-    decode_payload_for_audit,
-    parse_message,
     validate_payload,
 )
+from kafka_integration.schemas import MAX_RECORD_BYTES, decode_payload_for_audit, parse_message
 
 SAMPLES_DIR = Path(
     os.environ.get("CASEMGMT_SAMPLES_DIR")

@@ -1,0 +1,203 @@
+"""Read queries shared by the REST API, the admin and the dashboard (never writes).
+
+One definition per list: its filters and its ordering, each backed by an index of the model it
+reads (see the `Meta.indexes` of `cases/models/`). Lists return unevaluated querysets so each
+caller pages them its own way (keyset cursors in the API, the admin's paginator); single reads
+raise `NotFound` instead of returning None, so no caller can answer 200 with nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Model, QuerySet
+
+from cases.errors import NotFound
+from cases.models import (
+    BeneficialOwner,
+    Case,
+    Company,
+    DocumentRequirement,
+    Person,
+    RawEvent,
+    StoredEvent,
+)
+
+__all__ = [
+    "CaseDetail",
+    "get_case",
+    "get_case_detail",
+    "get_case_timeline",
+    "get_company",
+    "get_raw_event",
+    "get_requirement",
+    "list_case_persons",
+    "list_case_requirements",
+    "list_cases",
+    "list_company_owners",
+    "list_company_persons",
+    "list_raw_events",
+]
+
+
+def _get(model: type[Model], pk: uuid.UUID | str, label: str) -> Model:
+    try:
+        key = pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
+    except ValueError:
+        raise NotFound(f"{label} {pk} not found") from None
+    instance = model.objects.filter(pk=key).first()
+    if instance is None:
+        raise NotFound(f"{label} {pk} not found")
+    return instance
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+def get_case(case_id: uuid.UUID | str) -> Case:
+    return _get(Case, case_id, "case")
+
+
+def list_cases(
+    *,
+    client_id: str | None = None,
+    traitement_type: str | None = None,
+    case_type: str | None = None,
+    status: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> QuerySet[Case]:
+    """Newest first, ties broken by id (index `case_created` and the per-filter indexes)."""
+    queryset = Case.objects.order_by("-created_at", "-id")
+    if client_id:
+        queryset = queryset.filter(client_id=client_id)
+    if traitement_type:
+        queryset = queryset.filter(traitement_type=traitement_type.upper())
+    if case_type:
+        queryset = queryset.filter(case_type=case_type)
+    if status:
+        queryset = queryset.filter(status=status.upper())
+    if created_from:
+        queryset = queryset.filter(created_at__gte=created_from)
+    if created_to:
+        queryset = queryset.filter(created_at__lt=created_to)
+    return queryset
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything an analyst decides a case on, read in one place (API detail, admin page)."""
+
+    case: Case
+    company: Company | None
+    persons: list[Person]
+    owners: list[BeneficialOwner]
+    requirements: list[DocumentRequirement]
+
+
+def get_case_detail(case_id: uuid.UUID | str) -> CaseDetail:
+    """Four indexed reads, whatever the number of parties: case, persons, company+owners,
+    requirements."""
+    case = get_case(case_id)
+    company = Company.objects.filter(pk=case.company_id).first() if case.company_id else None
+    owners = list(list_company_owners(company.pk)) if company else []
+    return CaseDetail(
+        case=case,
+        company=company,
+        persons=list(list_case_persons(case.pk)),
+        owners=owners,
+        requirements=list(list_case_requirements(case.pk)),
+    )
+
+
+def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
+    """The case's domain events, all aggregates (case, company, requirements, notifications),
+    in the order they were recorded (index `event_case_timeline`)."""
+    case = get_case(case_id)
+    return list(
+        StoredEvent.objects.filter(case_id=case.pk).order_by(
+            "recorded_at", "correlation_id", "sequence"
+        )
+    )
+
+
+# --- Parties ---------------------------------------------------------------------------------
+
+
+def list_case_persons(case_id: uuid.UUID) -> QuerySet[Person]:
+    """In message order (index `person_case`)."""
+    return Person.objects.filter(case_id=case_id).order_by("position", "id")
+
+
+def get_company(company_id: uuid.UUID | str) -> Company:
+    return _get(Company, company_id, "company")
+
+
+def list_company_persons(company_id: uuid.UUID) -> QuerySet[Person]:
+    """Directors and officers, in message order (index `person_company`)."""
+    return Person.objects.filter(company_id=company_id).order_by("position", "id")
+
+
+def list_company_owners(company_id: uuid.UUID) -> QuerySet[BeneficialOwner]:
+    """In message order (index `owner_company`)."""
+    return BeneficialOwner.objects.filter(company_id=company_id).order_by("position", "id")
+
+
+# --- Document requirements -------------------------------------------------------------------
+
+
+def list_case_requirements(
+    case_id: uuid.UUID,
+    *,
+    entity_id: uuid.UUID | None = None,
+    entity_type: str | None = None,
+    status: str | None = None,
+    is_required: bool | None = None,
+) -> QuerySet[DocumentRequirement]:
+    """A case's requirements, per party then document type (index `req_case_entity`)."""
+    queryset = DocumentRequirement.objects.filter(case_id=case_id).order_by(
+        "entity_type", "entity_id", "document_type"
+    )
+    if entity_type:
+        queryset = queryset.filter(entity_type=entity_type.upper())
+    if entity_id:
+        queryset = queryset.filter(entity_id=entity_id)
+    if status:
+        queryset = queryset.filter(status=status.upper())
+    if is_required is not None:
+        queryset = queryset.filter(is_required=is_required)
+    return queryset
+
+
+def get_requirement(requirement_id: uuid.UUID | str) -> DocumentRequirement:
+    return _get(DocumentRequirement, requirement_id, "document requirement")
+
+
+# --- Raw events (the audit store) ------------------------------------------------------------
+
+
+def list_raw_events(
+    *,
+    status: str | None = None,
+    topic: str | None = None,
+    client_id: str | None = None,
+    ids: list[uuid.UUID] | None = None,
+) -> QuerySet[RawEvent]:
+    """Newest first (indexes `raw_received_id`, `raw_status_received`, `raw_topic_received`,
+    `raw_client_id`)."""
+    queryset = RawEvent.objects.order_by("-received_at", "-id")
+    if status:
+        queryset = queryset.filter(status=status.upper())
+    if topic:
+        queryset = queryset.filter(topic=topic)
+    if client_id:
+        queryset = queryset.filter(client_id=client_id)
+    if ids:
+        queryset = queryset.filter(pk__in=ids)
+    return queryset
+
+
+def get_raw_event(raw_event_id: uuid.UUID | str) -> RawEvent:
+    return _get(RawEvent, raw_event_id, "raw event")
