@@ -9,12 +9,15 @@ raise `NotFound` instead of returning None, so no caller can answer 200 with not
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 from cases.errors import NotFound
+from cases.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -35,7 +38,10 @@ __all__ = [
     "get_requirement",
     "list_case_persons",
     "list_case_requirements",
+    "list_awaiting_approval",
     "list_cases",
+    "list_cases_becoming_overdue",
+    "list_claimable_cases",
     "list_company_owners",
     "list_company_persons",
     "list_raw_events",
@@ -68,8 +74,15 @@ def list_cases(
     status: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    assignee: str | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """Newest first, ties broken by id (index `case_created` and the per-filter indexes)."""
+    """Newest first, ties broken by id (index `case_created` and the per-filter indexes).
+
+    `assignee` is a username (callers turn "me" into theirs); `overdue` means still open and
+    past its due date at `now` (index `case_due`), whether or not CaseBecameOverdue is recorded.
+    """
     queryset = Case.objects.order_by("-created_at", "-id")
     if client_id:
         queryset = queryset.filter(client_id=client_id)
@@ -83,7 +96,44 @@ def list_cases(
         queryset = queryset.filter(created_at__gte=created_from)
     if created_to:
         queryset = queryset.filter(created_at__lt=created_to)
+    if assignee:
+        queryset = queryset.filter(assignee=assignee)
+    if overdue is not None:
+        late = {"status__in": ACTIVE_CASE_STATUSES, "due_at__lt": now or timezone.now()}
+        queryset = queryset.filter(**late) if overdue else queryset.exclude(**late)
     return queryset
+
+
+def list_claimable_cases(
+    *, traitement_type: str | None = None, case_type: str | None = None
+) -> QuerySet[Case]:
+    """The claim-next queue: unassigned OPEN/IN_REVIEW cases, oldest first (index
+    `case_claim_queue`)."""
+    queryset = Case.objects.filter(
+        status__in=CLAIMABLE_CASE_STATUSES, assignee__isnull=True
+    ).order_by("created_at", "id")
+    if traitement_type:
+        queryset = queryset.filter(traitement_type=traitement_type.upper())
+    if case_type:
+        queryset = queryset.filter(case_type=case_type)
+    return queryset
+
+
+def list_awaiting_approval(*, username: str, groups: Collection[str] | None) -> QuerySet[Case]:
+    """Proposals `username` may approve: pending for one of `groups` (None = any group, for
+    superusers), never their own (index `case_awaiting`)."""
+    queryset = Case.objects.filter(status="PENDING_APPROVAL", approval_group__isnull=False)
+    if groups is not None:
+        queryset = queryset.filter(approval_group__in=list(groups))
+    return queryset.exclude(proposed_by=username).order_by("-created_at", "-id")
+
+
+def list_cases_becoming_overdue(*, now: datetime) -> QuerySet[Case]:
+    """Open cases past their due date with no CaseBecameOverdue yet, earliest due first
+    (index `case_due`)."""
+    return Case.objects.filter(
+        due_at__lte=now, status__in=ACTIVE_CASE_STATUSES, overdue_at__isnull=True
+    ).order_by("due_at", "id")
 
 
 @dataclass(frozen=True)

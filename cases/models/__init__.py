@@ -6,9 +6,11 @@ from cases.models.documents import DocumentRequirement, DocumentRule, DocumentSt
 from cases.models.event_log import StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+from cases.models.workflow import ApprovalRule, SlaRule
 
 __all__ = [
     "Address",
+    "ApprovalRule",
     "BeneficialOwner",
     "Case",
     "CaseStatus",
@@ -24,5 +26,6 @@ __all__ = [
     "Person",
     "RawEvent",
     "RawEventStatus",
+    "SlaRule",
     "StoredEvent",
 ]
