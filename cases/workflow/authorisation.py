@@ -1,8 +1,9 @@
 """Who may do what in the workflow (SPEC §3a, STYLE "Workflow authorisation"). Pure.
 
-Roles are plain data resolved by the service from django.contrib.auth groups. A superuser
-counts as a member of every group, but the four-eyes rule binds everyone: nobody approves or
-returns their own proposal, superusers included. Every refusal says who may act instead.
+Roles are plain data resolved by the service from django.contrib.auth groups. A lead counts
+as an analyst, a superuser as a member of every group, but the four-eyes rule binds everyone:
+nobody approves or returns their own proposal, superusers included. Every refusal says who may
+act instead.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ class Actor:
     is_superuser: bool = False
 
     def member_of(self, group: str) -> bool:
-        return self.is_superuser or group in self.groups
+        """Leads count as analysts: whatever analysts may approve, their lead may too."""
+        if self.is_superuser or group in self.groups:
+            return True
+        return group == ANALYST_GROUP and LEAD_GROUP in self.groups
 
     @property
     def is_lead(self) -> bool:
@@ -36,8 +40,7 @@ class Actor:
 
     @property
     def is_analyst(self) -> bool:
-        """Leads work cases too."""
-        return self.is_lead or self.member_of(ANALYST_GROUP)
+        return self.member_of(ANALYST_GROUP)
 
 
 def check_may_claim(actor: Actor) -> None:

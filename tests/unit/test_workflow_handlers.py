@@ -224,6 +224,10 @@ def test_approvers_outside_the_rule_group_are_refused_and_superusers_count_as_me
     assert handle_approve_decision(ApproveDecision(CASE_ID, "root"), state, ROOT)
 
 
+def test_a_lead_approves_what_analysts_may_approve():
+    assert handle_approve_decision(ApproveDecision(CASE_ID, "lea"), pending(), LEA)
+
+
 def test_a_returned_proposal_goes_back_to_review_with_the_reason():
     [event] = handle_return_decision(
         ReturnDecision(CASE_ID, " check the UBO ", "bob"), pending(), BOB
