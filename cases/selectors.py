@@ -78,12 +78,13 @@ def list_cases(
     overdue: bool | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """Newest first, ties broken by id (index `case_created` and the per-filter indexes).
+    """Newest first, ties by ascending id: the exact key order of index `case_created`, so the
+    server walks the index instead of sorting (the per-filter indexes share the prefix).
 
     `assignee` is a username (callers turn "me" into theirs); `overdue` means still open and
     past its due date at `now` (index `case_due`), whether or not CaseBecameOverdue is recorded.
     """
-    queryset = Case.objects.order_by("-created_at", "-id")
+    queryset = Case.objects.order_by("-created_at", "id")
     if client_id:
         queryset = queryset.filter(client_id=client_id)
     if traitement_type:
@@ -125,7 +126,7 @@ def list_awaiting_approval(*, username: str, groups: Collection[str] | None) -> 
     queryset = Case.objects.filter(status="PENDING_APPROVAL", approval_group__isnull=False)
     if groups is not None:
         queryset = queryset.filter(approval_group__in=list(groups))
-    return queryset.exclude(proposed_by=username).order_by("-created_at", "-id")
+    return queryset.exclude(proposed_by=username).order_by("-created_at", "id")
 
 
 def list_cases_becoming_overdue(*, now: datetime) -> QuerySet[Case]:
@@ -237,7 +238,7 @@ def list_raw_events(
 ) -> QuerySet[RawEvent]:
     """Newest first (indexes `raw_received_id`, `raw_status_received`, `raw_topic_received`,
     `raw_client_id`)."""
-    queryset = RawEvent.objects.order_by("-received_at", "-id")
+    queryset = RawEvent.objects.order_by("-received_at", "id")
     if status:
         queryset = queryset.filter(status=status.upper())
     if topic:
