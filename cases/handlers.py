@@ -218,18 +218,16 @@ def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> li
     for the statuses only the four-eyes decision reaches, SPEC §3a)."""
     new_status = lifecycle.check_direct_status_change(state.status, command.new_status)
     sequence = _sequence(command, command.actor, {state.case_id: state.version})
-    sequence.add(
-        ev.CASE_STATUS_CHANGED,
-        ev.CASE,
-        state.case_id,
-        {
-            "case_id": str(state.case_id),
-            "old_status": state.status,
-            "new_status": new_status,
-            "reason": command.reason,
-        },
-    )
+    add_status_changed(sequence, state.case_id, state.status, new_status, command.reason)
     return sequence.events
+
+
+def add_status_changed(
+    sequence: ev.EventSequence, case_id: uuid.UUID, old: str, new: str, reason: str
+) -> ev.DomainEvent:
+    """CaseStatusChanged, whichever command moves the case (status change or decision)."""
+    payload = {"case_id": str(case_id), "old_status": old, "new_status": new, "reason": reason}
+    return sequence.add(ev.CASE_STATUS_CHANGED, ev.CASE, case_id, payload)
 
 
 def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:

@@ -14,7 +14,7 @@ from typing import Any
 from cases import events as ev
 from cases import lifecycle
 from cases.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
-from cases.handlers import _iso_ms, _sequence
+from cases.handlers import _iso_ms, _sequence, add_status_changed
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
     ApproveDecision,
@@ -60,13 +60,11 @@ def _check_active(state: WorkflowState) -> None:
         raise CaseNotActive(f"case {state.case_id} is {state.status}: its workflow is over")
 
 
-def _assigned(sequence: ev.EventSequence, state: WorkflowState, assignee: str | None, by: str):
-    return sequence.add(
-        ev.CASE_ASSIGNED,
-        ev.CASE,
-        state.case_id,
-        {"case_id": str(state.case_id), "assignee": assignee, "previous": state.assignee, "by": by},
-    )
+def _assigned(
+    sequence: ev.EventSequence, state: WorkflowState, assignee: str | None, by: str, previous=None
+) -> ev.DomainEvent:
+    payload = {"case_id": str(state.case_id), "assignee": assignee, "previous": previous, "by": by}
+    return sequence.add(ev.CASE_ASSIGNED, ev.CASE, state.case_id, payload)
 
 
 def handle_assign_case(
@@ -79,35 +77,22 @@ def handle_assign_case(
     if wanted == state.assignee:
         return []
     sequence = _sequence(command, actor.username, {state.case_id: state.version})
-    _assigned(sequence, state, wanted, actor.username)
+    _assigned(sequence, state, wanted, actor.username, previous=state.assignee)
     return sequence.events
 
 
 def handle_claim_case(
-    command: ClaimNextCase, state: WorkflowState, actor: auth.Actor, *, reserved: bool
+    command: ClaimNextCase, state: WorkflowState, actor: auth.Actor
 ) -> list[ev.DomainEvent]:
-    """CaseAssigned to the claimer. `reserved` says the read model's assignee is the claimer's
-    own reservation (see services.claim_next_case), not an earlier assignment."""
+    """CaseAssigned to the claimer, for an unassigned OPEN or IN_REVIEW case."""
     auth.check_may_claim(actor)
     _check_active(state)
     if state.status not in lifecycle.CLAIMABLE_CASE_STATUSES:
         raise CaseNotActive(f"case {state.case_id} is {state.status}: not claimable")
-    previous = None if reserved else state.assignee
-    if previous is not None:
-        raise CaseNotActive(f"case {state.case_id} is already assigned to {previous}")
+    if state.assignee is not None:
+        raise CaseNotActive(f"case {state.case_id} is already assigned to {state.assignee}")
     sequence = _sequence(command, actor.username, {state.case_id: state.version})
-    sequence.add(
-        ev.CASE_ASSIGNED,
-        ev.CASE,
-        state.case_id,
-        {
-            "case_id": str(state.case_id),
-            "assignee": actor.username,
-            "previous": None,
-            "by": actor.username,
-            "claimed": True,
-        },
-    )
+    _assigned(sequence, state, actor.username, actor.username, previous=None)
     return sequence.events
 
 
@@ -196,18 +181,8 @@ def handle_approve_decision(
             "comment": command.comment.strip(),
         },
     )
-    sequence.add(
-        ev.CASE_STATUS_CHANGED,
-        ev.CASE,
-        state.case_id,
-        {
-            "case_id": str(state.case_id),
-            "old_status": state.status,
-            "new_status": decision,
-            "reason": f"four-eyes: proposed by {pending['proposed_by']}, "
-            f"approved by {actor.username}",
-        },
-    )
+    reason = f"four-eyes: proposed by {pending['proposed_by']}, approved by {actor.username}"
+    add_status_changed(sequence, state.case_id, state.status, decision, reason)
     return sequence.events
 
 

@@ -6,16 +6,18 @@ django.contrib.auth groups and are handed to the pure checks as plain data.
 
 from __future__ import annotations
 
-import time
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from cases import bulk, projections, selectors
+from cases import projections, selectors
 from cases.errors import CaseNotActive, NoCaseAvailable, NotAllowed, VersionConflict
-from cases.lifecycle import CLAIMABLE_CASE_STATUSES
+from cases.events import DomainEvent
 from cases.models import Case
+from cases.projections import ProjectableEvent
 from cases.services import _announce, _append, _execute, _load, _request_events
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim
@@ -69,15 +71,21 @@ def workflow_state(case: Case) -> handlers.WorkflowState:
     )
 
 
+def _run(
+    command: Any, decide: Callable[[handlers.WorkflowState, Actor], list[DomainEvent]]
+) -> tuple[Case, list[ProjectableEvent]]:
+    """Resolve the actor, then the usual load, decide, append, project (cases.services)."""
+    actor = _actor(command.actor)
+    return _execute(
+        Case, command.case_id, command, lambda case: decide(workflow_state(case), actor)
+    )
+
+
 def assign_case(command: AssignCase) -> Case:
     """Give the case to someone or nobody; analysts take or release, leads assign anyone."""
-    actor = _actor(command.actor)
     assignee = resolve_actor(command.assignee) if command.assignee else None
-    case, _ = _execute(
-        Case,
-        command.case_id,
-        command,
-        lambda case: handlers.handle_assign_case(command, workflow_state(case), actor, assignee),
+    case, _ = _run(
+        command, lambda state, actor: handlers.handle_assign_case(command, state, actor, assignee)
     )
     return case
 
@@ -121,100 +129,40 @@ def propose_decision(command: ProposeDecision) -> Case:
 def approve_decision(command: ApproveDecision) -> Case:
     """The second pair of eyes: the case takes the proposed status (CaseStatusChanged fires the
     status-change notification like any other)."""
-    actor = _actor(command.actor)
-    case, events = _execute(
-        Case,
-        command.case_id,
-        command,
-        lambda case: handlers.handle_approve_decision(command, workflow_state(case), actor),
-    )
+    case, events = _run(command, partial(handlers.handle_approve_decision, command))
     _announce(events)
     return case
 
 
 def return_decision(command: ReturnDecision) -> Case:
-    actor = _actor(command.actor)
-    case, _ = _execute(
-        Case,
-        command.case_id,
-        command,
-        lambda case: handlers.handle_return_decision(command, workflow_state(case), actor),
-    )
+    case, _ = _run(command, partial(handlers.handle_return_decision, command))
     return case
 
 
 # --- Claim next -------------------------------------------------------------------------------
-# Two guards, no lock. (1) A conditional update on the read model reserves a candidate: it sets
-# the assignee only where it is still null at the version read, so of two claimers one matches
-# and the other moves to the next candidate. (2) CaseAssigned is appended at version+1, so the
-# event store's unique (aggregate, version) index refuses a second claim even if (1) were
-# bypassed. If another command appended to the case in between, the claimer waits for that
-# event's projection and re-decides on the same case, which it has reserved.
+# No lock: CaseAssigned is appended at the version the claimer read plus one, and the event
+# store's unique (aggregate, version) index lets exactly one claimer of a case win; the others
+# get ConcurrencyConflict and move to the next candidate. A conditional update on the read model
+# (`update_one({"_id": ..., "assignee": None}, ...)`) was tried as a first guard and dropped:
+# FerretDB v1 applies it as read-then-write, so two claimers both "won" and one wrote a stale
+# document back over the other's projection (docs/workflow.md). The unique index is atomic on
+# MongoDB and FerretDB alike.
 
 CANDIDATES_PER_QUERY = 20
-ATTEMPTS_PER_CASE = 5
-PROJECTION_WAIT_SECONDS = 2.0
-
-
-def _reserve(case: Case, username: str, at: datetime) -> bool:
-    result = bulk.collection(Case).update_one(
-        {
-            "_id": bulk.prepared_pk(Case, case.pk),
-            "assignee": None,
-            "version": case.version,
-            "status": {"$in": list(CLAIMABLE_CASE_STATUSES)},
-        },
-        {"$set": bulk.prepared(Case, assignee=username, assigned_at=at)},
-    )
-    return result.matched_count == 1
-
-
-def _release(case_id: uuid.UUID, username: str, at: datetime) -> None:
-    """Undo a reservation that did not become a CaseAssigned event (only our own)."""
-    bulk.collection(Case).update_one(
-        {
-            "_id": bulk.prepared_pk(Case, case_id),
-            **bulk.prepared(Case, assignee=username, assigned_at=at),
-        },
-        {"$set": bulk.prepared(Case, assignee=None, assigned_at=None)},
-    )
-
-
-def _same_moment(stored: datetime | None, at: datetime) -> bool:
-    """MongoDB keeps milliseconds."""
-    return stored is not None and abs((stored - at).total_seconds()) < 0.001
-
-
-def _wait_past(case_id: uuid.UUID, version: int) -> None:
-    deadline = time.monotonic() + PROJECTION_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if Case.objects.filter(pk=case_id, version__gt=version).exists():
-            return
-        time.sleep(0.02)
 
 
 def _claim(command: ClaimNextCase, actor: Actor, case_id: uuid.UUID) -> Case | None:
-    at = command.occurred_at
-    for _ in range(ATTEMPTS_PER_CASE):
-        case = Case.objects.filter(pk=case_id).first()
-        if case is None:
-            return None
-        mine = case.assignee == actor.username and _same_moment(case.assigned_at, at)
-        if not mine and not _reserve(case, actor.username, at):
-            return None  # someone else was quicker, or the case moved on
-        try:
-            events = handlers.handle_claim_case(command, workflow_state(case), actor, reserved=True)
-            _append(events, based_on=case.version)
-        except CaseNotActive:
-            break
-        except VersionConflict:
-            _wait_past(case_id, case.version)
-            continue
-        projections.project(events)
-        case.refresh_from_db()
-        return case
-    _release(case_id, actor.username, at)
-    return None
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or case.assignee is not None:
+        return None
+    try:
+        events = handlers.handle_claim_case(command, workflow_state(case), actor)
+        _append(events, based_on=case.version)
+    except (CaseNotActive, VersionConflict):
+        return None  # someone else was quicker, or the case moved on since the queue was read
+    projections.project(events)
+    case.refresh_from_db()
+    return case
 
 
 def claim_next_case(command: ClaimNextCase) -> Case:

@@ -125,14 +125,14 @@ def test_a_decided_or_closed_case_cannot_be_assigned():
 def test_claiming_assigns_the_claimer_and_refuses_a_case_someone_holds():
     command = ClaimNextCase("bob")
     state = replace(IN_REVIEW, assignee=None, status="OPEN")
-    [event] = handle_claim_case(command, state, BOB, reserved=False)
+    [event] = handle_claim_case(command, state, BOB)
     assert (event.payload["assignee"], event.payload["previous"], event.version) == ("bob", None, 5)
     with pytest.raises(CaseNotActive, match="already assigned to ana"):
-        handle_claim_case(command, IN_REVIEW, BOB, reserved=False)
+        handle_claim_case(command, IN_REVIEW, BOB)
     with pytest.raises(CaseNotActive, match="not claimable"):
-        handle_claim_case(command, replace(state, status="PENDING_APPROVAL"), BOB, reserved=True)
+        handle_claim_case(command, replace(state, status="PENDING_APPROVAL"), BOB)
     with pytest.raises(NotAllowed):
-        handle_claim_case(ClaimNextCase("guest"), state, NOBODY, reserved=False)
+        handle_claim_case(ClaimNextCase("guest"), state, NOBODY)
 
 
 # --- Four-eyes decisions -----------------------------------------------------------------------
