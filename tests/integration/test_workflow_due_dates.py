@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 
 from cases import bulk
@@ -25,6 +26,7 @@ from cases.workflow.commands import AssignCase, ProposeDecision
 from cases.workflow.overdue import PeriodicOverdueCheck
 from cases.workflow.rules import ANALYST_GROUP
 from cases.workflow.services import assign_case, propose_decision
+from tests.integration.consumer_process import consumer_env, start_consumer
 from tests.integration.helpers import make_user
 
 pytestmark = [
@@ -103,6 +105,51 @@ def test_an_overdue_case_is_marked_and_notified_once_however_often_and_by_howeve
     assert overdue_events(on_time.id) == []
     assert [c.id for c in list_cases(overdue=True)] == [late.id]
     assert [c.id for c in list_cases(overdue=False)] == [on_time.id]
+
+
+@pytest.fixture
+def idle_topic(make_topic, kafka_admin):
+    """A 2-partition input topic for two consumers; their side topics are deleted afterwards."""
+    topic = make_topic("overdue", partitions=2)
+    yield topic
+    existing = set(kafka_admin.list_topics(timeout=10).topics)
+    if doomed := [t for t in (f"{topic}.dlq", f"{topic}.notifications") if t in existing]:
+        for future in kafka_admin.delete_topics(doomed).values():
+            future.result(timeout=30)
+
+
+def test_two_running_consumers_mark_and_notify_an_overdue_case_once(idle_topic, tmp_path):
+    late = opened("KYC", "INDIVIDUAL_STANDARD", days_ago=6)
+    env = {
+        **consumer_env(
+            mongodb_uri=settings.MONGODB_URI,
+            db_name=connection.settings_dict["NAME"],
+            bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+            topic=idle_topic,
+        ),
+        "OVERDUE_CHECK_INTERVAL_SECONDS": "0.5",
+    }
+    consumers = [
+        start_consumer(
+            f"consumer-{n}",
+            topic=idle_topic,
+            group=f"overdue-{uuid.uuid4().hex[:6]}",
+            idle_timeout=8,
+            env=env,
+            log_dir=tmp_path,
+        )
+        for n in (1, 2)
+    ]
+    try:
+        for consumer in consumers:
+            assert consumer.wait_exit(90) == 0, consumer.logs()
+    finally:
+        for consumer in consumers:
+            consumer.stop()
+
+    assert len(overdue_events(late.id)) == 1
+    [notification] = overdue_notifications(late.id)
+    assert notification.status == "DELIVERED"  # relayed by the leader in the same round
 
 
 def test_the_periodic_check_waits_its_interval_between_runs():
