@@ -14,7 +14,9 @@ from cases.errors import NotAllowed
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 
 __all__ = [
+    "USER_PREFIX",
     "Actor",
+    "username_of",
     "check_may_approve",
     "check_may_assign",
     "check_may_claim",
@@ -22,11 +24,24 @@ __all__ = [
 ]
 
 
+USER_PREFIX = "USER:"
+
+
+def username_of(actor: str) -> str:
+    """Callers may name the user as the API and admin write actors (`USER:alice`) or plainly."""
+    return actor.removeprefix(USER_PREFIX)
+
+
 @dataclass(frozen=True)
 class Actor:
     username: str
     groups: frozenset[str] = field(default_factory=frozenset)
     is_superuser: bool = False
+
+    @property
+    def event_actor(self) -> str:
+        """The `metadata.actor` of the events this user causes, as the API and admin write it."""
+        return f"{USER_PREFIX}{self.username}"
 
     def member_of(self, group: str) -> bool:
         """Leads count as analysts: whatever analysts may approve, their lead may too."""

@@ -1,5 +1,5 @@
-"""Workflow commands (SPEC §3a). `actor` is the username of whoever asks; the service resolves
-their groups, so a caller can never claim a role it does not have."""
+"""Workflow commands (SPEC §3a). `actor` names the user who asks (`alice` or `USER:alice`);
+the service resolves their groups, so a caller can never claim a role it does not have."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = ["ApproveDecision", "AssignCase", "ClaimNextCase", "ProposeDecision", 
 
 @dataclass(frozen=True)
 class AssignCase(RequestFields):
-    """Give a case to `assignee` (a username), or take it from whoever has it (None)."""
+    """Give a case to `assignee` (a username, or `USER:<name>`), or to nobody (None)."""
 
     case_id: uuid.UUID
     assignee: str | None

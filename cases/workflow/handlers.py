@@ -72,11 +72,11 @@ def handle_assign_case(
 ) -> list[ev.DomainEvent]:
     """CaseAssigned, or nothing when the case already has that assignee."""
     _check_active(state)
-    wanted = command.assignee or None
+    wanted = auth.username_of(command.assignee) if command.assignee else None
     auth.check_may_assign(actor, current=state.assignee, assignee=assignee, assignee_name=wanted)
     if wanted == state.assignee:
         return []
-    sequence = _sequence(command, actor.username, {state.case_id: state.version})
+    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, wanted, actor.username, previous=state.assignee)
     return sequence.events
 
@@ -91,7 +91,7 @@ def handle_claim_case(
         raise CaseNotActive(f"case {state.case_id} is {state.status}: not claimable")
     if state.assignee is not None:
         raise CaseNotActive(f"case {state.case_id} is already assigned to {state.assignee}")
-    sequence = _sequence(command, actor.username, {state.case_id: state.version})
+    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, actor.username, actor.username, previous=None)
     return sequence.events
 
@@ -132,7 +132,7 @@ def handle_propose_decision(
             "approval needs every required document verified or not applicable; outstanding",
             outstanding,
         )
-    sequence = _sequence(command, actor.username, {state.case_id: state.version})
+    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_PROPOSED,
         ev.CASE,
@@ -168,7 +168,7 @@ def handle_approve_decision(
     """DecisionApproved, then CaseStatusChanged to the proposed status."""
     pending = _pending(state, actor)
     decision = pending["decision"]
-    sequence = _sequence(command, actor.username, {state.case_id: state.version})
+    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_APPROVED,
         ev.CASE,
@@ -194,7 +194,7 @@ def handle_return_decision(
     if not reason:
         raise InvalidCommand("returning a decision needs a reason")
     pending = _pending(state, actor)
-    sequence = _sequence(command, actor.username, {state.case_id: state.version})
+    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_RETURNED,
         ev.CASE,

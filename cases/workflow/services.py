@@ -20,7 +20,7 @@ from cases.models import Case
 from cases.projections import ProjectableEvent
 from cases.services import _announce, _append, _execute, _load, _request_events
 from cases.workflow import handlers
-from cases.workflow.authorisation import Actor, check_may_claim
+from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
     ApproveDecision,
     AssignCase,
@@ -41,19 +41,20 @@ __all__ = [
 ]
 
 
-def resolve_actor(username: str) -> Actor | None:
-    """The user's roles as plain data; None for an unknown or inactive user."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
+def resolve_actor(actor: str) -> Actor | None:
+    """The user's roles as plain data (`alice` or `USER:alice`); None for an unknown or
+    inactive user."""
+    user = get_user_model().objects.filter(username=username_of(actor), is_active=True).first()
     if user is None:
         return None
     groups = frozenset(user.groups.values_list("name", flat=True))
     return Actor(username=user.get_username(), groups=groups, is_superuser=user.is_superuser)
 
 
-def _actor(username: str) -> Actor:
-    actor = resolve_actor(username)
+def _actor(name: str) -> Actor:
+    actor = resolve_actor(name)
     if actor is None:
-        raise NotAllowed(f"{username!r} is not an active user")
+        raise NotAllowed(f"{username_of(name)!r} is not an active user")
     return actor
 
 

@@ -46,8 +46,8 @@ def team() -> None:
 
 def in_review(payload: dict, assignee: str = "ana"):
     case = open_case(payload)
-    change_case_status(ChangeCaseStatus(case.id, "IN_REVIEW", assignee))
-    assign_case(AssignCase(case.id, assignee, assignee))
+    change_case_status(ChangeCaseStatus(case.id, "IN_REVIEW", f"USER:{assignee}"))
+    assign_case(AssignCase(case.id, assignee, f"USER:{assignee}"))
     return case
 
 
@@ -90,11 +90,11 @@ def test_a_proposal_approved_by_a_second_analyst_decides_the_case_and_notifies()
         or e.event_type == "CaseStatusChanged"
     ]
     assert workflow == [
-        ("CaseStatusChanged", "ana"),
-        ("CaseAssigned", "ana"),
-        ("DecisionProposed", "ana"),
-        ("DecisionApproved", "bob"),
-        ("CaseStatusChanged", "bob"),
+        ("CaseStatusChanged", "USER:ana"),
+        ("CaseAssigned", "USER:ana"),
+        ("DecisionProposed", "USER:ana"),
+        ("DecisionApproved", "USER:bob"),
+        ("CaseStatusChanged", "USER:bob"),
     ]
     statuses = [
         n.envelope["payload"]["notification_type"]

@@ -84,7 +84,7 @@ def test_a_lead_assigns_a_case_to_anyone_and_the_event_names_who_did_it():
         "previous": "ana",
         "by": "lea",
     }
-    assert (event.version, event.metadata.actor) == (5, "lea")
+    assert (event.version, event.metadata.actor) == (5, "USER:lea")
 
 
 def test_an_analyst_takes_an_unassigned_case_and_releases_their_own():
@@ -96,6 +96,12 @@ def test_an_analyst_takes_an_unassigned_case_and_releases_their_own():
         "previous": "ana",
         "by": "ana",
     }
+
+
+def test_users_may_be_named_as_the_api_and_admin_write_actors():
+    command = AssignCase(CASE_ID, "USER:bob", "USER:lea")
+    [event] = handle_assign_case(command, IN_REVIEW, LEA, BOB)
+    assert event.payload["assignee"] == "bob"
 
 
 def test_an_analyst_cannot_take_someone_elses_case_or_give_cases_away():
