@@ -30,6 +30,8 @@ from cases.models import (
 
 __all__ = [
     "CaseDetail",
+    "WorkflowCounts",
+    "count_workflow",
     "get_case",
     "get_case_detail",
     "get_case_timeline",
@@ -127,6 +129,28 @@ def list_awaiting_approval(*, username: str, groups: Collection[str] | None) -> 
     if groups is not None:
         queryset = queryset.filter(approval_group__in=list(groups))
     return queryset.exclude(proposed_by=username).order_by("-created_at", "id")
+
+
+@dataclass(frozen=True)
+class WorkflowCounts:
+    """The dashboard's workflow tiles: bounded, indexed counts (no full-collection count)."""
+
+    overdue: int
+    awaiting_approval: int
+    awaiting_me: int | None  # None without a user to ask for
+
+
+def count_workflow(
+    *, now: datetime | None = None, username: str | None = None, groups: Collection[str] | None = ()
+) -> WorkflowCounts:
+    """Open cases past due (index `case_due`), proposals pending (index `case_status`) and, for
+    `username`, those they may approve (index `case_awaiting`)."""
+    overdue = list_cases(overdue=True, now=now or timezone.now()).order_by().count()
+    pending = Case.objects.filter(status="PENDING_APPROVAL").order_by().count()
+    mine = None
+    if username:
+        mine = list_awaiting_approval(username=username, groups=groups).order_by().count()
+    return WorkflowCounts(overdue=overdue, awaiting_approval=pending, awaiting_me=mine)
 
 
 def list_cases_becoming_overdue(*, now: datetime) -> QuerySet[Case]:

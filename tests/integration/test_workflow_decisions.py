@@ -8,7 +8,7 @@ import pytest
 from cases.commands import ChangeCaseStatus
 from cases.errors import DecisionRefused, DecisionRequired, NotAllowed
 from cases.models import ApprovalRule, Notification, NotificationRule
-from cases.selectors import get_case_timeline, list_awaiting_approval
+from cases.selectors import count_workflow, get_case_timeline, list_awaiting_approval
 from cases.services import change_case_status
 from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision, ReturnDecision
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
@@ -75,6 +75,9 @@ def test_a_proposal_approved_by_a_second_analyst_decides_the_case_and_notifies()
         approve_decision(ApproveDecision(case.id, "ana"))
     with pytest.raises(NotAllowed, match="four eyes"):
         return_decision(ReturnDecision(case.id, "second thoughts", "ana"))
+    counts = count_workflow(username="bob", groups=[ANALYST_GROUP])
+    assert (counts.awaiting_approval, counts.awaiting_me, counts.overdue) == (1, 1, 0)
+    assert count_workflow(username="ana", groups=[ANALYST_GROUP]).awaiting_me == 0
 
     approved = approve_decision(ApproveDecision(case.id, "bob", comment="agreed"))
 
