@@ -1,0 +1,27 @@
+"""Request plumbing shared by the write operations: idempotency keys and the trace id."""
+
+import uuid
+
+from django.http import HttpRequest
+from ninja import Header
+from opentelemetry import trace
+
+__all__ = ["IdempotencyKey", "current_trace_id", "request_id_for"]
+
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=200,
+    description="Retrying with the same key returns the first answer and changes nothing.",
+)
+
+
+def current_trace_id() -> str:
+    """The request span's trace id (hex), so the events link to the request's trace."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+def request_id_for(request: HttpRequest, key: str | None) -> str:
+    """A command's request_id: the caller's Idempotency-Key scoped to them, or a fresh one."""
+    return request.auth.scoped_key(key) if key else str(uuid.uuid4())
