@@ -11,7 +11,7 @@ from ninja import Query, Router
 from pydantic import Field
 
 from cases import selectors
-from cases.api.auth import authorize
+from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.schemas import RawEventOut, RawEventPageOut
@@ -33,9 +33,9 @@ class RawEventFilters(PageParams):
     response={200: RawEventPageOut, **errors(400, 401, 403, 422)},
     summary="Raw Kafka records (audit store)",
     description="Newest first. Needs `cases.view_rawevent`.",
+    auth=needs("cases.view_rawevent"),
 )
 def list_raw_events(request: HttpRequest, filters: Query[RawEventFilters]):
-    authorize(request, "cases.view_rawevent")
     queryset = selectors.list_raw_events(
         status=filters.status, topic=filters.topic, client_id=filters.client_id
     )
@@ -47,9 +47,9 @@ def list_raw_events(request: HttpRequest, filters: Query[RawEventFilters]):
     response={200: RawEventOut, **errors(401, 403, 404, 422)},
     summary="One raw record",
     description="Needs `cases.view_rawevent`.",
+    auth=needs("cases.view_rawevent"),
 )
 def get_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
-    authorize(request, "cases.view_rawevent")
     return selectors.get_raw_event(raw_event_id)
 
 
@@ -59,10 +59,9 @@ def get_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
     summary="Re-run one raw record through the ingest pipeline",
     description="Idempotent: a record that already produced its case changes nothing. Needs "
     "`cases.view_rawevent` and `cases.change_rawevent`.",
+    auth=needs("cases.view_rawevent", "cases.change_rawevent"),
 )
 def replay_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
-    authorize(request, "cases.view_rawevent")
-    authorize(request, "cases.change_rawevent")
     raw = selectors.get_raw_event(raw_event_id)
     replay(select_raw_events(ids=[raw.pk]))
     return selectors.get_raw_event(raw.pk)

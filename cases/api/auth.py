@@ -18,7 +18,7 @@ from ninja.utils import check_csrf
 from cases.events import derive_id
 from cases.tokens import verify_token
 
-__all__ = ["Principal", "SessionAuth", "TokenAuth", "authorize", "principal_of"]
+__all__ = ["Principal", "SessionAuth", "TokenAuth", "needs", "principal_of"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -40,15 +40,28 @@ class Principal:
         return str(derive_id("api", self.actor, key))
 
 
+def _permitted(principal: Principal, permissions: tuple[str, ...]) -> Principal:
+    """Checked during authentication, so a caller without the right gets 403 before their
+    input is even parsed (no 422 that would reveal the shape of an operation they may not use)."""
+    missing = [perm for perm in permissions if not principal.user.has_perm(perm)]
+    if missing:
+        raise AuthorizationError(403, f"permission {', '.join(missing)} required")
+    return principal
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <key_id>.<secret>` (from `manage.py create_api_token`)."""
+
+    def __init__(self, *permissions: str) -> None:
+        self.permissions = permissions
+        super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         api_token = verify_token(token)
         if api_token is None:
             return None
         request.user = api_token.owner  # permission checks and logging see the owner
-        return Principal(api_token.owner, "TOKEN", api_token.name)
+        return _permitted(Principal(api_token.owner, "TOKEN", api_token.name), self.permissions)
 
 
 class SessionAuth(APIKeyCookie):
@@ -56,7 +69,8 @@ class SessionAuth(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
-    def __init__(self) -> None:
+    def __init__(self, *permissions: str) -> None:
+        self.permissions = permissions
         super().__init__(csrf=True)  # also tells the docs page to send the CSRF token
 
     def __call__(self, request: HttpRequest) -> Principal | None:
@@ -66,19 +80,16 @@ class SessionAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed: send the csrftoken as X-CSRFToken")
-        return Principal(user, "USER", user.get_username())
+        return _permitted(Principal(user, "USER", user.get_username()), self.permissions)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
         return None  # __call__ does the work; APIKeyCookie requires the method
 
 
+def needs(*permissions: str) -> list[Any]:
+    """`auth=` for an operation: a token or a session whose user holds every permission."""
+    return [TokenAuth(*permissions), SessionAuth(*permissions)]
+
+
 def principal_of(request: HttpRequest) -> Principal:
     return request.auth  # type: ignore[attr-defined]
-
-
-def authorize(request: HttpRequest, permission: str) -> Principal:
-    """The caller, if they hold `permission` (e.g. `cases.view_case`); 403 otherwise."""
-    principal = principal_of(request)
-    if not principal.user.has_perm(permission):
-        raise AuthorizationError(403, f"permission {permission} required")
-    return principal

@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from cases import selectors
-from cases.api.auth import authorize
+from cases.api.auth import needs, principal_of
 from cases.api.openapi import errors, intake_request_body
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import IdempotencyKey, current_trace_id, request_id_for
@@ -57,9 +57,9 @@ class CaseFilters(PageParams):
     response={200: CasePageOut, **errors(400, 401, 403, 422)},
     summary="List cases",
     description="Newest first, stable. Needs `cases.view_case`.",
+    auth=needs("cases.view_case"),
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
-    authorize(request, "cases.view_case")
     queryset = selectors.list_cases(
         client_id=filters.client_id,
         traitement_type=filters.traitement_type,
@@ -81,9 +81,10 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
         "nothing. Needs `cases.add_case`."
     ),
     openapi_extra={"requestBody": intake_request_body()},
+    auth=needs("cases.add_case"),
 )
 def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
-    principal = authorize(request, "cases.add_case")
+    principal = principal_of(request)
     if len(request.body) > MAX_BODY_BYTES:
         raise HttpError(400, f"request body is larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -119,9 +120,9 @@ def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
     summary="One case with its parties and requirements",
     description="Persons, company, beneficial owners, requirement summary. Needs "
     "`cases.view_case`.",
+    auth=needs("cases.view_case"),
 )
 def get_case(request: HttpRequest, case_id: uuid.UUID):
-    authorize(request, "cases.view_case")
     detail = selectors.get_case_detail(case_id)
     by_status: dict[str, int] = {}
     for requirement in detail.requirements:
@@ -144,6 +145,7 @@ def get_case(request: HttpRequest, case_id: uuid.UUID):
     summary="Change a case's status",
     description="409 on an illegal transition (the allowed ones are listed) or a stale "
     "`expected_version`. Needs `cases.change_case`.",
+    auth=needs("cases.change_case"),
 )
 def change_status(
     request: HttpRequest,
@@ -151,7 +153,7 @@ def change_status(
     body: CaseStatusIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
-    principal = authorize(request, "cases.change_case")
+    principal = principal_of(request)
     return change_case_status(
         ChangeCaseStatus(
             case_id=case_id,
@@ -170,6 +172,7 @@ def change_status(
     response={201: CaseOut, **errors(401, 403, 404, 409, 422)},
     summary="Add a note to a case",
     description="Notes are never edited or removed. Needs `cases.change_case`.",
+    auth=needs("cases.change_case"),
 )
 def add_note(
     request: HttpRequest,
@@ -177,7 +180,7 @@ def add_note(
     body: CaseNoteIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
-    principal = authorize(request, "cases.change_case")
+    principal = principal_of(request)
     case = add_case_note(
         AddCaseNote(
             case_id=case_id,
@@ -196,7 +199,7 @@ def add_note(
     response={200: EventPageOut, **errors(400, 401, 403, 404, 422)},
     summary="The case's domain events (timeline)",
     description="Every aggregate of the case, in recorded order. Needs `cases.view_storedevent`.",
+    auth=needs("cases.view_storedevent"),
 )
 def list_events(request: HttpRequest, case_id: uuid.UUID, page: Query[PageParams]):
-    authorize(request, "cases.view_storedevent")
     return paginate(selectors.list_case_events(case_id), page)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from cases import selectors
-from cases.api.auth import authorize
+from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.schemas import BeneficialOwnerPageOut, CompanyOut, PersonPageOut
@@ -21,9 +21,9 @@ router = Router(tags=["companies"])
     response={200: CompanyOut, **errors(401, 403, 404, 422)},
     summary="Company profile",
     description="Needs `cases.view_company`.",
+    auth=needs("cases.view_company"),
 )
 def get_company(request: HttpRequest, company_id: uuid.UUID):
-    authorize(request, "cases.view_company")
     return selectors.get_company(company_id)
 
 
@@ -32,9 +32,9 @@ def get_company(request: HttpRequest, company_id: uuid.UUID):
     response={200: BeneficialOwnerPageOut, **errors(400, 401, 403, 404, 422)},
     summary="Beneficial owners of a company",
     description="In message order. Needs `cases.view_beneficialowner`.",
+    auth=needs("cases.view_beneficialowner"),
 )
 def list_owners(request: HttpRequest, company_id: uuid.UUID, page: Query[PageParams]):
-    authorize(request, "cases.view_beneficialowner")
     company = selectors.get_company(company_id)
     return paginate(selectors.list_company_owners(company.pk), page)
 
@@ -44,8 +44,8 @@ def list_owners(request: HttpRequest, company_id: uuid.UUID, page: Query[PagePar
     response={200: PersonPageOut, **errors(400, 401, 403, 404, 422)},
     summary="Directors and officers of a company",
     description="In message order. Needs `cases.view_person`.",
+    auth=needs("cases.view_person"),
 )
 def list_persons(request: HttpRequest, company_id: uuid.UUID, page: Query[PageParams]):
-    authorize(request, "cases.view_person")
     company = selectors.get_company(company_id)
     return paginate(selectors.list_company_persons(company.pk), page)

@@ -7,7 +7,7 @@ from ninja import Query, Router
 from pydantic import Field
 
 from cases import selectors
-from cases.api.auth import authorize
+from cases.api.auth import needs, principal_of
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import IdempotencyKey, current_trace_id, request_id_for
@@ -33,13 +33,14 @@ router = Router(tags=["documents"])
     summary="Determine the documents a party owes",
     description="Idempotent: existing requirements are kept and returned with the new ones. "
     "Needs `cases.add_documentrequirement`.",
+    auth=needs("cases.add_documentrequirement"),
 )
 def determine(
     request: HttpRequest,
     body: DetermineRequirementsIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
-    principal = authorize(request, "cases.add_documentrequirement")
+    principal = principal_of(request)
     return determine_document_requirements(
         DetermineDocumentRequirements(
             case_id=body.case_id,
@@ -67,11 +68,11 @@ class RequirementFilters(PageParams):
     response={200: RequirementPageOut, **errors(400, 401, 403, 404, 422)},
     summary="Requirements of a case",
     description="Per party, then document type. Needs `cases.view_documentrequirement`.",
+    auth=needs("cases.view_documentrequirement"),
 )
 def list_case_requirements(
     request: HttpRequest, case_id: uuid.UUID, filters: Query[RequirementFilters]
 ):
-    authorize(request, "cases.view_documentrequirement")
     case = selectors.get_case(case_id)
     queryset = selectors.list_case_requirements(
         case.pk,
@@ -88,9 +89,9 @@ def list_case_requirements(
     response={200: RequirementOut, **errors(401, 403, 404, 422)},
     summary="One requirement",
     description="Needs `cases.view_documentrequirement`.",
+    auth=needs("cases.view_documentrequirement"),
 )
 def get_requirement(request: HttpRequest, requirement_id: uuid.UUID):
-    authorize(request, "cases.view_documentrequirement")
     return selectors.get_requirement(requirement_id)
 
 
@@ -100,9 +101,9 @@ def get_requirement(request: HttpRequest, requirement_id: uuid.UUID):
     summary="Status history of a requirement",
     description="Oldest first: who, when, old → new, metadata changes, notes. Needs "
     "`cases.view_documentrequirement`.",
+    auth=needs("cases.view_documentrequirement"),
 )
 def get_history(request: HttpRequest, requirement_id: uuid.UUID):
-    authorize(request, "cases.view_documentrequirement")
     return selectors.get_requirement(requirement_id).history
 
 
@@ -112,6 +113,7 @@ def get_history(request: HttpRequest, requirement_id: uuid.UUID):
     summary="Record a decision on a document",
     description="409 on an illegal move (the allowed ones are listed). The actor recorded is "
     "the caller. Needs `cases.change_documentrequirement`.",
+    auth=needs("cases.change_documentrequirement"),
 )
 def update_status(
     request: HttpRequest,
@@ -119,7 +121,7 @@ def update_status(
     body: DocumentStatusIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
-    principal = authorize(request, "cases.change_documentrequirement")
+    principal = principal_of(request)
     claimed = (body.updated_by_actor_type, body.updated_by_actor_id)
     if any(claimed) and claimed != (principal.actor_type, principal.actor_id):
         raise InvalidCommand(

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from cases import selectors
-from cases.api.auth import authorize
+from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.schemas import PersonPageOut
@@ -21,8 +21,8 @@ router = Router(tags=["persons"])
     response={200: PersonPageOut, **errors(400, 401, 403, 404, 422)},
     summary="Persons of a case",
     description="Needs `cases.view_person`.",
+    auth=needs("cases.view_person"),
 )
 def list_case_persons(request: HttpRequest, case_id: uuid.UUID, page: Query[PageParams]):
-    authorize(request, "cases.view_person")
     case = selectors.get_case(case_id)
     return paginate(selectors.list_case_persons(case.pk), page)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from cases.models import NotificationRule
 from cases.tokens import issue_token
 
 
@@ -61,3 +62,14 @@ def make_caller() -> Callable[..., Caller]:
         return Caller(user, issue_token(user, f"token-of-{username}").secret, Client())
 
     return make
+
+
+@pytest.fixture
+def case_created_rule() -> NotificationRule:
+    """The seeded default: notify on every case creation (the database is emptied per test)."""
+    return NotificationRule.objects.create(
+        trigger="CASE_CREATED",
+        notification_type="CASE_CREATED",
+        template_id="case_created_v1",
+        language_code="en",
+    )
