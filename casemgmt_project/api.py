@@ -4,15 +4,25 @@ Assembled here, not in `cases.api`, because the raw-events router needs the Kafk
 domain must never import `kafka_integration` (ARCHITECTURE.md). Mounted at `/api/v1/`.
 """
 
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Swagger
 
 from cases.api import cases as cases_router
 from cases.api import companies, documents, persons
 from cases.api.auth import SessionAuth, TokenAuth
-from cases.api.errors import install_error_handlers
+from cases.api.errors import error_body, install_error_handlers
+from cases.api.openapi import describe_errors
 from kafka_integration import api as raw_events
 
-api = NinjaAPI(
+
+class CaseManagementAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return describe_errors(super().get_openapi_schema(**kwargs))
+
+
+api = CaseManagementAPI(
     title="casemgmt API",
     version="1.0",
     description=(
@@ -32,3 +42,8 @@ api.add_router("/persons", persons.router)
 api.add_router("/companies", companies.router)
 api.add_router("/documents", documents.router)
 api.add_router("/events", raw_events.router)
+
+
+def unknown_endpoint(request: HttpRequest, rest: str) -> JsonResponse:
+    """JSON 404 for any other path under /api/v1/, instead of Django's HTML page."""
+    return JsonResponse(error_body(f"no API endpoint at /api/v1/{rest}"), status=404)

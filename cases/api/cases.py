@@ -7,13 +7,12 @@ field paths and messages.
 
 import json
 import uuid
-from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from cases import selectors
 from cases.api.auth import needs, principal_of
@@ -48,8 +47,10 @@ class CaseFilters(PageParams):
     traitement_type: str | None = Field(None, max_length=3, examples=["KYB"])
     case_type: str | None = Field(None, max_length=200)
     status: str | None = Field(None, max_length=32, examples=["OPEN"])
-    created_from: datetime | None = Field(None, description="Created at or after (ISO 8601).")
-    created_to: datetime | None = Field(None, description="Created before (ISO 8601).")
+    created_from: AwareDatetime | None = Field(
+        None, description="Created at or after (ISO 8601 with offset, e.g. `...Z`)."
+    )
+    created_to: AwareDatetime | None = Field(None, description="Created before (ISO 8601).")
 
 
 @router.get(
@@ -73,7 +74,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 
 @router.post(
     "",
-    response={201: CaseCreatedOut, **errors(400, 401, 403, 422)},
+    response={201: CaseCreatedOut, **errors(400, 401, 403, 413, 422)},
     summary="Create a case",
     description=(
         "Same contract, validation, events, requirements and notification as a Kafka record "
@@ -85,8 +86,11 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 )
 def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
     principal = principal_of(request)
-    if len(request.body) > MAX_BODY_BYTES:
-        raise HttpError(400, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (int(declared) if declared.isdigit() else 0) > MAX_BODY_BYTES or (
+        len(request.body) > MAX_BODY_BYTES
+    ):
+        raise HttpError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):

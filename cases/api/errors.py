@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,7 +34,12 @@ def error_body(detail: str, errors: Iterable[tuple[str, str]] = ()) -> dict[str,
 
 
 def _dotted(loc: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in loc) or "$"
+    """`("body", "body", "text")` → `body.text`: ninja puts the parameter's name after the
+    source, and every body parameter of this API is called `body`."""
+    parts = [str(part) for part in loc]
+    if parts[:2] == ["body", "body"]:
+        parts = parts[1:]
+    return ".".join(parts) or "$"
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -49,6 +55,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, error_body("not found"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(request, 413, error_body("request body too large", [("$", str(exc))]))
 
     @api.exception_handler(MessageRejected)
     def rejected(request: HttpRequest, exc: MessageRejected) -> HttpResponse:

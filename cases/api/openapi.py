@@ -10,7 +10,7 @@ from typing import Any
 from cases.api.schemas import ErrorOut
 from cases.intake import KafkaMessage
 
-__all__ = ["errors", "intake_request_body"]
+__all__ = ["describe_errors", "errors", "intake_request_body"]
 
 ERROR_MEANINGS = {
     400: "malformed request (bad JSON, bad cursor)",
@@ -18,6 +18,7 @@ ERROR_MEANINGS = {
     403: "authenticated, but lacking the permission (or the CSRF token)",
     404: "not found",
     409: "conflict: illegal transition or stale expected_version",
+    413: "request body larger than 1 MiB",
     422: "invalid input; `errors` lists each field",
 }
 
@@ -46,6 +47,17 @@ KYB_EXAMPLE = {
 def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     """`response=` entries for the error statuses an operation can answer."""
     return dict.fromkeys(codes, ErrorOut)
+
+
+def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Give every documented error status its meaning in this API (ninja writes the phrase)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                meaning = ERROR_MEANINGS.get(int(status))
+                if meaning:
+                    response["description"] = meaning
+    return schema
 
 
 def _inline(node: Any, definitions: dict[str, Any]) -> Any:

@@ -32,6 +32,12 @@ def test_a_request_without_credentials_is_401_with_a_json_error(client):
     }
 
 
+def test_an_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no API endpoint at /api/v1/no-such-thing"
+
+
 def test_an_unknown_or_malformed_token_is_401(client):
     for value in ("Bearer nope", "Bearer abc.def", "Basic dXNlcjpwdw=="):
         assert client.get(CASES, headers={"Authorization": value}).status_code == 401

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import events as ev
 from cases.commands import CreateCase
-from cases.intake import validate_payload
+from cases.intake import MessageRejected, validate_payload
 from cases.models import Case, DocumentRequirement, Notification, StoredEvent
 from cases.selectors import get_case_timeline
 from cases.services import open_cases
@@ -120,7 +120,7 @@ def test_create_rejects_like_kafka_with_the_same_field_paths_and_messages(make_c
     bad["persons"] = [{"firstname": "", "lastname": "X", "birthdate": "2999-01-01"}]
     response = make_caller("cases.add_case").post(CASES, bad)
     assert response.status_code == 422
-    with pytest.raises(Exception) as kafka:
+    with pytest.raises(MessageRejected) as kafka:
         parse_message(json.dumps(bad).encode())
     expected = [{"loc": issue.loc, "msg": issue.msg} for issue in kafka.value.issues]
     assert response.json()["errors"] == expected
@@ -134,6 +134,20 @@ def test_create_refuses_a_body_that_is_not_json_with_400(make_caller):
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "request body is not valid JSON"
+
+
+def test_create_refuses_a_body_over_one_mebibyte_with_413_before_parsing_it(make_caller):
+    caller = make_caller("cases.add_case")
+    huge = json.dumps({**KYC, "padding": "x" * (1024 * 1024)})
+    response = caller.client.post(CASES, huge, content_type="application/json", headers=caller.auth)
+    assert response.status_code == 413
+    assert Case.objects.count() == 0
+
+
+def test_a_created_range_without_a_utc_offset_is_refused(make_caller):
+    response = make_caller("cases.view_case").get(CASES, created_from="2026-01-01T00:00:00")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == "query.created_from"
 
 
 @pytest.mark.usefixtures("case_created_rule")
@@ -265,7 +279,7 @@ def test_note_is_added_with_201_and_an_empty_note_is_422(make_caller):
     assert added.json()["notes"][0]["text"] == "Called the client."
     empty = caller.post(f"{CASES}/{case.pk}/notes", {"text": ""})
     assert empty.status_code == 422
-    assert empty.json()["errors"][0]["loc"] == "body.body.text"
+    assert empty.json()["errors"][0]["loc"] == "body.text"
     assert caller.post(f"{CASES}/{uuid.uuid4()}/notes", {"text": "x"}).status_code == 404
 
 
