@@ -4,7 +4,6 @@ Lives at the Kafka edge because replay re-runs a record through the Kafka ingest
 `cases` never imports this package, and the composition root (casemgmt_project.api) mounts it.
 """
 
-import uuid
 
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -14,6 +13,7 @@ from cases import selectors
 from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
+from cases.api.params import RawEventId
 from cases.api.schemas import RawEventOut, RawEventPageOut
 from kafka_integration.replay import replay, select_raw_events
 
@@ -49,7 +49,7 @@ def list_raw_events(request: HttpRequest, filters: Query[RawEventFilters]):
     description="Needs `cases.view_rawevent`.",
     auth=needs("cases.view_rawevent"),
 )
-def get_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
+def get_raw_event(request: HttpRequest, raw_event_id: RawEventId):
     return selectors.get_raw_event(raw_event_id)
 
 
@@ -61,7 +61,7 @@ def get_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
     "`cases.view_rawevent` and `cases.change_rawevent`.",
     auth=needs("cases.view_rawevent", "cases.change_rawevent"),
 )
-def replay_raw_event(request: HttpRequest, raw_event_id: uuid.UUID):
+def replay_raw_event(request: HttpRequest, raw_event_id: RawEventId):
     raw = selectors.get_raw_event(raw_event_id)
     replay(select_raw_events(ids=[raw.pk]))
     return selectors.get_raw_event(raw.pk)

@@ -6,7 +6,6 @@ field paths and messages.
 """
 
 import json
-import uuid
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,7 +17,7 @@ from cases import selectors
 from cases.api.auth import needs, principal_of
 from cases.api.openapi import errors, intake_request_body
 from cases.api.pagination import PageParams, paginate
-from cases.api.params import IdempotencyKey, current_trace_id, request_id_for
+from cases.api.params import CaseId, IdempotencyKey, current_trace_id, request_id_for
 from cases.api.schemas import (
     CaseCreatedOut,
     CaseDetailOut,
@@ -126,7 +125,7 @@ def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
     "`cases.view_case`.",
     auth=needs("cases.view_case"),
 )
-def get_case(request: HttpRequest, case_id: uuid.UUID):
+def get_case(request: HttpRequest, case_id: CaseId):
     detail = selectors.get_case_detail(case_id)
     by_status: dict[str, int] = {}
     for requirement in detail.requirements:
@@ -153,7 +152,7 @@ def get_case(request: HttpRequest, case_id: uuid.UUID):
 )
 def change_status(
     request: HttpRequest,
-    case_id: uuid.UUID,
+    case_id: CaseId,
     body: CaseStatusIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
@@ -180,7 +179,7 @@ def change_status(
 )
 def add_note(
     request: HttpRequest,
-    case_id: uuid.UUID,
+    case_id: CaseId,
     body: CaseNoteIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
@@ -205,5 +204,5 @@ def add_note(
     description="Every aggregate of the case, in recorded order. Needs `cases.view_storedevent`.",
     auth=needs("cases.view_storedevent"),
 )
-def list_events(request: HttpRequest, case_id: uuid.UUID, page: Query[PageParams]):
+def list_events(request: HttpRequest, case_id: CaseId, page: Query[PageParams]):
     return paginate(selectors.list_case_events(case_id), page)

@@ -1,6 +1,5 @@
 """Companies (KYB): the profile, its beneficial owners and its persons (SPEC §7)."""
 
-import uuid
 
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -9,6 +8,7 @@ from cases import selectors
 from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
+from cases.api.params import CompanyId
 from cases.api.schemas import BeneficialOwnerPageOut, CompanyOut, PersonPageOut
 
 __all__ = ["router"]
@@ -23,7 +23,7 @@ router = Router(tags=["companies"])
     description="Needs `cases.view_company`.",
     auth=needs("cases.view_company"),
 )
-def get_company(request: HttpRequest, company_id: uuid.UUID):
+def get_company(request: HttpRequest, company_id: CompanyId):
     return selectors.get_company(company_id)
 
 
@@ -34,7 +34,7 @@ def get_company(request: HttpRequest, company_id: uuid.UUID):
     description="In message order. Needs `cases.view_beneficialowner`.",
     auth=needs("cases.view_beneficialowner"),
 )
-def list_owners(request: HttpRequest, company_id: uuid.UUID, page: Query[PageParams]):
+def list_owners(request: HttpRequest, company_id: CompanyId, page: Query[PageParams]):
     company = selectors.get_company(company_id)
     return paginate(selectors.list_company_owners(company.pk), page)
 
@@ -46,6 +46,6 @@ def list_owners(request: HttpRequest, company_id: uuid.UUID, page: Query[PagePar
     description="In message order. Needs `cases.view_person`.",
     auth=needs("cases.view_person"),
 )
-def list_persons(request: HttpRequest, company_id: uuid.UUID, page: Query[PageParams]):
+def list_persons(request: HttpRequest, company_id: CompanyId, page: Query[PageParams]):
     company = selectors.get_company(company_id)
     return paginate(selectors.list_company_persons(company.pk), page)

@@ -10,7 +10,7 @@ from cases import selectors
 from cases.api.auth import needs, principal_of
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
-from cases.api.params import IdempotencyKey, current_trace_id, request_id_for
+from cases.api.params import CaseId, IdempotencyKey, RequirementId, current_trace_id, request_id_for
 from cases.api.schemas import (
     DetermineRequirementsIn,
     DocumentStatusIn,
@@ -71,7 +71,7 @@ class RequirementFilters(PageParams):
     auth=needs("cases.view_documentrequirement"),
 )
 def list_case_requirements(
-    request: HttpRequest, case_id: uuid.UUID, filters: Query[RequirementFilters]
+    request: HttpRequest, case_id: CaseId, filters: Query[RequirementFilters]
 ):
     case = selectors.get_case(case_id)
     queryset = selectors.list_case_requirements(
@@ -91,7 +91,7 @@ def list_case_requirements(
     description="Needs `cases.view_documentrequirement`.",
     auth=needs("cases.view_documentrequirement"),
 )
-def get_requirement(request: HttpRequest, requirement_id: uuid.UUID):
+def get_requirement(request: HttpRequest, requirement_id: RequirementId):
     return selectors.get_requirement(requirement_id)
 
 
@@ -103,7 +103,7 @@ def get_requirement(request: HttpRequest, requirement_id: uuid.UUID):
     "`cases.view_documentrequirement`.",
     auth=needs("cases.view_documentrequirement"),
 )
-def get_history(request: HttpRequest, requirement_id: uuid.UUID):
+def get_history(request: HttpRequest, requirement_id: RequirementId):
     return selectors.get_requirement(requirement_id).history
 
 
@@ -117,7 +117,7 @@ def get_history(request: HttpRequest, requirement_id: uuid.UUID):
 )
 def update_status(
     request: HttpRequest,
-    requirement_id: uuid.UUID,
+    requirement_id: RequirementId,
     body: DocumentStatusIn,
     idempotency_key: str | None = IdempotencyKey,
 ):

@@ -1,12 +1,21 @@
 """Request plumbing shared by the write operations: idempotency keys and the trace id."""
 
 import uuid
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Header
+from ninja import Header, Path
 from opentelemetry import trace
 
-__all__ = ["IdempotencyKey", "current_trace_id", "request_id_for"]
+__all__ = [
+    "CaseId",
+    "CompanyId",
+    "IdempotencyKey",
+    "RawEventId",
+    "RequirementId",
+    "current_trace_id",
+    "request_id_for",
+]
 
 IdempotencyKey = Header(
     None,
@@ -14,6 +23,16 @@ IdempotencyKey = Header(
     max_length=200,
     description="Retrying with the same key returns the first answer and changes nothing.",
 )
+
+
+def _path_id(what: str) -> Path:
+    return Path(description=f"Id of the {what} (UUID); an unknown id answers 404.")
+
+
+CaseId = Annotated[uuid.UUID, _path_id("case")]
+CompanyId = Annotated[uuid.UUID, _path_id("company")]
+RequirementId = Annotated[uuid.UUID, _path_id("document requirement")]
+RawEventId = Annotated[uuid.UUID, _path_id("raw record")]
 
 
 def current_trace_id() -> str:

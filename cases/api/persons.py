@@ -1,6 +1,5 @@
 """Persons of a case (SPEC §7), in message order."""
 
-import uuid
 
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -9,6 +8,7 @@ from cases import selectors
 from cases.api.auth import needs
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
+from cases.api.params import CaseId
 from cases.api.schemas import PersonPageOut
 
 __all__ = ["router"]
@@ -23,6 +23,6 @@ router = Router(tags=["persons"])
     description="Needs `cases.view_person`.",
     auth=needs("cases.view_person"),
 )
-def list_case_persons(request: HttpRequest, case_id: uuid.UUID, page: Query[PageParams]):
+def list_case_persons(request: HttpRequest, case_id: CaseId, page: Query[PageParams]):
     case = selectors.get_case(case_id)
     return paginate(selectors.list_case_persons(case.pk), page)
