@@ -4,7 +4,6 @@ Lives at the Kafka edge because replay re-runs a record through the Kafka ingest
 `cases` never imports this package, and the composition root (casemgmt_project.api) mounts it.
 """
 
-
 from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import Field

@@ -1,6 +1,5 @@
 """Companies (KYB): the profile, its beneficial owners and its persons (SPEC §7)."""
 
-
 from django.http import HttpRequest
 from ninja import Query, Router
 

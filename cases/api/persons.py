@@ -1,6 +1,5 @@
 """Persons of a case (SPEC §7), in message order."""
 
-
 from django.http import HttpRequest
 from ninja import Query, Router
 
