@@ -5,19 +5,22 @@ with the domain's intake contract, so the API rejects exactly what Kafka rejects
 field paths and messages.
 """
 
-import json
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 from pydantic import AwareDatetime, Field
 
 from cases import selectors
 from cases.api.auth import needs, principal_of
 from cases.api.openapi import errors, intake_request_body
 from cases.api.pagination import PageParams, paginate
-from cases.api.params import CaseId, IdempotencyKey, current_trace_id, request_id_for
+from cases.api.params import (
+    CaseId,
+    IdempotencyKey,
+    current_trace_id,
+    json_body,
+    request_id_for,
+)
 from cases.api.schemas import (
     CaseCreatedOut,
     CaseDetailOut,
@@ -85,16 +88,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 )
 def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
     principal = principal_of(request)
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if (int(declared) if declared.isdigit() else 0) > MAX_BODY_BYTES or (
-        len(request.body) > MAX_BODY_BYTES
-    ):
-        raise HttpError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "request body is not valid JSON") from None
-    message = validate_payload(data)
+    message = validate_payload(json_body(request, MAX_BODY_BYTES))
     source = f"api:{request_id_for(request, idempotency_key)}"
     created = create_case(
         CreateCase(

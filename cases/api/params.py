@@ -1,10 +1,12 @@
 """Request plumbing shared by the write operations: idempotency keys and the trace id."""
 
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Header, Path
+from ninja.errors import HttpError
 from opentelemetry import trace
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "RawEventId",
     "RequirementId",
     "current_trace_id",
+    "json_body",
     "request_id_for",
 ]
 
@@ -44,3 +47,19 @@ def current_trace_id() -> str:
 def request_id_for(request: HttpRequest, key: str | None) -> str:
     """A command's request_id: the caller's Idempotency-Key scoped to them, or a fresh one."""
     return request.auth.scoped_key(key) if key else str(uuid.uuid4())
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body(request: HttpRequest, limit: int) -> Any:
+    """The request's JSON body, bounded before it is read; 413 if larger, 400 if not JSON
+    (strict like the Kafka decoder: no NaN or Infinity)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if (int(declared) if declared.isdigit() else 0) > limit or len(request.body) > limit:
+        raise HttpError(413, f"request body is larger than {limit} bytes")
+    try:
+        return json.loads(request.body or b"null", parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        raise HttpError(400, "request body is not valid JSON") from None

@@ -127,11 +127,10 @@ def test_create_rejects_like_kafka_with_the_same_field_paths_and_messages(make_c
     assert Case.objects.count() == 0
 
 
-def test_create_refuses_a_body_that_is_not_json_with_400(make_caller):
+@pytest.mark.parametrize("body", ["{not json", '{"client_id": NaN}'])
+def test_create_refuses_a_body_that_is_not_strict_json_with_400(make_caller, body):
     caller = make_caller("cases.add_case")
-    response = caller.client.post(
-        CASES, "{not json", content_type="application/json", headers=caller.auth
-    )
+    response = caller.client.post(CASES, body, content_type="application/json", headers=caller.auth)
     assert response.status_code == 400
     assert response.json()["detail"] == "request body is not valid JSON"
 
