@@ -6,10 +6,12 @@ from cases.models.documents import DocumentRequirement, DocumentRule, DocumentSt
 from cases.models.event_log import StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+from cases.models.tokens import ApiToken
 from cases.models.workflow import ApprovalRule, SlaRule
 
 __all__ = [
     "Address",
+    "ApiToken",
     "ApprovalRule",
     "BeneficialOwner",
     "Case",
