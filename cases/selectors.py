@@ -30,6 +30,7 @@ __all__ = [
     "DashboardFigures",
     "compute_dashboard",
     "get_dashboard",
+    "list_company_cases",
     "get_case",
     "get_case_detail",
     "get_case_timeline",
@@ -204,6 +205,14 @@ def list_raw_events(
 
 def get_raw_event(raw_event_id: uuid.UUID | str) -> RawEvent:
     return _get(RawEvent, raw_event_id, "raw event")
+
+
+# --- Back office (admin pages) ---------------------------------------------------------------
+
+
+def list_company_cases(company_id: uuid.UUID) -> QuerySet[Case]:
+    """Newest first (the `company` foreign key index)."""
+    return Case.objects.filter(company_id=company_id).order_by("-created_at", "-id")
 
 
 # --- Dashboard -------------------------------------------------------------------------------
