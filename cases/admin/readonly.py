@@ -6,6 +6,7 @@ user with the view permission, and a crafted POST to the change URL is refused b
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -17,6 +18,7 @@ __all__ = ["ReadOnlyAdminMixin", "admin_link"]
 class ReadOnlyAdminMixin:
     paginator = CappedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facets count every filter choice over the list
     list_per_page = 50
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -43,12 +43,6 @@ def test_case_page_shows_company_persons_owners_requirements_and_timeline(analys
     )
 
 
-def test_case_page_refuses_a_post_to_the_change_url(analyst_client, kyb_case):
-    url = reverse("admin:cases_case_change", args=[kyb_case.pk])
-    assert analyst_client.post(url, {"status": "APPROVED"}).status_code == 403
-    assert Case.objects.get(pk=kyb_case.pk).status == "OPEN"
-
-
 def test_status_form_offers_only_the_allowed_moves_and_changes_the_status(analyst_client, kyb_case):
     html = _page(analyst_client, kyb_case).content.decode()
     offered = re.search(r'<select name="new_status"[^>]*>(.*?)</select>', html, re.S).group(1)
