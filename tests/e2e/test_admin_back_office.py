@@ -10,6 +10,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.utils.timezone import now
+from playwright.sync_api import expect
 
 from cases.admin.groups import ANALYST, LEAD, ensure_back_office_user
 from cases.commands import UpdateDocumentStatus
@@ -120,12 +121,13 @@ def test_an_analyst_works_a_kyb_case_from_the_dashboard_to_the_outbox(
     screenshot("dashboard")
 
     page.click("#dash-open a:text-is('KYB')")
-    page.wait_for_selector("#result_list")
     rows = page.locator("#result_list tbody tr")
-    assert rows.count() == 1 and "kyb-e2e" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    assert "kyb-e2e" in rows.first.inner_text()
     screenshot("case-list")
 
     page.click("#result_list a:text('kyb-e2e')")
+    page.wait_for_selector("#timeline")
     assert "Lumière Logistics SA" in page.locator("#company").inner_text()
     assert "12 Rue du Fort" in page.locator("#company").inner_text()
     owners = page.locator("#owners").inner_text()
@@ -155,7 +157,7 @@ def test_an_analyst_works_a_kyb_case_from_the_dashboard_to_the_outbox(
     screenshot("case-page")
 
     articles.locator("a").first.click()
-    assert page.locator(".history-row").count() == 2
+    expect(page.locator(".history-row")).to_have_count(2)
     screenshot("document-requirement")
 
     page.goto(f"{base}/admin/cases/notification/?status__exact=PENDING")
@@ -185,6 +187,7 @@ def test_a_lead_fixes_a_rule_then_an_analyst_replays_the_rejected_record(
 
     log_in(page, base, "ann")
     page.goto(f"{base}/admin/cases/documentrule/{selfie.pk}/change/")
+    page.wait_for_selector("#content-main")
     assert page.locator("input[name=_save]").count() == 0  # analysts only view rules
     page.goto(f"{base}/admin/cases/rawevent/?status__exact=REJECTED")
     assert "kyc-late" in page.locator("#result_list").inner_text()
@@ -196,7 +199,7 @@ def test_a_lead_fixes_a_rule_then_an_analyst_replays_the_rejected_record(
     assert "kyc-late" in page.locator(".casemgmt-json").inner_text()
     screenshot("raw-event")
     page.click("a:text('open case')")
-    assert page.locator("tr[data-document=SELFIE]").count() == 1
+    expect(page.locator("tr[data-document=SELFIE]")).to_have_count(1)
     log_out(page)
 
 
