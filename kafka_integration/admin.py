@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 
 from cases.admin.display import pretty_json
-from cases.admin.readonly import ReadOnlyAdminMixin, admin_link
+from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
 from cases.models import Notification, RawEvent
 from cases.selectors import list_raw_events
 from kafka_integration import replay
@@ -22,20 +22,15 @@ from kafka_integration.notification_relay import NotificationRelay
 __all__ = ["NotificationAdmin", "RawEventAdmin"]
 
 
-class TopicFilter(admin.SimpleListFilter):
-    """The configured input topic (plus any topic in the URL): no distinct over the audit store."""
+class TopicFilter(KnownValuesFilter):
+    """The configured input topic (index `raw_topic_received`); others can be given in the URL."""
 
     title = "topic"
     parameter_name = "topic"
+    field = "topic"
 
-    def lookups(self, request, model_admin):
-        topics = [settings.KAFKA_TOPIC_NAME]
-        if self.value() and self.value() not in topics:
-            topics.append(self.value())
-        return [(topic, topic) for topic in topics]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(topic=self.value()) if self.value() else queryset
+    def known_values(self, request) -> list[str]:
+        return [settings.KAFKA_TOPIC_NAME]
 
 
 # --- Raw events ------------------------------------------------------------------------------

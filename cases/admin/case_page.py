@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.http import HttpRequest
-
 from cases.admin.display import event_details, event_summary
 from cases.admin.forms import (
     CaseNoteForm,
@@ -112,7 +110,6 @@ def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
 
 
 def case_page_context(
-    request: HttpRequest,
     detail: CaseDetail,
     timeline: list[StoredEvent],
     *,

@@ -17,48 +17,28 @@ from django.utils import timezone
 
 from cases.admin import case_actions
 from cases.admin.case_page import case_page_context
-from cases.admin.pagination import CappedCountPaginator
+from cases.admin.readonly import BoundedListMixin, KnownValuesFilter
 from cases.errors import NotFound
 from cases.models import Case, DocumentRule, NotificationRule
 from cases.selectors import get_case_detail, get_case_timeline, get_dashboard
 
-__all__ = ["CaseAdmin", "IndexedListMixin"]
+__all__ = ["CaseAdmin"]
 
 
-class IndexedListMixin:
-    """What every list over a big collection shares: capped counts, no full result count."""
-
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # facets count every filter choice over the list
-    list_per_page = 50
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # read models and audit rows are written by commands, never typed in
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class CaseTypeFilter(admin.SimpleListFilter):
-    """Case types are free text: offer those the rules and the dashboard already know, instead
-    of Django's default, a distinct over the whole collection."""
+class CaseTypeFilter(KnownValuesFilter):
+    """Case types are free text: offer those the rules and the dashboard already know."""
 
     title = "case type"
     parameter_name = "case_type__exact"
+    field = "case_type"
 
-    def lookups(self, request, model_admin):
+    def known_values(self, request) -> list[str]:
         known = set(get_dashboard().open_by_case_type)
         for rule_model in (DocumentRule, NotificationRule):
             known.update(
                 rule_model.objects.exclude(case_type="").values_list("case_type", flat=True)
             )
-        if self.value():
-            known.add(self.value())
-        return [(value, value) for value in sorted(known)]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(case_type=self.value()) if self.value() else queryset
+        return sorted(known)
 
 
 def _not_found_as_404(view):
@@ -73,7 +53,7 @@ def _not_found_as_404(view):
 
 
 @admin.register(Case)
-class CaseAdmin(IndexedListMixin, admin.ModelAdmin):
+class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
     list_display = ("client_id", "traitement_type", "case_type", "status", "version", "created_at")
     # Each filter is the leading key of an index (`case_status`, `case_traitement`, `case_type`).
     list_filter = ("status", "traitement_type", CaseTypeFilter)
@@ -125,7 +105,6 @@ class CaseAdmin(IndexedListMixin, admin.ModelAdmin):
             "title": str(detail.case),
             "has_view_permission": True,
             **case_page_context(
-                request,
                 detail,
                 get_case_timeline(detail.case.pk),
                 now=timezone.now(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cases.admin.display import definition_list, event_details, event_summary, pretty_json
-from cases.admin.readonly import ReadOnlyAdminMixin, admin_link
+from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
 from cases.models import StoredEvent
 
 __all__ = ["StoredEventAdmin"]
@@ -31,28 +31,24 @@ EVENT_TYPES = (
 )
 
 
-class EventTypeFilter(admin.SimpleListFilter):
-    """A fixed list (index `event_type`): no distinct over the whole event store."""
+class EventTypeFilter(KnownValuesFilter):
+    """The fixed list of event types (index `event_type`)."""
 
     title = "event type"
     parameter_name = "event_type"
+    field = "event_type"
 
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in EVENT_TYPES]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(event_type=self.value()) if self.value() else queryset
+    def known_values(self, request) -> list[str]:
+        return list(EVENT_TYPES)
 
 
-class AggregateTypeFilter(EventTypeFilter):
+class AggregateTypeFilter(KnownValuesFilter):
     title = "aggregate type"
     parameter_name = "aggregate_type"
+    field = "aggregate_type"
 
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in AGGREGATE_PAGES]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(aggregate_type=self.value()) if self.value() else queryset
+    def known_values(self, request) -> list[str]:
+        return list(AGGREGATE_PAGES)
 
 
 @admin.register(StoredEvent)

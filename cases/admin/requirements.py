@@ -11,26 +11,21 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from cases.admin.display import pretty_json
-from cases.admin.readonly import ReadOnlyAdminMixin, admin_link
-from cases.models import DocumentRequirement
+from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
+from cases.models import DocumentRequirement, DocumentRule
 
 __all__ = ["DocumentRequirementAdmin"]
 
 
-class DocumentTypeFilter(admin.SimpleListFilter):
+class DocumentTypeFilter(KnownValuesFilter):
     """Document types from the rule table (a few rows), not a distinct over requirements."""
 
     title = "document type"
     parameter_name = "document_type"
+    field = "document_type"
 
-    def lookups(self, request, model_admin):
-        from cases.models import DocumentRule
-
-        types = sorted(set(DocumentRule.objects.values_list("document_type", flat=True)))
-        return [(value, value) for value in types]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(document_type=self.value()) if self.value() else queryset
+    def known_values(self, request) -> list[str]:
+        return sorted(set(DocumentRule.objects.values_list("document_type", flat=True)))
 
 
 @admin.register(DocumentRequirement)
