@@ -34,5 +34,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0008_workflow"), ("auth", "0001_initial")]
+    dependencies = [("cases", "0009_workflow"), ("auth", "0001_initial")]
     operations = [migrations.RunPython(seed, unseed)]
