@@ -59,6 +59,19 @@ def event_summary(event_type: str, payload: dict[str, Any]) -> str:
         name = " ".join(str(person.get(key) or "") for key in ("firstname", "lastname")).strip()
         share = p.get("ownership_percentage")
         return f"Beneficial owner added: {name}" + (f" ({share}%)" if share is not None else "")
+    if event_type == "CaseAssigned":
+        if p.get("assignee") is None:
+            return f"Unassigned (was {p.get('previous')})"
+        claimed = " (claimed)" if p.get("by") == p.get("assignee") else f" by {p.get('by')}"
+        return f"Assigned to {p.get('assignee')}{claimed}"
+    if event_type == "DecisionProposed":
+        return f"{p.get('proposed_by')} proposed {p.get('decision')}: {p.get('rationale', '')}"
+    if event_type == "DecisionApproved":
+        return f"{p.get('approved_by')} approved {p.get('decision')} (four eyes)"
+    if event_type == "DecisionReturned":
+        return f"{p.get('returned_by')} returned the proposal: {p.get('reason', '')}"
+    if event_type == "CaseBecameOverdue":
+        return f"Overdue (was due {str(p.get('due_at', ''))[:16]})"
     if event_type == "NotificationRequired":
         return f"Notification queued: {p.get('notification_type', '')}".rstrip(": ")
     return event_type

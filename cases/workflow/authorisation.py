@@ -49,6 +49,12 @@ class Actor:
             return True
         return group == ANALYST_GROUP and LEAD_GROUP in self.groups
 
+    def member_groups(self) -> frozenset[str] | None:
+        """Every group this user counts as a member of; None for a superuser (all of them)."""
+        if self.is_superuser:
+            return None
+        return self.groups | ({ANALYST_GROUP} if LEAD_GROUP in self.groups else set())
+
     @property
     def is_lead(self) -> bool:
         return self.member_of(LEAD_GROUP)
