@@ -97,12 +97,12 @@ def _requirements_by_party(detail: CaseDetail, can_decide: bool) -> list[PartyRe
     return list(groups.values())
 
 
-def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
+def _timeline(events: list[StoredEvent], party_names: dict[str, str]) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             event=event,
             actor=(event.metadata or {}).get("actor", "system"),
-            summary=event_summary(event.event_type, event.payload),
+            summary=event_summary(event.event_type, event.payload, party_names),
             details=event_details(event.payload),
         )
         for event in events
@@ -125,7 +125,7 @@ def case_page_context(
         "age": now - case.created_at,
         "next_statuses": next_statuses,
         "parties": _requirements_by_party(detail, can_decide),
-        "timeline": _timeline(timeline),
+        "timeline": _timeline(timeline, _party_labels(detail)),
         "status_form": (
             CaseStatusForm(version=case.version, current_status=case.status)
             if can_change_case and next_statuses

@@ -8,6 +8,7 @@ left out of the summaries but stay in the pretty-printed JSON of the detail page
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.html import format_html, format_html_join
@@ -31,8 +32,11 @@ def _words(value: Any) -> str:
     return str(value)
 
 
-def event_summary(event_type: str, payload: dict[str, Any]) -> str:
-    """One line saying what the event did, in the analysts' words."""
+def event_summary(
+    event_type: str, payload: dict[str, Any], party_names: Mapping[str, str] | None = None
+) -> str:
+    """One line saying what the event did, in the analysts' words; `party_names` (id → label)
+    names the party that owes a document, when the caller knows the case's parties."""
     p = payload or {}
     if event_type == "CaseCreated":
         return (
@@ -45,7 +49,10 @@ def event_summary(event_type: str, payload: dict[str, Any]) -> str:
         note = p.get("note") or {}
         return f"Note by {note.get('author', '?')}: {note.get('text', '')}"
     if event_type == "DocumentRequirementDetermined":
-        who = f"{p.get('entity_type', '').lower()} {str(p.get('entity_id', ''))[:8]}"
+        entity_id = str(p.get("entity_id", ""))
+        who = (party_names or {}).get(
+            entity_id
+        ) or f"{p.get('entity_type', '').lower()} {entity_id[:8]}"
         return f"Document owed: {p.get('document_type')} by {who}"
     if event_type == "DocumentStatusUpdated":
         return f"Document {p.get('old_status')} → {p.get('new_status')}"
