@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from cases.admin.case_actions import DOMAIN_ERRORS
 from cases.admin.workflow.forms import AssignSelectedForm
 from cases.admin.workflow.panel import actor_of
-from cases.admin.workflow.views import REFUSALS
 from cases.errors import (
     ConcurrencyConflict,
     VersionConflict,
@@ -54,7 +54,7 @@ def assign_selected(modeladmin, request: HttpRequest, queryset):
                 try:
                     assign_case(command)
                     done += 1
-                except (VersionConflict, ConcurrencyConflict, *REFUSALS) as exc:
+                except (VersionConflict, ConcurrencyConflict, *DOMAIN_ERRORS) as exc:
                     refused += 1
                     messages.error(request, f"{case.client_id}: refused: {exc}")
             if done:

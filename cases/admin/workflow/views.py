@@ -3,25 +3,13 @@ call its service; a refusal becomes a message saying why and who may act instead
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cases.admin.case_actions import STALE, _back, _form_errors, _require
+from cases.admin.case_actions import _back, _form_errors, _require, _run
 from cases.admin.workflow.forms import ApproveForm, AssignForm, ProposeForm, ReturnForm
 from cases.commands import new_request_id
-from cases.errors import (
-    CaseNotActive,
-    ConcurrencyConflict,
-    DecisionRefused,
-    IllegalTransition,
-    InvalidCommand,
-    NoCaseAvailable,
-    NotAllowed,
-    NotFound,
-    VersionConflict,
-)
 from cases.models import Case
 from cases.selectors import get_case
 from cases.workflow.commands import (
@@ -40,37 +28,12 @@ from cases.workflow.services import (
 )
 
 __all__ = [
-    "REFUSALS",
     "approve_view",
     "assign_view",
     "claim_next_view",
     "propose_view",
     "return_view",
 ]
-
-
-REFUSALS = (
-    NotAllowed,
-    CaseNotActive,
-    DecisionRefused,
-    IllegalTransition,
-    InvalidCommand,
-    NotFound,
-    NoCaseAvailable,
-)
-
-
-def _call(request: HttpRequest, call, done: str) -> bool:
-    try:
-        call()
-    except (VersionConflict, ConcurrencyConflict):
-        messages.error(request, STALE)
-        return False
-    except REFUSALS as exc:
-        messages.error(request, f"Refused: {exc}")
-        return False
-    messages.success(request, done)
-    return True
 
 
 def _act(request: HttpRequest, object_id: str, form_class, run, done, **form_kwargs):
@@ -90,7 +53,7 @@ def _act(request: HttpRequest, object_id: str, form_class, run, done, **form_kwa
         "expected_version": data["expected_version"],
         "request_id": data["request_id"],
     }
-    _call(request, lambda: run(case, data, who), done(data))
+    _run(request, lambda: run(case, data, who), done(data))
     return _back(case.pk, "workflow")
 
 
@@ -157,7 +120,7 @@ def claim_next_view(request: HttpRequest) -> HttpResponseRedirect:
     """The change list's "Claim next case" button: opens the claimed case, or says none is left."""
     _require(request, "cases.change_case")
     claimed: list[Case] = []
-    ok = _call(
+    ok = _run(
         request,
         lambda: claimed.append(
             claim_next_case(
