@@ -31,9 +31,13 @@ from cases.commands import (
     UpdateDocumentStatus,
 )
 from cases.errors import (
+    CaseNotActive,
     ConcurrencyConflict,
+    DecisionRefused,
     IllegalTransition,
     InvalidCommand,
+    NoCaseAvailable,
+    NotAllowed,
     NotFound,
     VersionConflict,
 )
@@ -43,7 +47,16 @@ from cases.selectors import get_case, get_case_detail, get_requirement
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
 
 STALE = "Changed by someone else since you opened this page: reload it and try again."
-DOMAIN_ERRORS = (IllegalTransition, InvalidCommand, NotFound)
+# The workflow's refusals (SPEC §3a) read the same way: who may act, or what is outstanding.
+DOMAIN_ERRORS = (
+    IllegalTransition,
+    InvalidCommand,
+    NotFound,
+    NotAllowed,
+    CaseNotActive,
+    DecisionRefused,
+    NoCaseAvailable,
+)
 
 
 def _back(case_id: uuid.UUID, anchor: str = "") -> HttpResponseRedirect:

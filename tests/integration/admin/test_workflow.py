@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases.admin.groups import ANALYST, ensure_back_office_user
 from cases.commands import ChangeCaseStatus
-from cases.models import Case
+from cases.models import ApprovalRule, Case, SlaRule
 from cases.services import change_case_status
 from tests.integration.admin.conftest import KYB
 from tests.integration.helpers import open_case
@@ -172,3 +172,21 @@ def test_the_dashboard_counts_awaiting_approval_and_overdue_cases(lead_client, a
     assert re.search(r'id="dash-awaiting-me">1<', html)
     assert re.search(r'id="dash-overdue">0<', html)
     assert "Due" in _page(lead_client, case)
+
+
+def test_a_lead_edits_the_approval_and_sla_rules_and_an_analyst_only_reads_them(
+    lead_client, analyst_client
+):
+    rule = SlaRule.objects.get(traitement_type="KYC", case_type="")
+    url = reverse("admin:cases_slarule_change", args=[rule.pk])
+    edit = {"traitement_type": "KYC", "case_type": "", "days": "7", "is_active": "on"}
+
+    assert analyst_client.get(url).status_code == 200
+    assert analyst_client.post(url, edit).status_code == 403
+    assert lead_client.post(url, edit).status_code == 302
+    assert SlaRule.objects.get(pk=rule.pk).days == 7
+    approval = ApprovalRule.objects.get(case_type="ENHANCED_DUE_DILIGENCE")
+    assert (
+        lead_client.get(reverse("admin:cases_approvalrule_change", args=[approval.pk])).status_code
+        == 200
+    )
