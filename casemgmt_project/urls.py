@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import path
 
 from casemgmt_project import health
+from casemgmt_project.telemetry.scrape import metrics_view
 
 urlpatterns = [
     path("health", health.liveness, name="health"),
     path("ready", health.readiness, name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]

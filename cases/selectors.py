@@ -15,11 +15,15 @@ from datetime import datetime
 from django.db.models import Model, QuerySet
 
 from cases.errors import NotFound
+from cases.lifecycle import is_final_case_status
 from cases.models import (
     BeneficialOwner,
     Case,
+    CaseStatus,
     Company,
     DocumentRequirement,
+    Notification,
+    NotificationStatus,
     Person,
     RawEvent,
     StoredEvent,
@@ -27,6 +31,8 @@ from cases.models import (
 
 __all__ = [
     "CaseDetail",
+    "count_open_cases",
+    "count_pending_notifications",
     "get_case",
     "get_case_detail",
     "get_case_timeline",
@@ -201,3 +207,25 @@ def list_raw_events(
 
 def get_raw_event(raw_event_id: uuid.UUID | str) -> RawEvent:
     return _get(RawEvent, raw_event_id, "raw event")
+
+
+# --- Gauges (casemgmt.cases.open, casemgmt.notifications.pending) ---------------------------
+# Counts bounded by `cap` and served by the status indexes, so a refresh stays cheap on a
+# collection of millions: past the cap the gauge reads "at least cap".
+
+
+def count_open_cases(*, cap: int) -> dict[str, int]:
+    """Cases per not-final status, each counted up to `cap` (index `case_status`)."""
+    return {
+        status: Case.objects.filter(status=status).order_by()[:cap].count()
+        for status in CaseStatus.values
+        if not is_final_case_status(status)
+    }
+
+
+def count_pending_notifications(*, cap: int) -> tuple[int, datetime | None]:
+    """Pending outbox rows up to `cap`, and when the oldest was created (index
+    `notification_status`)."""
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
+    return pending.order_by()[:cap].count(), oldest

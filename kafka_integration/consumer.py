@@ -27,7 +27,9 @@ from confluent_kafka import (
     TopicPartition,
 )
 from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
+from casemgmt_project.logging import librdkafka_logger
 from kafka_integration import ingest, telemetry
 from kafka_integration.failures import is_transient
 from kafka_integration.producer import DeadLetterPublisher
@@ -127,9 +129,11 @@ class CaseEventConsumer:
                 # A crashed member's partitions move to the others within ~10 s.
                 "session.timeout.ms": 10_000,
                 "heartbeat.interval.ms": 2_000,
+                "logger": librdkafka_logger(),  # librdkafka lines as JSON records (SPEC §8)
                 **options.client_config,
             }
         )
+        self._consumer = telemetry.traced_consumer(self._consumer)
 
     # --- lifecycle ---
     def request_stop(self, *_: Any) -> None:
@@ -224,10 +228,14 @@ class CaseEventConsumer:
             try:
                 with tracer.start_as_current_span(
                     "casemgmt.consume.batch",
-                    attributes={"messaging.batch.message_count": len(records)},
+                    kind=SpanKind.CONSUMER,
+                    attributes=telemetry.batch_attributes(
+                        self.options.topic, self.options.group_id, len(records)
+                    ),
+                    record_exception=False,  # exception texts can quote records (SPEC §8)
                 ):
                     outcomes = ingest.process_batch(records)
-                    self._publisher.publish(outcomes)
+                    dead_letters = self._publisher.publish(outcomes)
                     ingest.record_outcomes(outcomes)
                     self._commit(records)
             except Exception as exc:
@@ -249,6 +257,8 @@ class CaseEventConsumer:
             self.stats.add(outcomes)
             self._run_background_hooks()
             telemetry.record_batch(self.options.topic, outcomes, time.monotonic() - started)
+            telemetry.record_dead_letters(self.options.dlq_topic, dead_letters)
+            self._observe_lag(cached=True)
             return
 
     def _commit(self, records: list[ingest.InboundRecord]) -> None:
@@ -317,18 +327,28 @@ class CaseEventConsumer:
             return idle >= limit + JOIN_GRACE_SECONDS
         return idle >= limit
 
-    def lag(self) -> int:
-        total = 0
-        for topic, partition in self._assignment:
+    def _partition_lags(self, cached: bool) -> dict[tuple[str, int], int | None]:
+        """Records behind the log end per assigned partition; None where it is not known yet.
+
+        `cached` uses the high watermark of the last fetch (no broker round trip).
+        """
+        lags: dict[tuple[str, int], int | None] = {}
+        for topic, partition in sorted(self._assignment):
             tp = TopicPartition(topic, partition)
+            lags[(topic, partition)] = None
             try:
-                _, high = self._consumer.get_watermark_offsets(tp, timeout=1, cached=False)
+                _, high = self._consumer.get_watermark_offsets(tp, timeout=1, cached=cached)
                 position = self._consumer.position([tp])[0].offset
             except KafkaException:
                 continue
             if position >= 0 and high >= 0:
-                total += max(0, high - position)
-        return total
+                lags[(topic, partition)] = max(0, high - position)
+        return lags
+
+    def _observe_lag(self, cached: bool) -> int:
+        lags = self._partition_lags(cached)
+        telemetry.observe_lag(lags, self._assignment)
+        return sum(lag for lag in lags.values() if lag is not None)
 
     def _maybe_log_stats(self) -> None:
         if time.monotonic() - self._last_stats_at >= self.options.stats_interval:
@@ -338,8 +358,7 @@ class CaseEventConsumer:
         now = time.monotonic()
         window = max(now - self._last_stats_at, 1e-6)
         rate = (self.stats.consumed - self._stats_at_last_log) / window
-        lag = self.lag() if not final else None
-        telemetry.record_lag(self.options.topic, lag)
+        lag = self._observe_lag(cached=False) if not final else None
         logger.info(
             "consumer stopped" if final else "consumer progress",
             extra={

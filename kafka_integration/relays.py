@@ -1,12 +1,28 @@
-"""Work the consumer does between batches: relay pending notifications."""
+"""Work the consumer does between batches: relay pending notifications, refresh the gauges."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 
+from cases.selectors import count_open_cases
+from kafka_integration import telemetry
 from kafka_integration.notification_relay import NotificationRelay
+
+OPEN_CASES_REFRESH_SECONDS = 30.0
+OPEN_CASES_GAUGE_CAP = 100_000
+
+
+def open_cases_gauge_hook(every: float = OPEN_CASES_REFRESH_SECONDS) -> Callable[[], None]:
+    """Refresh `casemgmt.cases.open` at most every `every` seconds (capped indexed counts)."""
+    guard = telemetry.Every(every)
+
+    def refresh_open_cases_gauge() -> None:
+        if guard.due():
+            telemetry.observe_cases_open(count_open_cases(cap=OPEN_CASES_GAUGE_CAP))
+
+    return refresh_open_cases_gauge
 
 
 def consumer_background_hooks() -> list[Callable[[], object]]:
     relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
-    return [relay.relay_pending]
+    return [relay.relay_pending, open_cases_gauge_hook()]
