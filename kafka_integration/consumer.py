@@ -238,6 +238,7 @@ class CaseEventConsumer:
                     dead_letters = self._publisher.publish(outcomes)
                     ingest.record_outcomes(outcomes)
                     self._commit(records)
+                    logger.info("batch committed", extra=telemetry.batch_summary(outcomes))
             except Exception as exc:
                 if self._stopping:
                     logger.warning("stopping with an uncommitted batch; it will be re-read")

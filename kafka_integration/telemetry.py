@@ -27,6 +27,7 @@ from kafka_integration.ingest import RecordOutcome
 __all__ = [
     "Every",
     "batch_attributes",
+    "batch_summary",
     "observe_cases_open",
     "observe_lag",
     "observe_outbox",
@@ -153,20 +154,35 @@ def batch_attributes(topic: str, group: str, count: int) -> dict[str, str | int]
     }
 
 
+def _outcome_counts(outcomes: list[RecordOutcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        status = "ALREADY_FINISHED" if outcome.already_finished else outcome.status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def batch_summary(outcomes: list[RecordOutcome]) -> dict[str, int]:
+    """The extras of the per-batch log line: counts only, never record content."""
+    counts = _outcome_counts(outcomes)
+    return {"records": len(outcomes), **{status.lower(): n for status, n in counts.items()}}
+
+
 def record_batch(topic: str, outcomes: list[RecordOutcome], seconds: float) -> None:
     """After a batch is committed: counts by outcome, batch size and duration, latencies."""
     attributes = {"messaging.system": KAFKA, "messaging.destination.name": topic}
     _consumed.add(len(outcomes), attributes)
     _batch_size.record(len(outcomes), attributes)
     _batch_duration.record(seconds, attributes)
-    by_outcome: dict[str, int] = {}
     now = datetime.now(UTC)
     for outcome in outcomes:
-        status = "ALREADY_FINISHED" if outcome.already_finished else outcome.status
-        by_outcome[status] = by_outcome.get(status, 0) + 1
-        if outcome.status == "PROCESSED" and outcome.record.timestamp is not None:
+        if (
+            outcome.status == "PROCESSED"
+            and not outcome.already_finished
+            and outcome.record.timestamp
+        ):
             _latency.record(max(0.0, (now - outcome.record.timestamp).total_seconds()), attributes)
-    for status, count in by_outcome.items():
+    for status, count in _outcome_counts(outcomes).items():
         _records.add(count, {**attributes, "casemgmt.outcome": status})
 
 
