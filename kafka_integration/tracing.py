@@ -41,6 +41,8 @@ def trace_id_of(span: trace.Span) -> str:
 
 def _upstream(record: InboundRecord) -> Any:
     """The W3C context (traceparent/tracestate headers) the producer sent, if any."""
+    if record.header("traceparent") is None:
+        return None
     return propagate.extract({name: record.header(name) or "" for name, _ in record.headers})
 
 
@@ -55,19 +57,23 @@ class RecordTracing:
         self.batch_size = batch_size
         self.batch_span = trace.get_current_span()
         self.spans: dict[int, trace.Span] = {}
+        self.recording = tracing_enabled()
 
     def start(self, record: InboundRecord) -> trace.Span:
         upstream = _upstream(record)
-        has_parent = trace.get_current_span(upstream).get_span_context().is_valid
-        batch_context = self.batch_span.get_span_context()
-        links = [Link(batch_context)] if has_parent and batch_context.is_valid else []
-        span = tracer.start_span(
-            PROCESS_SPAN,
-            context=upstream if has_parent else None,
-            kind=SpanKind.CONSUMER,
-            links=links,
-            attributes=self._attributes(record) if tracing_enabled() else None,
-        )
+        parent = trace.get_current_span(upstream).get_span_context() if upstream else None
+        if not self.recording:  # the gate's answer, without building links and attributes
+            span: trace.Span = trace.NonRecordingSpan(parent or trace.INVALID_SPAN_CONTEXT)
+        else:
+            has_parent = parent is not None and parent.is_valid
+            batch_context = self.batch_span.get_span_context()
+            span = tracer.start_span(
+                PROCESS_SPAN,
+                context=upstream if has_parent else None,
+                kind=SpanKind.CONSUMER,
+                links=[Link(batch_context)] if has_parent and batch_context.is_valid else [],
+                attributes=self._attributes(record),
+            )
         self.spans[id(record)] = span
         return span
 
@@ -85,6 +91,9 @@ class RecordTracing:
 
     @contextmanager
     def validating(self, span: trace.Span) -> Iterator[None]:
+        if not self.recording:  # validation logs nothing, so no context to attach
+            yield
+            return
         with (
             trace.use_span(span, end_on_exit=False, record_exception=False),
             tracer.start_as_current_span(VALIDATE_SPAN, record_exception=False),
@@ -94,7 +103,7 @@ class RecordTracing:
     @contextmanager
     def phases(self) -> Iterator[list[Phase]]:
         """Collect the batch phases only when some processing span records them."""
-        if any(span.is_recording() for span in self.spans.values()):
+        if self.recording:
             with collect_phases() as phases:
                 yield phases
         else:
@@ -103,7 +112,7 @@ class RecordTracing:
     def traceparent(self, record: InboundRecord) -> str:
         """The header a notification caused by this record continues (its processing span)."""
         span = self.spans.get(id(record))
-        if span is None:
+        if span is None or not self.recording:  # what the gate would inject: the upstream's
             return record.header("traceparent") or ""
         carrier: dict[str, str] = {}
         propagate.inject(carrier, context=trace.set_span_in_context(span))
@@ -114,7 +123,7 @@ class RecordTracing:
             span = self.spans.pop(id(outcome.record), None)
             if span is None:
                 continue
-            if span.is_recording():
+            if self.recording:
                 self._draw_phases(span, outcome, phases)
                 span.set_attribute("casemgmt.outcome", outcome.status)
                 if outcome.case_id is not None:
