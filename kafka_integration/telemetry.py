@@ -90,16 +90,24 @@ _records = _meter.create_counter(
     unit="{record}",
     description="Records by outcome: PROCESSED, REJECTED, FAILED, ALREADY_FINISHED",
 )
+SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900]
 _latency = _meter.create_histogram(
     "casemgmt.ingest.latency",
     unit="s",
     description="From the record's Kafka timestamp to its case being durable",
+    explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
 )
 _batch_duration = _meter.create_histogram(
-    "messaging.process.duration", unit="s", description="Time to process and commit one batch"
+    "messaging.process.duration",
+    unit="s",
+    description="Time to process and commit one batch",
+    explicit_bucket_boundaries_advisory=SECONDS_BUCKETS,
 )
 _batch_size = _meter.create_histogram(
-    "casemgmt.consumer.batch.size", unit="{record}", description="Records per batch"
+    "casemgmt.consumer.batch.size",
+    unit="{record}",
+    description="Records per batch",
+    explicit_bucket_boundaries_advisory=[1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
 )
 _dead_letters = _meter.create_counter(
     "casemgmt.dlq.published", unit="{record}", description="Records copied to the DLQ"

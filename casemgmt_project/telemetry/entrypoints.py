@@ -14,6 +14,9 @@ __all__ = ["configure_consumer", "configure_for_argv", "configure_web"]
 
 CONSUMER_COMMANDS = frozenset({"consume_kafka", "relay_notifications"})
 WEB_COMMANDS = frozenset({"runserver"})
+# The demo upstream: traced, its records carry a traceparent into the consumer's traces.
+SAMPLE_PRODUCER_COMMAND = "produce_sample_events"
+SAMPLE_PRODUCER_SERVICE = "casemgmt-sample-producer"
 
 
 def configure_web() -> TelemetryState:
@@ -33,4 +36,6 @@ def configure_for_argv(argv: list[str]) -> TelemetryState | None:
         return configure_consumer()
     if command in WEB_COMMANDS:
         return configure_web()
+    if command == SAMPLE_PRODUCER_COMMAND:
+        return configure_telemetry(SAMPLE_PRODUCER_SERVICE)
     return None

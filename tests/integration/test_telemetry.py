@@ -348,3 +348,20 @@ def test_without_otel_variables_nothing_is_exported_and_only_json_reaches_stderr
     assert len(out) == 2
     for line in done.stderr.splitlines():
         json.loads(line)
+
+
+# --- Scrape endpoint ------------------------------------------------------------------------------
+
+
+def test_metrics_endpoint_is_off_without_a_token_and_needs_the_bearer_token(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 404
+
+    settings.METRICS_TOKEN = "scrape-secret"
+    refused = client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong")
+    scraped = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
+
+    assert refused.status_code == 401 and "bearer token" in refused.json()["detail"]
+    assert scraped.status_code == 200
+    assert scraped["Content-Type"].startswith("text/plain")
+    assert b"# TYPE" in scraped.content
