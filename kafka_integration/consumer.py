@@ -26,16 +26,14 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
 
 from casemgmt_project.logging import librdkafka_logger
 from kafka_integration import ingest, telemetry
 from kafka_integration.failures import is_transient
 from kafka_integration.producer import DeadLetterPublisher
+from kafka_integration.tracing import batch_span
 
 logger = logging.getLogger(__name__)
-tracer = trace.get_tracer("casemgmt.consumer")
 
 MAX_BACKOFF_SECONDS = 30.0
 JOIN_GRACE_SECONDS = 60.0
@@ -226,14 +224,7 @@ class CaseEventConsumer:
                 return
             started = time.monotonic()
             try:
-                with tracer.start_as_current_span(
-                    "casemgmt.consume.batch",
-                    kind=SpanKind.CONSUMER,
-                    attributes=telemetry.batch_attributes(
-                        self.options.topic, self.options.group_id, len(records)
-                    ),
-                    record_exception=False,  # exception texts can quote records (SPEC §8)
-                ):
+                with batch_span(self.options.topic, self.options.group_id, len(records)):
                     outcomes = ingest.process_batch(records)
                     dead_letters = self._publisher.publish(outcomes)
                     ingest.record_outcomes(outcomes)

@@ -26,7 +26,6 @@ from kafka_integration.ingest import RecordOutcome
 
 __all__ = [
     "Every",
-    "batch_attributes",
     "batch_summary",
     "observe_cases_open",
     "observe_lag",
@@ -149,17 +148,6 @@ _meter.create_observable_gauge(
 
 
 # --- Recording (consumer thread) ----------------------------------------------------------------
-
-
-def batch_attributes(topic: str, group: str, count: int) -> dict[str, str | int]:
-    """Messaging attributes of the batch span (semantic conventions for Kafka)."""
-    return {
-        "messaging.system": KAFKA,
-        "messaging.operation.type": "process",
-        "messaging.destination.name": topic,
-        "messaging.consumer.group.name": group,
-        "messaging.batch.message_count": count,
-    }
 
 
 def _outcome_counts(outcomes: list[RecordOutcome]) -> dict[str, int]:

@@ -25,12 +25,36 @@ from cases.tracing import Phase, collect_phases
 if TYPE_CHECKING:
     from kafka_integration.ingest import InboundRecord, RecordOutcome
 
-__all__ = ["RecordTracing", "trace_id_of"]
+__all__ = ["RecordTracing", "batch_span", "trace_id_of"]
 
 tracer = trace.get_tracer("casemgmt.ingest")
 
 PROCESS_SPAN = "casemgmt.ingest.process"
 VALIDATE_SPAN = "casemgmt.ingest.validate"
+
+
+@contextmanager
+def batch_span(topic: str, group: str, count: int) -> Iterator[trace.Span]:
+    """The consumer's span around one batch; a failure sets ERROR with the exception type only."""
+    attributes = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": topic,
+        "messaging.consumer.group.name": group,
+        "messaging.batch.message_count": count,
+    }
+    with tracer.start_as_current_span(
+        "casemgmt.consume.batch",
+        kind=SpanKind.CONSUMER,
+        attributes=attributes if tracing_enabled() else None,
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except Exception as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
 
 
 def trace_id_of(span: trace.Span) -> str:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -23,7 +24,9 @@ from casemgmt_project.telemetry import attach_span_exporter
 from cases import services
 from cases.models import Case, Notification, NotificationRule
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
+from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.relays import open_cases_gauge_hook
 from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -233,6 +236,41 @@ def test_lag_gauge_reports_the_backlog_left_on_the_partition(telemetry_metrics, 
         if point.attributes["messaging.destination.name"] == topic
     ]
     assert lag == [4]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gauge(reader: InMemoryMetricReader, name: str, **attributes) -> list:
+    return [
+        point.value
+        for point in points(reader, name)
+        if all(point.attributes.get(key) == value for key, value in attributes.items())
+    ]
+
+
+def test_outbox_and_open_case_gauges_report_an_undeliverable_notification(
+    telemetry_metrics, notification_topic
+):
+    record = InboundRecord("direct", 0, 7, kyc("gauged"), b"gauged")
+    record_outcomes(process_batch([record]))
+    failed_before = counted(telemetry_metrics, "casemgmt.notifications.failed")
+    relay = NotificationRelay(f"127.0.0.1:{closed_port()}", delivery_timeout=1.0)
+
+    report = relay.relay_pending()
+    open_cases_gauge_hook(every=0)()
+
+    assert report.failed == 1
+    assert counted(telemetry_metrics, "casemgmt.notifications.failed") == failed_before + 1
+    assert gauge(telemetry_metrics, "casemgmt.notifications.pending") == [1]
+    (age,) = gauge(telemetry_metrics, "casemgmt.outbox.oldest_age")
+    assert 0 < age < 120
+    assert gauge(telemetry_metrics, "casemgmt.cases.open", **{"casemgmt.case.status": "OPEN"}) == [
+        1
+    ]
 
 
 # --- Logs ---------------------------------------------------------------------------------------
