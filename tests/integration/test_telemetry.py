@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -27,7 +26,7 @@ from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
 from kafka_integration.relays import open_cases_gauge_hook
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import closed_port, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -236,12 +235,6 @@ def test_lag_gauge_reports_the_backlog_left_on_the_partition(telemetry_metrics, 
         if point.attributes["messaging.destination.name"] == topic
     ]
     assert lag == [4]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def gauge(reader: InMemoryMetricReader, name: str, **attributes) -> list:
