@@ -13,7 +13,6 @@ from casemgmt_project.telemetry.providers import (
     TelemetryState,
     attach_span_exporter,
     configure_telemetry,
-    current_trace_id,
     telemetry_state,
     tracing_enabled,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "configure_for_argv",
     "configure_telemetry",
     "configure_web",
-    "current_trace_id",
     "telemetry_state",
     "tracing_enabled",
 ]

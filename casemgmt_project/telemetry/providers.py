@@ -34,7 +34,6 @@ __all__ = [
     "TelemetryState",
     "attach_span_exporter",
     "configure_telemetry",
-    "current_trace_id",
     "telemetry_state",
     "tracing_enabled",
 ]
@@ -234,12 +233,3 @@ def telemetry_state() -> TelemetryState | None:
 def tracing_enabled() -> bool:
     """True while spans are recorded (some exporter attached): instrument Kafka clients then."""
     return bool(_state and _state.gate and _state.gate.recording)
-
-
-def current_trace_id() -> str:
-    """The active trace as 32 hex digits, "" when none: what commands carry as `trace_id`.
-
-    With tracing off this is the caller's upstream trace (an HTTP request's `traceparent`).
-    """
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else ""

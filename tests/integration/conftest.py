@@ -1,7 +1,9 @@
 """Fixtures for the integration tests."""
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from casemgmt_project.telemetry import attach_span_exporter
 from cases.models import DocumentRule
 from cases.rules import seed_document_rules
 
@@ -10,3 +12,12 @@ from cases.rules import seed_document_rules
 def document_rules() -> None:
     """The seeded default rules; the test database is emptied between tests."""
     seed_document_rules(DocumentRule)
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """Spans recorded while the test runs (the tracing-off path is restored afterwards)."""
+    exporter = InMemorySpanExporter()
+    detach = attach_span_exporter(exporter)
+    yield exporter
+    detach()

@@ -15,11 +15,9 @@ import pytest
 from confluent_kafka import Producer
 from django.conf import settings
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from casemgmt_project.logging import JsonFormatter
-from casemgmt_project.telemetry import attach_span_exporter
 from cases import services
 from cases.models import Case, Notification, NotificationRule
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
@@ -47,15 +45,6 @@ def kyc(client_id: str, firstname: str = "Ada", lastname: str = "Lovelace") -> b
         "persons": [{"firstname": firstname, "lastname": lastname, "birthdate": "1815-12-10"}],
     }
     return json.dumps(payload).encode()
-
-
-@pytest.fixture
-def spans():
-    """Spans recorded while the test runs (the tracing-off path is restored afterwards)."""
-    exporter = InMemorySpanExporter()
-    detach = attach_span_exporter(exporter)
-    yield exporter
-    detach()
 
 
 @pytest.fixture

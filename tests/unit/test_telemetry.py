@@ -9,7 +9,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from casemgmt_project.logging import JsonFormatter
-from casemgmt_project.telemetry import current_trace_id
 from casemgmt_project.telemetry.gate import GatedTracerProvider
 from casemgmt_project.telemetry.providers import _otlp_wanted, build_resource
 
@@ -123,11 +122,3 @@ def test_log_line_carries_the_active_trace_and_span_ids():
     assert entry["span_id"] == format(context.span_id, "016x")
     assert "trace_id" not in log_line(logging.INFO)
     assert trace.get_current_span() is trace.INVALID_SPAN
-
-
-def test_current_trace_id_is_the_active_trace_or_empty():
-    provider, _ = gated()
-    assert current_trace_id() == ""
-    upstream = propagate.extract({"traceparent": TRACEPARENT})
-    with provider.get_tracer("test").start_as_current_span("request", context=upstream):
-        assert current_trace_id() == TRACE_ID
