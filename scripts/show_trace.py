@@ -38,6 +38,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E4
     InMemorySpanExporter,
 )
 
+from casemgmt_project.logging import with_librdkafka_logger  # noqa: E402
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions  # noqa: E402
 from kafka_integration.notification_relay import NotificationRelay  # noqa: E402
 from kafka_integration.telemetry import traced_producer  # noqa: E402
@@ -58,7 +59,8 @@ def hex_id(value: int, digits: int) -> str:
 
 
 def run_pipeline(topic: str) -> None:
-    producer = traced_producer(Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS}))
+    config = with_librdkafka_logger({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS})
+    producer = traced_producer(Producer(config))
     producer.produce(topic, key=b"trace-demo", value=json.dumps(RECORD).encode())
     assert producer.flush(30) == 0
     relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS)
@@ -109,7 +111,9 @@ def main() -> int:
         run_pipeline(topic)
         (message,) = read_topic(settings.NOTIFICATION_KAFKA_TOPIC, expected=1, seconds=15)
     finally:
-        admin = AdminClient({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS})
+        admin = AdminClient(
+            with_librdkafka_logger({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS})
+        )
         names = [topic, f"{topic}.dlq", settings.NOTIFICATION_KAFKA_TOPIC]
         for future in admin.delete_topics(names).values():
             with contextlib.suppress(Exception):  # a topic never created: nothing to delete

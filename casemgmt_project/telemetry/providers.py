@@ -38,6 +38,7 @@ __all__ = [
     "tracing_enabled",
 ]
 
+PROBE_URLS = "/health$,/ready$,/metrics$"
 _lock = threading.Lock()
 _state: TelemetryState | None = None
 
@@ -200,7 +201,9 @@ def _install(
     from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 
-    DjangoInstrumentor().instrument()
+    # Probes and scrapes would drown the request traces; OTEL_PYTHON_DJANGO_EXCLUDED_URLS wins.
+    excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", PROBE_URLS)
+    DjangoInstrumentor().instrument(excluded_urls=excluded)
     PymongoInstrumentor().instrument()
 
 

@@ -385,3 +385,15 @@ def test_metrics_endpoint_is_off_without_a_token_and_needs_the_bearer_token(clie
     assert scraped.status_code == 200
     assert scraped["Content-Type"].startswith("text/plain")
     assert b"# TYPE" in scraped.content
+
+
+def test_health_probes_leave_no_request_spans_behind(spans, client):
+    assert client.get("/health").status_code == 200
+    assert client.get("/api/v1/cases").status_code in (401, 403)
+
+    served = [
+        s.attributes.get("http.route")
+        for s in spans.get_finished_spans()
+        if s.kind.name == "SERVER"
+    ]
+    assert len(served) == 1 and "health" not in str(served)
