@@ -12,6 +12,7 @@ class CasesConfig(AppConfig):
 
         from cases import notifications  # noqa: F401  (connects the signal receivers)
         from cases.admin.groups import sync_groups_after_migrate
+        from cases.workflow import projections  # noqa: F401  (registers its projections)
 
         # After every app's migrate, so permissions of models added later are granted too.
         post_migrate.connect(sync_groups_after_migrate, dispatch_uid="casemgmt-sync-groups")

@@ -1,10 +1,12 @@
-"""Work the consumer does between batches: relay pending notifications, refresh the gauges."""
+"""Work the consumer's group leader does between batches: relay pending notifications, refresh
+the gauges and, every OVERDUE_CHECK_INTERVAL_SECONDS, the due-date check."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 
 from cases.selectors import count_open_cases
+from cases.workflow.overdue import PeriodicOverdueCheck
 from kafka_integration import telemetry
 from kafka_integration.notification_relay import NotificationRelay
 
@@ -25,4 +27,9 @@ def open_cases_gauge_hook(every: float = OPEN_CASES_REFRESH_SECONDS) -> Callable
 
 def consumer_background_hooks() -> list[Callable[[], object]]:
     relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
-    return [relay.relay_pending, open_cases_gauge_hook()]
+    # The check first, so what it queues is relayed in the same round.
+    return [
+        PeriodicOverdueCheck(settings.OVERDUE_CHECK_INTERVAL_SECONDS),
+        relay.relay_pending,
+        open_cases_gauge_hook(),
+    ]

@@ -28,6 +28,8 @@ _VIEW_ALL = tuple(
         "notification",
         "documentrule",
         "notificationrule",
+        "approvalrule",
+        "slarule",
     )
 )
 _ANALYST_WORK = (
@@ -38,7 +40,7 @@ _ANALYST_WORK = (
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"
-    for model in ("documentrule", "notificationrule", "apitoken")
+    for model in ("documentrule", "notificationrule", "approvalrule", "slarule", "apitoken")
     for action in ("add", "change", "delete", "view")
 )
 

@@ -15,6 +15,18 @@ def document_rules() -> None:
 
 
 @pytest.fixture
+def workflow_rules() -> None:
+    """The seeded approval and SLA rules (SPEC §3a) and the CASE_OVERDUE notification rule."""
+    from cases.models import ApprovalRule, NotificationRule, SlaRule
+    from cases.workflow.rules import seed_workflow_rules
+
+    seed_workflow_rules(ApprovalRule, SlaRule)
+    NotificationRule.objects.create(
+        trigger="CASE_OVERDUE", notification_type="CASE_OVERDUE", template_id="case_overdue_v1"
+    )
+
+
+@pytest.fixture
 def spans() -> InMemorySpanExporter:
     """Spans recorded while the test runs (the tracing-off path is restored afterwards)."""
     exporter = InMemorySpanExporter()
