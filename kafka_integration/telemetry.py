@@ -272,6 +272,15 @@ class _TracedConsumer(ProxiedConsumer):
     def memberid(self, *args, **kwargs):
         return self._consumer.memberid(*args, **kwargs)
 
+    def consumer_group_metadata(self, *args, **kwargs):
+        return self._consumer.consumer_group_metadata(*args, **kwargs)
+
+    def incremental_assign(self, *args, **kwargs):
+        return self._consumer.incremental_assign(*args, **kwargs)
+
+    def incremental_unassign(self, *args, **kwargs):
+        return self._consumer.incremental_unassign(*args, **kwargs)
+
 
 def traced_consumer(consumer: Consumer) -> Consumer:
     """confluent-kafka's consume spans, only while tracing is on (they cost per record)."""
