@@ -79,5 +79,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4); sys.exit(0 if r.status == 200 else 1)"]
 
 # Shell form via sh -c so GUNICORN_WORKERS / GUNICORN_THREADS are read at start;
-# exec hands PID 1 (and SIGTERM) to gunicorn. Access and error logs go to stdout/stderr.
-CMD ["sh", "-c", "exec gunicorn casemgmt_project.wsgi:application --bind 0.0.0.0:8000 --workers \"${GUNICORN_WORKERS:-2}\" --threads \"${GUNICORN_THREADS:-4}\" --access-logfile - --error-logfile - --graceful-timeout 25 --timeout 60 --worker-tmp-dir /dev/shm"]
+# exec hands PID 1 (and SIGTERM) to gunicorn. Access and error logs go to stderr as JSON lines.
+CMD ["sh", "-c", "exec gunicorn casemgmt_project.wsgi:application --config python:casemgmt_project.gunicorn_conf --bind 0.0.0.0:8000 --workers \"${GUNICORN_WORKERS:-2}\" --threads \"${GUNICORN_THREADS:-4}\" --access-logfile - --error-logfile - --graceful-timeout 25 --timeout 60 --worker-tmp-dir /dev/shm"]

@@ -1,13 +1,12 @@
-"""ASGI entry point; telemetry starts before Django handles the first request."""
+"""ASGI entry point; telemetry starts before Django opens its database client."""
 
 import os
 
-from django.conf import settings
-from django.core.asgi import get_asgi_application
-
-from casemgmt_project.telemetry import configure_telemetry
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casemgmt_project.settings")
 
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+from casemgmt_project.telemetry import configure_web  # noqa: E402
+
+configure_web()
 application = get_asgi_application()
-configure_telemetry(settings.SERVICE_NAME_API)

@@ -4,6 +4,8 @@ from confluent_kafka.admin import AdminClient
 from django.conf import settings
 from django.db import connection
 
+from casemgmt_project.logging import with_librdkafka_logger
+
 READINESS_TIMEOUT_SECONDS = 3.0
 
 
@@ -17,7 +19,9 @@ def check_dependencies() -> dict[str, str]:
         failures["mongodb"] = type(exc).__name__
     try:
         admin = AdminClient(
-            {"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, **settings.KAFKA_SECURITY}
+            with_librdkafka_logger(
+                {"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, **settings.KAFKA_SECURITY}
+            )
         )
         admin.list_topics(timeout=READINESS_TIMEOUT_SECONDS)
     except Exception as exc:

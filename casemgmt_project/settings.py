@@ -155,6 +155,13 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 SERVICE_NAME_API = env("SERVICE_NAME_API", default="casemgmt-api")
 SERVICE_NAME_CONSUMER = env("SERVICE_NAME_CONSUMER", default="casemgmt-consumer")
 
+# Prometheus scrape (optional): the consumer serves METRICS_PORT, the web process /metrics
+# behind this bearer token. Unset: no scrape endpoint at all.
+METRICS_PORT = env.int("METRICS_PORT", default=None)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Every line on stderr is one JSON object (casemgmt_project.logging); Django's own loggers,
+# including the request and runserver logs, are routed to the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -162,8 +169,11 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
+        "django": {"handlers": [], "propagate": True, "level": LOG_LEVEL},
+        "django.server": {"handlers": [], "propagate": True, "level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "pymongo": {"level": "WARNING"},
+        "librdkafka": {"level": LOG_LEVEL},
     },
 }
 

@@ -1,13 +1,12 @@
-"""WSGI entry point; telemetry starts before Django handles the first request."""
+"""WSGI entry point; telemetry starts before Django opens its database client."""
 
 import os
 
-from django.conf import settings
-from django.core.wsgi import get_wsgi_application
-
-from casemgmt_project.telemetry import configure_telemetry
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casemgmt_project.settings")
 
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from casemgmt_project.telemetry import configure_web  # noqa: E402
+
+configure_web()
 application = get_wsgi_application()
-configure_telemetry(settings.SERVICE_NAME_API)

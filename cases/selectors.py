@@ -23,6 +23,8 @@ from cases.models import (
     Case,
     Company,
     DocumentRequirement,
+    Notification,
+    NotificationStatus,
     Person,
     RawEvent,
     StoredEvent,
@@ -32,6 +34,8 @@ __all__ = [
     "CaseDetail",
     "DashboardFigures",
     "compute_dashboard",
+    "count_open_cases",
+    "count_pending_notifications",
     "get_dashboard",
     "list_company_cases",
     "WorkflowCounts",
@@ -399,3 +403,24 @@ def get_dashboard(*, now: datetime | None = None) -> DashboardFigures:
         figures = compute_dashboard(now=now or timezone.now())
         cache.set(DASHBOARD_CACHE_KEY, figures, settings.DASHBOARD_CACHE_SECONDS)
     return figures
+
+
+# --- Gauges (casemgmt.cases.open, casemgmt.notifications.pending) ---------------------------
+# Counts bounded by `cap` and served by the status indexes, so a refresh stays cheap on a
+# collection of millions: past the cap the gauge reads "at least cap".
+
+
+def count_open_cases(*, cap: int) -> dict[str, int]:
+    """Cases per open status, each counted up to `cap` (index `case_status`)."""
+    return {
+        status: Case.objects.filter(status=status).order_by()[:cap].count()
+        for status in OPEN_CASE_STATUSES
+    }
+
+
+def count_pending_notifications(*, cap: int) -> tuple[int, datetime | None]:
+    """Pending outbox rows up to `cap`, and when the oldest was created (index
+    `notification_status`)."""
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
+    return pending.order_by()[:cap].count(), oldest

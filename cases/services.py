@@ -52,6 +52,7 @@ from cases.models import (
 )
 from cases.projections import ProjectableEvent
 from cases.rules import DocumentRuleData, load_document_rules
+from cases.tracing import phase
 from cases.workflow.rules import SlaRuleData, load_sla_rules
 
 # Callers used to import the errors from here; they now live in cases.errors.
@@ -88,10 +89,13 @@ def open_cases(
     rules = load_document_rules() if rules is None else rules
     sla_rules = load_sla_rules() if sla_rules is None else sla_rules
     events: list[DomainEvent] = []
-    for command in commands:
-        events.extend(handle_create_case(command, rules, sla_rules))
-    event_store.append(events)
-    outcome = projections.project(events)
+    with phase("casemgmt.command.handle"):
+        for command in commands:
+            events.extend(handle_create_case(command, rules, sla_rules))
+    with phase("casemgmt.events.append"):
+        event_store.append(events)
+    with phase("casemgmt.projection.apply"):
+        outcome = projections.project(events)
     return OpenedCases(
         case_ids=[case_id_for(command.source) for command in commands],
         newly_projected=frozenset(outcome.created_case_ids),

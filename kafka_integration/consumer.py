@@ -26,14 +26,14 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
-from opentelemetry import trace
 
+from casemgmt_project.logging import librdkafka_logger
 from kafka_integration import ingest, telemetry
 from kafka_integration.failures import is_transient
 from kafka_integration.producer import DeadLetterPublisher
+from kafka_integration.tracing import batch_span
 
 logger = logging.getLogger(__name__)
-tracer = trace.get_tracer("casemgmt.consumer")
 
 MAX_BACKOFF_SECONDS = 30.0
 JOIN_GRACE_SECONDS = 60.0
@@ -127,9 +127,11 @@ class CaseEventConsumer:
                 # A crashed member's partitions move to the others within ~10 s.
                 "session.timeout.ms": 10_000,
                 "heartbeat.interval.ms": 2_000,
+                "logger": librdkafka_logger(),  # librdkafka lines as JSON records (SPEC §8)
                 **options.client_config,
             }
         )
+        self._consumer = telemetry.traced_consumer(self._consumer)
 
     # --- lifecycle ---
     def request_stop(self, *_: Any) -> None:
@@ -222,14 +224,12 @@ class CaseEventConsumer:
                 return
             started = time.monotonic()
             try:
-                with tracer.start_as_current_span(
-                    "casemgmt.consume.batch",
-                    attributes={"messaging.batch.message_count": len(records)},
-                ):
+                with batch_span(self.options.topic, self.options.group_id, len(records)):
                     outcomes = ingest.process_batch(records)
-                    self._publisher.publish(outcomes)
+                    dead_letters = self._publisher.publish(outcomes)
                     ingest.record_outcomes(outcomes)
                     self._commit(records)
+                    logger.info("batch committed", extra=telemetry.batch_summary(outcomes))
             except Exception as exc:
                 if self._stopping:
                     logger.warning("stopping with an uncommitted batch; it will be re-read")
@@ -249,6 +249,8 @@ class CaseEventConsumer:
             self.stats.add(outcomes)
             self._run_background_hooks()
             telemetry.record_batch(self.options.topic, outcomes, time.monotonic() - started)
+            telemetry.record_dead_letters(self.options.dlq_topic, dead_letters)
+            self._observe_lag(cached=True)
             return
 
     def _commit(self, records: list[ingest.InboundRecord]) -> None:
@@ -317,18 +319,28 @@ class CaseEventConsumer:
             return idle >= limit + JOIN_GRACE_SECONDS
         return idle >= limit
 
-    def lag(self) -> int:
-        total = 0
-        for topic, partition in self._assignment:
+    def _partition_lags(self, cached: bool) -> dict[tuple[str, int], int | None]:
+        """Records behind the log end per assigned partition; None where it is not known yet.
+
+        `cached` uses the high watermark of the last fetch (no broker round trip).
+        """
+        lags: dict[tuple[str, int], int | None] = {}
+        for topic, partition in sorted(self._assignment):
             tp = TopicPartition(topic, partition)
+            lags[(topic, partition)] = None
             try:
-                _, high = self._consumer.get_watermark_offsets(tp, timeout=1, cached=False)
+                _, high = self._consumer.get_watermark_offsets(tp, timeout=1, cached=cached)
                 position = self._consumer.position([tp])[0].offset
             except KafkaException:
                 continue
             if position >= 0 and high >= 0:
-                total += max(0, high - position)
-        return total
+                lags[(topic, partition)] = max(0, high - position)
+        return lags
+
+    def _observe_lag(self, cached: bool) -> int:
+        lags = self._partition_lags(cached)
+        telemetry.observe_lag(lags, self._assignment)
+        return sum(lag for lag in lags.values() if lag is not None)
 
     def _maybe_log_stats(self) -> None:
         if time.monotonic() - self._last_stats_at >= self.options.stats_interval:
@@ -338,8 +350,7 @@ class CaseEventConsumer:
         now = time.monotonic()
         window = max(now - self._last_stats_at, 1e-6)
         rate = (self.stats.consumed - self._stats_at_last_log) / window
-        lag = self.lag() if not final else None
-        telemetry.record_lag(self.options.topic, lag)
+        lag = self._observe_lag(cached=False) if not final else None
         logger.info(
             "consumer stopped" if final else "consumer progress",
             extra={

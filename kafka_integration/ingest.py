@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
 from pymongo.errors import BulkWriteError
 
 from cases import bulk
@@ -29,9 +27,9 @@ from cases.services import open_cases
 from cases.signals import case_opened
 from kafka_integration.failures import is_transient
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
+from kafka_integration.tracing import RecordTracing, trace_id_of
 
 logger = logging.getLogger(__name__)
-tracer = trace.get_tracer("casemgmt.ingest")
 
 FINISHED = frozenset({RawEventStatus.PROCESSED, RawEventStatus.REJECTED})
 
@@ -169,11 +167,6 @@ def _issues_as_dicts(issues: list[ValidationIssue]) -> list[dict[str, str]]:
     return [{"loc": issue.loc, "msg": issue.msg} for issue in issues]
 
 
-def _trace_context(record: InboundRecord) -> Any:
-    """The upstream W3C context (traceparent/tracestate headers), if the producer sent one."""
-    return propagate.extract({name: record.header(name) or "" for name, _ in record.headers})
-
-
 def process_batch(
     records: list[InboundRecord], *, rerun_finished: bool = False
 ) -> list[RecordOutcome]:
@@ -193,22 +186,15 @@ def process_batch(
 
     outcomes: list[RecordOutcome] = []
     pending: list[tuple[RecordOutcome, CreateCase]] = []
+    tracing = RecordTracing(len(records))
     for record in records:
         status = prior.get(record.raw_event_id)
         if status in FINISHED and not rerun_finished:
             outcomes.append(RecordOutcome(record, status, already_finished=True))
             continue
-        with tracer.start_as_current_span(
-            "casemgmt.ingest.validate",
-            context=_trace_context(record),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.destination.name": record.topic,
-                "messaging.kafka.partition": record.partition,
-                "messaging.kafka.offset": record.offset,
-            },
-        ) as span:
-            trace_id = format(span.get_span_context().trace_id, "032x")
+        span = tracing.start(record)
+        trace_id = trace_id_of(span)
+        with tracing.validating(span):
             try:
                 message = parse_message(record.value)
             except MessageRejected as exc:
@@ -233,8 +219,14 @@ def process_batch(
         outcomes.append(outcome)
         pending.append((outcome, command))
 
-    _open_cases_isolating_failures(pending)
-    _announce_new_cases(pending, prior)
+    try:
+        with tracing.phases() as phases:
+            _open_cases_isolating_failures(pending)
+        _announce_new_cases(pending, prior, tracing)
+    except BaseException:
+        tracing.abandon()
+        raise
+    tracing.finish(outcomes, phases)
     return outcomes
 
 
@@ -253,15 +245,24 @@ def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
-        outcome.errors = [{"loc": "$", "msg": f"{type(exc).__name__}: {exc}"[:500]}]
-        logger.exception("record failed", extra={"raw_event_id": str(command.raw_event_id)})
+        # The type only: an exception's text can quote the record (personal data, SPEC §8),
+        # and these errors travel on in the dead-letter headers. The text is a DEBUG line.
+        outcome.errors = [{"loc": "$", "msg": type(exc).__name__}]
+        logger.error(
+            "record failed",
+            exc_info=exc,
+            extra={"raw_event_id": str(command.raw_event_id), "error_type": type(exc).__name__},
+        )
+        logger.debug("record failed: %s", exc, extra={"raw_event_id": str(command.raw_event_id)})
         return
     for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
         outcome.case_id = case_id
 
 
 def _announce_new_cases(
-    pending: list[tuple[RecordOutcome, CreateCase]], prior: dict[uuid.UUID, str]
+    pending: list[tuple[RecordOutcome, CreateCase]],
+    prior: dict[uuid.UUID, str],
+    tracing: RecordTracing,
 ) -> None:
     """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
     fresh = [
@@ -275,7 +276,7 @@ def _announce_new_cases(
             sender=process_batch,
             case_ids=[outcome.case_id for outcome, _ in fresh],
             trace_context={
-                outcome.case_id: outcome.record.header("traceparent") or "" for outcome, _ in fresh
+                outcome.case_id: tracing.traceparent(outcome.record) for outcome, _ in fresh
             },
         )
 

@@ -17,19 +17,18 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 from django.utils import timezone
-from opentelemetry import metrics, propagate, trace
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 
 from cases import bulk
 from cases.models import Notification, NotificationStatus
+from cases.selectors import count_pending_notifications
+from kafka_integration import telemetry
 from kafka_integration.producer import reliable_producer_config
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.notification_relay")
-_meter = metrics.get_meter("casemgmt.notifications")
-_published = _meter.create_counter("casemgmt.notifications.published", unit="{notification}")
-_failed = _meter.create_counter("casemgmt.notifications.failed", unit="{attempt}")
-_pending = _meter.create_gauge("casemgmt.notifications.pending", unit="{notification}")
+PENDING_GAUGE_CAP = 100_000
 
 
 @dataclass
@@ -61,7 +60,7 @@ class NotificationRelay:
                 "created_at", "id"
             )[:limit]
         )
-        _pending.set(len(pending))
+        self._observe_backlog(pending, limit)
         return self.deliver(pending)
 
     def deliver(self, rows: list[Notification]) -> RelayReport:
@@ -75,6 +74,15 @@ class NotificationRelay:
         self._producer.flush(self._timeout)
         self._record(rows, results, report)
         return report
+
+    @staticmethod
+    def _observe_backlog(pending: list[Notification], limit: int) -> None:
+        """Feed the pending/outbox-age gauges; a full page means more rows: count them."""
+        if len(pending) < limit:
+            oldest = pending[0].created_at if pending else None
+            telemetry.observe_outbox(len(pending), oldest)
+        else:
+            telemetry.observe_outbox(*count_pending_notifications(cap=PENDING_GAUGE_CAP))
 
     def resend(self, ids: list[Any], *, include_delivered: bool = False) -> ResendReport:
         """Re-send chosen outbox rows through the relay (the admin's "re-send" action).
@@ -95,15 +103,28 @@ class NotificationRelay:
         )
 
     def _produce(self, row: Notification, results: dict) -> None:
-        parent = propagate.extract({"traceparent": row.traceparent}) if row.traceparent else None
+        """One PRODUCER span per row, linked to the case's trace that the record carries on.
+
+        The record's `traceparent` is the one stored when the case asked for the notification
+        (its creation context), so the consumer downstream joins the case's trace even though
+        delivery may happen much later, in another process.
+        """
+        creation = trace.get_current_span(
+            propagate.extract({"traceparent": row.traceparent})
+        ).get_span_context()
         with tracer.start_as_current_span(
             "casemgmt.notification.publish",
-            context=parent,
             kind=SpanKind.PRODUCER,
-            attributes={"messaging.destination.name": row.topic},
+            links=[Link(creation)] if creation.is_valid else [],
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": str(row.pk),
+            }
+            if telemetry.tracing_enabled()
+            else None,
         ):
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier)
 
             def on_delivery(error: KafkaError | None, message: Message, pk=row.pk) -> None:
                 results[pk] = (error, message)
@@ -113,7 +134,7 @@ class NotificationRelay:
                 key=row.key.encode(),
                 value=json.dumps(row.envelope, ensure_ascii=False).encode("utf-8"),
                 headers=[
-                    ("traceparent", (carrier.get("traceparent") or row.traceparent).encode()),
+                    ("traceparent", row.traceparent.encode()),
                     ("event_type", row.event_type.encode()),
                     ("event_id", str(row.pk).encode()),
                 ],
@@ -144,9 +165,8 @@ class NotificationRelay:
                 report.failed += 1
             updates.append((bulk.prepared_pk(Notification, row.pk), values))
         bulk.update_fields(Notification, updates)
-        _published.add(report.delivered)
+        telemetry.record_notifications(report.delivered, report.failed)
         if report.failed:
-            _failed.add(report.failed)
             logger.warning(
                 "notifications not delivered; will retry", extra={"count": report.failed}
             )

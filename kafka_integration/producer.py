@@ -11,6 +11,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Producer
 
+from casemgmt_project.logging import librdkafka_logger
 from kafka_integration.failures import DeliveryFailed
 from kafka_integration.ingest import RecordOutcome
 
@@ -26,6 +27,7 @@ def reliable_producer_config(bootstrap_servers: str, extra: dict[str, Any]) -> d
         "acks": "all",
         "linger.ms": 5,
         "message.timeout.ms": int(DELIVERY_TIMEOUT_SECONDS * 1000),
+        "logger": librdkafka_logger(),  # librdkafka lines as JSON records, not raw stderr
         **extra,
     }
 

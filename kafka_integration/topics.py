@@ -8,6 +8,8 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from casemgmt_project.logging import with_librdkafka_logger
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,7 +21,9 @@ def ensure_topics(
     replication_factor: int = -1,
 ) -> None:
     """Create missing topics; -1 replication uses the broker's default."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    admin = AdminClient(
+        with_librdkafka_logger({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    )
     existing = set(admin.list_topics(timeout=15).topics)
     wanted = [name for name in dict.fromkeys(names) if name not in existing]
     if not wanted:

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 from django.conf import settings
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from casemgmt_project.telemetry import configure_telemetry
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +34,16 @@ def make_topic(kafka_admin: AdminClient) -> Iterator:
     if created:
         for future in kafka_admin.delete_topics(created).values():
             future.result(timeout=30)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def telemetry_metrics() -> InMemoryMetricReader:
+    """Install the process's providers once, with an in-memory metric reader tests can read.
+
+    The OpenTelemetry globals can be set only once per process; spans stay unrecorded (the
+    tracing-off path) until a test attaches an exporter (see tests/integration/test_telemetry).
+    """
+    reader = InMemoryMetricReader()
+    state = configure_telemetry("casemgmt-tests", metric_readers=[reader])
+    assert state.service_name == "casemgmt-tests", "telemetry was configured before the tests"
+    return reader

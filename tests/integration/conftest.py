@@ -1,7 +1,9 @@
 """Fixtures for the integration tests."""
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from casemgmt_project.telemetry import attach_span_exporter
 from cases.models import DocumentRule
 from cases.rules import seed_document_rules
 
@@ -22,3 +24,12 @@ def workflow_rules() -> None:
     NotificationRule.objects.create(
         trigger="CASE_OVERDUE", notification_type="CASE_OVERDUE", template_id="case_overdue_v1"
     )
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """Spans recorded while the test runs (the tracing-off path is restored afterwards)."""
+    exporter = InMemorySpanExporter()
+    detach = attach_span_exporter(exporter)
+    yield exporter
+    detach()

@@ -1,5 +1,6 @@
 """Helpers shared by the integration tests: opening cases, recording signals, reading topics."""
 
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -61,6 +62,13 @@ def read_topic(topic: str, expected: int | None = None, seconds: float = 60.0) -
     finally:
         consumer.close()
     return messages
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (a broker that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # --- Analyst workflow (SPEC §3a) ---------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Notifications: rule match on case creation, outbox, relay to the real broker, recovery."""
 
 import json
-import socket
 import uuid
 
 import pytest
@@ -12,7 +11,7 @@ from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import closed_port, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -50,12 +49,6 @@ def ingest_directly(payload: dict) -> uuid.UUID:
     outcomes = process_batch([record])
     record_outcomes(outcomes)
     return outcomes[0].case_id
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_case_from_kafka_publishes_one_notification_with_envelope_key_and_trace(

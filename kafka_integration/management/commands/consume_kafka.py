@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from casemgmt_project.telemetry import configure_telemetry
+from casemgmt_project.telemetry import configure_consumer
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.relays import consumer_background_hooks
 from kafka_integration.topics import ensure_topics
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--stats-interval", type=float, default=10.0)
 
     def handle(self, *args, **options) -> None:
-        configure_telemetry(settings.SERVICE_NAME_CONSUMER)
+        configure_consumer()
         dlq_topic = options["dlq_topic"] or settings.KAFKA_DLQ_TOPIC or f"{options['topic']}.dlq"
         ensure_topics(
             settings.KAFKA_BOOTSTRAP_SERVERS,

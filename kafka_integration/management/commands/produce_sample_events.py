@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kafka_integration.producer import reliable_producer_config
 from kafka_integration.sample_events import sample_event
+from kafka_integration.telemetry import traced_producer
 from kafka_integration.topics import ensure_topics
 
 
@@ -32,8 +33,11 @@ class Command(BaseCommand):
             settings.KAFKA_TOPIC_PARTITIONS,
             settings.KAFKA_SECURITY,
         )
-        producer = Producer(
-            reliable_producer_config(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+        # Traced, the samples carry a `traceparent` like a real upstream producer's would.
+        producer = traced_producer(
+            Producer(
+                reliable_producer_config(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+            )
         )
         rng = random.Random(options["seed"])
         started = time.monotonic()

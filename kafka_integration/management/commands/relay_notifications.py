@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from casemgmt_project.telemetry import configure_telemetry
+from casemgmt_project.telemetry import configure_consumer
 from kafka_integration.notification_relay import NotificationRelay
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
 
     def handle(self, *args, **options) -> None:
-        configure_telemetry(settings.SERVICE_NAME_CONSUMER)
+        configure_consumer()
         relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
