@@ -47,3 +47,14 @@ def telemetry_metrics() -> InMemoryMetricReader:
     state = configure_telemetry("casemgmt-tests", metric_readers=[reader])
     assert state.service_name == "casemgmt-tests", "telemetry was configured before the tests"
     return reader
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty Django cache: the dashboard caches its figures per process,
+    and one test's cached dashboard must not answer for the next test's data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
