@@ -114,6 +114,10 @@ NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification
 KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
 KAFKA_POLL_TIMEOUT_SECONDS = env.float("KAFKA_POLL_TIMEOUT_SECONDS", default=1.0)
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=4)
+# The dead-letter producer's transactional.id; set it per member (e.g. the pod name of a
+# StatefulSet) so a restarted member aborts its predecessor's open transaction at once.
+# Empty: a fresh id per process (an open transaction then ends at its 20 s timeout).
+KAFKA_TRANSACTIONAL_ID = env("KAFKA_TRANSACTIONAL_ID", default="")
 # Security settings are passed through to librdkafka untouched when set.
 KAFKA_SECURITY = {
     key: value

@@ -11,6 +11,10 @@ class DeliveryFailed(Exception):
     """A record could not be delivered to Kafka in time; the batch is retried."""
 
 
+class StartupFailed(Exception):
+    """A client could not start (bad credentials, no broker): stop with this message."""
+
+
 _TRANSIENT = (
     ConnectionFailure,  # includes AutoReconnect, ServerSelectionTimeoutError, NetworkTimeout
     ExecutionTimeout,

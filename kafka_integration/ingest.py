@@ -1,8 +1,8 @@
 """The ingest service: Kafka records in, audit rows and cases out.
 
-The consumer calls `process_batch` then, once the dead-letter copies are delivered,
-`record_outcomes`, then commits. Every step is idempotent (ids derive from the record's
-position), so a batch that fails half-way is simply run again.
+The consumer calls `process_batch`, then `record_outcomes`, then commits the offsets in one
+Kafka transaction with the dead-letter copies. Every step is idempotent (ids derive from the
+record's position), so a batch that fails half-way is simply run again.
 """
 
 from __future__ import annotations
@@ -75,10 +75,8 @@ class RecordOutcome:
 
     @property
     def needs_dead_letter(self) -> bool:
-        return not self.already_finished and self.status in (
-            RawEventStatus.REJECTED,
-            RawEventStatus.FAILED,
-        )
+        """Also when finished by an earlier run: its copy commits with its offset, not before."""
+        return self.status in (RawEventStatus.REJECTED, RawEventStatus.FAILED)
 
 
 # --- Audit copy ------------------------------------------------------------------------------
@@ -196,7 +194,7 @@ def process_batch(
     for record in records:
         status = prior.get(record.raw_event_id)
         if status in FINISHED and not rerun_finished:
-            outcomes.append(RecordOutcome(record, status, already_finished=True))
+            outcomes.append(_finished_outcome(record, status))
             continue
         with tracer.start_as_current_span(
             "casemgmt.ingest.validate",
@@ -236,6 +234,21 @@ def process_batch(
     _open_cases_isolating_failures(pending)
     _announce_new_cases(pending, prior)
     return outcomes
+
+
+def _finished_outcome(record: InboundRecord, status: str) -> RecordOutcome:
+    """A record an earlier run finished without committing its offset (it crashed).
+
+    Its dead-letter copy belongs to the transaction that finally commits the offset, so the
+    rejection is described again (validation is pure: same bytes, same reason).
+    """
+    outcome = RecordOutcome(record, status, already_finished=True)
+    if status == RawEventStatus.REJECTED:
+        try:
+            parse_message(record.value)
+        except MessageRejected as exc:
+            outcome.reason, outcome.errors = exc.reason, _issues_as_dicts(exc.issues)
+    return outcome
 
 
 def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
@@ -281,7 +294,7 @@ def _announce_new_cases(
 
 
 def record_outcomes(outcomes: list[RecordOutcome]) -> None:
-    """Write each record's final status to its audit row (after dead letters are delivered)."""
+    """Write each record's final status to its audit row (before the offsets are committed)."""
     now = timezone.now()
     updates = []
     for outcome in outcomes:

@@ -1,7 +1,12 @@
-"""Producers: the dead-letter publisher of the consumer, and the idempotent base config.
+"""Producers: the consumer's transactional dead-letter publisher, and the idempotent base config.
 
-Both wait for the broker's acknowledgement (acks=all, idempotence on) before the caller moves
-on, so a record is never committed past until its copy is safely on the dead-letter topic.
+Exactly-once dead letters (issue #12): the consumer writes a batch's statuses to the database
+first, then opens one Kafka transaction holding the batch's dead-letter copies *and* its input
+offsets (`send_offsets_to_transaction`) and commits it. A crash before the commit aborts the
+transaction, so a `read_committed` reader never sees those copies and the batch is read again;
+a crash after it has nothing left to redo. The offsets carry the consumer group metadata
+(KIP-447), so a member that lost its partitions in a rebalance (a zombie) is fenced by the group
+coordinator instead of committing over its successor.
 """
 
 from __future__ import annotations
@@ -9,14 +14,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
-from kafka_integration.failures import DeliveryFailed
+from kafka_integration.failures import DeliveryFailed, StartupFailed
 from kafka_integration.ingest import RecordOutcome
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_TIMEOUT_SECONDS = 30.0
+# A crashed member's open transaction blocks read_committed readers of the DLQ (and the
+# offsets of its partitions) until the coordinator aborts it, so keep it short; it must exceed
+# the delivery timeout of the copies inside it.
+TRANSACTION_TIMEOUT_MS = 20_000
+TRANSACTIONAL_DELIVERY_TIMEOUT_MS = 15_000
+INIT_TIMEOUT_SECONDS = 30.0
+COMMIT_ATTEMPTS = 4
 
 
 def reliable_producer_config(bootstrap_servers: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -45,41 +57,109 @@ def dead_letter_headers(outcome: RecordOutcome) -> list[tuple[str, bytes]]:
     ]
 
 
+def _kafka_error(exc: BaseException) -> KafkaError | None:
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return error if isinstance(error, KafkaError) else None
+
+
 class DeadLetterPublisher:
-    """Copies rejected and failed records to the dead-letter topic and waits for the acks."""
+    """Commits a batch's dead-letter copies and its consumer offsets in one transaction."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        transactional_id: str,
+        extra: dict[str, Any] | None = None,
+    ):
         self.topic = topic
-        self._producer = Producer(reliable_producer_config(bootstrap_servers, extra or {}))
+        config = reliable_producer_config(bootstrap_servers, extra or {})
+        config.update(
+            {
+                "transactional.id": transactional_id,
+                "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+                "message.timeout.ms": TRANSACTIONAL_DELIVERY_TIMEOUT_MS,
+            }
+        )
+        self._producer = Producer(config)
+        try:
+            # Also aborts what an earlier process with the same transactional.id left open.
+            self._producer.init_transactions(INIT_TIMEOUT_SECONDS)
+        except KafkaException as exc:
+            error = _kafka_error(exc)
+            raise StartupFailed(
+                "cannot start the dead-letter producer: "
+                + (error.str() if error is not None else str(exc))
+            ) from exc
 
-    def publish(self, outcomes: list[RecordOutcome]) -> int:
+    def commit_batch(
+        self, outcomes: list[RecordOutcome], offsets: list[TopicPartition], group_metadata: Any
+    ) -> int:
+        """Publish the dead letters and commit `offsets` atomically; returns copies sent.
+
+        Raises DeliveryFailed (transient: retry the batch) when the transaction was aborted,
+        KafkaException when the producer is unusable (fenced or fatal: the process must stop).
+        """
         failures: list[KafkaError] = []
 
         def on_delivery(error: KafkaError | None, _message: Any) -> None:
             if error is not None:
                 failures.append(error)
 
+        self._producer.begin_transaction()
         sent = 0
-        for outcome in outcomes:
-            if not outcome.needs_dead_letter:
-                continue
-            self._producer.produce(
-                self.topic,
-                value=outcome.record.value,
-                key=outcome.record.key,
-                headers=dead_letter_headers(outcome),
-                on_delivery=on_delivery,
-            )
-            self._producer.poll(0)
-            sent += 1
-        if sent:
-            remaining = self._producer.flush(DELIVERY_TIMEOUT_SECONDS)
-            if remaining or failures:
-                raise DeliveryFailed(
-                    f"{len(failures) + remaining} dead-letter record(s) not delivered"
-                    + (f": {failures[0].str()}" if failures else "")
+        try:
+            for outcome in outcomes:
+                if not outcome.needs_dead_letter:
+                    continue
+                self._producer.produce(
+                    self.topic,
+                    value=outcome.record.value,
+                    key=outcome.record.key,
+                    headers=dead_letter_headers(outcome),
+                    on_delivery=on_delivery,
                 )
+                self._producer.poll(0)
+                sent += 1
+            self._producer.send_offsets_to_transaction(
+                offsets, group_metadata, DELIVERY_TIMEOUT_SECONDS
+            )
+            self._commit()
+        except KafkaException as exc:
+            error = _kafka_error(exc)
+            if error is not None and error.fatal():
+                raise
+            self._abort()
+            detail = error.str() if error is not None else str(exc)
+            if failures:
+                detail += f"; first delivery error: {failures[0].str()}"
+            raise DeliveryFailed(f"batch transaction aborted: {detail}") from exc
+        except BaseException:
+            self._abort()
+            raise
         return sent
+
+    def _commit(self) -> None:
+        """commit_transaction may be retried after a retriable error (e.g. a timeout)."""
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                self._producer.commit_transaction(DELIVERY_TIMEOUT_SECONDS)
+                return
+            except KafkaException as exc:
+                error = _kafka_error(exc)
+                if attempt == COMMIT_ATTEMPTS or error is None or not error.retriable():
+                    raise
+                logger.warning("transaction commit timed out; retrying", extra={"attempt": attempt})
+
+    def _abort(self) -> None:
+        try:
+            self._producer.abort_transaction(DELIVERY_TIMEOUT_SECONDS)
+        except KafkaException as exc:
+            error = _kafka_error(exc)
+            if error is not None and error.fatal():
+                raise
+            # The coordinator aborts it on its own at the transaction timeout.
+            logger.warning("could not abort the batch transaction", extra={"error": str(exc)})
 
     def flush(self, timeout: float) -> int:
         return self._producer.flush(timeout)

@@ -1,10 +1,11 @@
 """`manage.py consume_kafka`: run one ingest consumer until stopped (SIGINT/SIGTERM)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from casemgmt_project.telemetry import configure_telemetry
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
+from kafka_integration.failures import StartupFailed
 from kafka_integration.relays import consumer_background_hooks
 from kafka_integration.topics import ensure_topics
 
@@ -36,7 +37,20 @@ class Command(BaseCommand):
             settings.KAFKA_TOPIC_PARTITIONS,
             settings.KAFKA_SECURITY,
         )
-        consumer = CaseEventConsumer(
+        try:
+            consumer = self._build_consumer(options, dlq_topic)
+        except StartupFailed as exc:  # e.g. a wrong SASL password: retrying would not help
+            raise CommandError(str(exc)) from exc
+        consumer.install_signal_handlers()
+        stats = consumer.run()
+        self.stdout.write(
+            f"consumed={stats.consumed} processed={stats.processed} rejected={stats.rejected} "
+            f"failed={stats.failed} already_finished={stats.skipped_finished} "
+            f"retries={stats.retries}"
+        )
+
+    def _build_consumer(self, options, dlq_topic: str) -> CaseEventConsumer:
+        return CaseEventConsumer(
             ConsumerOptions(
                 bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
                 topic=options["topic"],
@@ -49,13 +63,7 @@ class Command(BaseCommand):
                 from_beginning=options["from_beginning"],
                 stats_interval=options["stats_interval"],
                 client_config=settings.KAFKA_SECURITY,
+                transactional_id=settings.KAFKA_TRANSACTIONAL_ID or None,
             ),
             background_hooks=consumer_background_hooks(),
-        )
-        consumer.install_signal_handlers()
-        stats = consumer.run()
-        self.stdout.write(
-            f"consumed={stats.consumed} processed={stats.processed} rejected={stats.rejected} "
-            f"failed={stats.failed} already_finished={stats.skipped_finished} "
-            f"retries={stats.retries}"
         )
