@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db.models import Model, QuerySet
 
+from cases import event_store
 from cases.errors import NotFound
 from cases.models import (
     BeneficialOwner,
@@ -114,9 +115,9 @@ def get_case_detail(case_id: uuid.UUID | str) -> CaseDetail:
 
 def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
     """The case's domain events, all aggregates (case, company, requirements, notifications),
-    in the order they were recorded (index `event_case_timeline`)."""
+    in the order they were recorded (index `event_case_timeline`); committed commands only."""
     case = get_case(case_id)
-    return list(
+    return event_store.visible(
         StoredEvent.objects.filter(case_id=case.pk).order_by(
             "recorded_at", "correlation_id", "sequence"
         )
