@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
+from bson.errors import InvalidDocument
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
@@ -147,17 +149,34 @@ def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> 
     The database may reject some valid JSON (FerretDB refuses nested arrays, for one); such a
     record must still be stored, or it would block its partition forever.
     """
-    try:
-        bulk.insert_missing(to_raw_event(record, received_at) for record in records)
-    except BulkWriteError as exc:
-        refused = {error["index"] for error in exc.details.get("writeErrors", [])}
+    refused: set[int] = set()
+    while True:
+        try:
+            bulk.insert_missing(
+                to_raw_event(record, received_at, force_base64=index in refused)
+                for index, record in enumerate(records)
+            )
+            break
+        except BulkWriteError as exc:  # FerretDB may report only the first refusal: go again
+            errors = exc.details.get("writeErrors", [])
+            more = {e["index"] for e in errors if e.get("code") != bulk.DUPLICATE_KEY}
+        except (OverflowError, InvalidDocument):  # the driver cannot encode it (int > 8 bytes)
+            more = {i for i, r in enumerate(records) if not _encodable(r, received_at)}
+        if not more - refused:
+            raise
+        refused |= more
+    if refused:
         logger.warning(
             "payload refused by the database; stored as base64", extra={"count": len(refused)}
         )
-        bulk.insert_missing(
-            to_raw_event(record, received_at, force_base64=index in refused)
-            for index, record in enumerate(records)
-        )
+
+
+def _encodable(record: InboundRecord, received_at: datetime) -> bool:
+    try:
+        bson.encode(bulk.to_document(to_raw_event(record, received_at)))
+    except (OverflowError, InvalidDocument):
+        return False
+    return True
 
 
 # --- Processing ------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ DELIVERY_TIMEOUT_SECONDS = 30.0
 TRANSACTION_TIMEOUT_MS = 20_000
 TRANSACTIONAL_DELIVERY_TIMEOUT_MS = 15_000
 INIT_TIMEOUT_SECONDS = 30.0
+# A copy must fit the broker's default record limit (1 MiB) with its headers; a larger value
+# is left out of the copy (the raw store keeps it whole, `dlq.raw_event_id` points at it), or
+# the batch would be refused forever and block its partition.
+MAX_DEAD_LETTER_VALUE_BYTES = 900_000
 COMMIT_ATTEMPTS = 4
 
 
@@ -42,11 +46,28 @@ def reliable_producer_config(bootstrap_servers: str, extra: dict[str, Any]) -> d
     }
 
 
+def dead_letter_value(outcome: RecordOutcome) -> bytes | None:
+    value = outcome.record.value
+    return None if value is not None and len(value) > MAX_DEAD_LETTER_VALUE_BYTES else value
+
+
 def dead_letter_headers(outcome: RecordOutcome) -> list[tuple[str, bytes]]:
     record = outcome.record
     summary = "; ".join(f"{e['loc']}: {e['msg']}" for e in outcome.errors[:20])
+    original = [  # a sender's own "dlq.*" headers would be mistaken for ours
+        (name, value)
+        for name, value in record.headers
+        if value is not None and not name.startswith("dlq.")
+    ]
+    omitted = []
+    if record.value is not None and dead_letter_value(outcome) is None:
+        omitted = [("dlq.value.omitted.bytes", str(len(record.value)).encode())]
+    if sum(len(name) + len(value) for name, value in original) > MAX_DEAD_LETTER_VALUE_BYTES // 8:
+        original = []  # hostile header volume: the raw store has them all
+        omitted.append(("dlq.headers.omitted", b"true"))
     return [
-        *[(name, value) for name, value in record.headers if value is not None],
+        *original,
+        *omitted,
         ("dlq.status", outcome.status.encode()),
         ("dlq.error.reason", (outcome.reason or "unknown").encode()),
         ("dlq.error.message", summary.encode("utf-8")[:4000]),
@@ -114,7 +135,7 @@ class DeadLetterPublisher:
                     continue
                 self._producer.produce(
                     self.topic,
-                    value=outcome.record.value,
+                    value=dead_letter_value(outcome),
                     key=outcome.record.key,
                     headers=dead_letter_headers(outcome),
                     on_delivery=on_delivery,

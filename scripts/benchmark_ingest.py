@@ -13,7 +13,9 @@ import argparse
 import json
 import os
 import random
-import subprocess
+
+# Not a security concern: runs our own manage.py.
+import subprocess  # nosec B404
 import sys
 import time
 import uuid
@@ -41,7 +43,8 @@ from kafka_integration.topics import ensure_topics  # noqa: E402
 def produce(topic: str, count: int, seed: int, invalid_ratio: float) -> None:
     ensure_topics(settings.KAFKA_BOOTSTRAP_SERVERS, [topic, f"{topic}.dlq"], 4)
     producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
-    rng = random.Random(seed)
+    # Not a security concern: seeded fake data.
+    rng = random.Random(seed)  # nosec B311
     for index in range(count):
         key, value = sample_event(rng, index, 0.4, invalid_ratio)
         while True:
@@ -50,7 +53,8 @@ def produce(topic: str, count: int, seed: int, invalid_ratio: float) -> None:
                 break
             except BufferError:
                 producer.poll(0.1)
-    assert producer.flush(60) == 0
+    # Not a security concern: a benchmark aborts.
+    assert producer.flush(60) == 0  # nosec B101
 
 
 def run(count: int, batch_size: int, seed: int, invalid_ratio: float) -> dict:
@@ -91,7 +95,10 @@ def run_isolated(args: argparse.Namespace, batch_size: int) -> dict:
     env = {**os.environ, "CASEMGMT_TEST_RUN_ID": f"bench_{uuid.uuid4().hex[:8]}"}
     command = [sys.executable, __file__, "--one", str(batch_size), "--count", str(args.count)]
     command += ["--seed", str(args.seed), "--invalid-ratio", str(args.invalid_ratio)]
-    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    # Not a security concern: a fixed argv of our own manage.py, no shell.
+    output = subprocess.run(  # nosec B603
+        command, env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

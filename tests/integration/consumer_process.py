@@ -20,8 +20,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
 from pymongo import MongoClient
 
 from cases.intake import MessageRejected
@@ -135,7 +136,23 @@ def dead_letter_positions(
 def dead_letter_copies(
     bootstrap_servers: str, dlq_topic: str, timeout: float = 60
 ) -> Counter[tuple[int, int]]:
-    """How many committed DLQ copies each original (partition, offset) has.
+    """How many committed DLQ copies each original (partition, offset) has."""
+
+    def original(message: Message) -> tuple[int, int]:
+        headers = {k: v for k, v in message.headers() or [] if k.startswith("dlq.")}
+        return int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"])
+
+    return count_topic(bootstrap_servers, dlq_topic, original, timeout)
+
+
+def count_topic(
+    bootstrap_servers: str,
+    topic: str,
+    key: Callable[[Message], Any],
+    timeout: float = 60,
+    extra: dict[str, str] | None = None,
+) -> Counter:
+    """Count a whole topic's records by `key`, as a `read_committed` reader sees them.
 
     Reading stops when every partition's position reaches its end: with read_committed the
     last offsets are transaction markers, never delivered as records.
@@ -143,33 +160,30 @@ def dead_letter_copies(
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap_servers,
-            "group.id": f"dlq-reader-{os.urandom(6).hex()}",
+            "group.id": f"topic-reader-{os.urandom(6).hex()}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
+            **(extra or {}),
         }
     )
     try:
-        metadata = consumer.list_topics(dlq_topic, timeout=10).topics[dlq_topic]
-        partitions = [TopicPartition(dlq_topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
         ends = {
             tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in partitions
         }
         consumer.assign(partitions)
-        copies: Counter[tuple[int, int]] = Counter()
+        counts: Counter = Counter()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in consumer.consume(num_messages=500, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                headers = {k: v.decode() for k, v in message.headers() or [] if v is not None}
-                copies[
-                    (int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"]))
-                ] += 1
-            positions = consumer.position([TopicPartition(dlq_topic, p) for p in ends])
+                if message.error() is None:
+                    counts[key(message)] += 1
+            positions = consumer.position([TopicPartition(topic, p) for p in ends])
             if all(tp.offset >= ends[tp.partition] or ends[tp.partition] == 0 for tp in positions):
                 break
-        return copies
+        return counts
     finally:
         consumer.close()
 

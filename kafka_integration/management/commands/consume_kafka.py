@@ -31,13 +31,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         configure_telemetry(settings.SERVICE_NAME_CONSUMER)
         dlq_topic = options["dlq_topic"] or settings.KAFKA_DLQ_TOPIC or f"{options['topic']}.dlq"
-        ensure_topics(
-            settings.KAFKA_BOOTSTRAP_SERVERS,
-            [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
-            settings.KAFKA_TOPIC_PARTITIONS,
-            settings.KAFKA_SECURITY,
-        )
         try:
+            ensure_topics(
+                settings.KAFKA_BOOTSTRAP_SERVERS,
+                [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
+                settings.KAFKA_TOPIC_PARTITIONS,
+                settings.KAFKA_SECURITY,
+            )
             consumer = self._build_consumer(options, dlq_topic)
         except StartupFailed as exc:  # e.g. a wrong SASL password: retrying would not help
             raise CommandError(str(exc)) from exc
