@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs' Swagger UI from our static files, never from a CDN.
+    "ninja",
     "cases",
     "kafka_integration",
 ]
@@ -82,6 +84,30 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Admin and caching ----------------------------------------------------------------------
+# Named in the admin's index title, so nobody mistakes staging for production.
+ENVIRONMENT_NAME = env("ENVIRONMENT_NAME", default="local")
+# The dashboard's figures are cached briefly; a per-process memory cache is enough for that.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "casemgmt",
+    }
+}
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+
+# --- Login throttling and audit (casemgmt_project/login_guard.py) ----------------------------
+AUTHENTICATION_BACKENDS = [
+    "casemgmt_project.login_guard.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # per username and address
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+# The per-process memory cache counts per worker; point this alias at a shared cache (e.g.
+# Redis or django_mongodb_backend's MongoDBCache) to count across workers.
+LOGIN_THROTTLE_CACHE = env("LOGIN_THROTTLE_CACHE", default="default")
 
 # --- Database (MongoDB through django-mongodb-backend) ---------------------------------------
 MONGODB_URI = env("MONGODB_URI")

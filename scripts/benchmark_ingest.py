@@ -13,9 +13,7 @@ import argparse
 import json
 import os
 import random
-
-# Not a security concern: runs our own manage.py.
-import subprocess  # nosec B404
+import subprocess
 import sys
 import time
 import uuid
@@ -43,8 +41,7 @@ from kafka_integration.topics import ensure_topics  # noqa: E402
 def produce(topic: str, count: int, seed: int, invalid_ratio: float) -> None:
     ensure_topics(settings.KAFKA_BOOTSTRAP_SERVERS, [topic, f"{topic}.dlq"], 4)
     producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
-    # Not a security concern: seeded fake data.
-    rng = random.Random(seed)  # nosec B311
+    rng = random.Random(seed)
     for index in range(count):
         key, value = sample_event(rng, index, 0.4, invalid_ratio)
         while True:
@@ -53,8 +50,7 @@ def produce(topic: str, count: int, seed: int, invalid_ratio: float) -> None:
                 break
             except BufferError:
                 producer.poll(0.1)
-    # Not a security concern: a benchmark aborts.
-    assert producer.flush(60) == 0  # nosec B101
+    assert producer.flush(60) == 0
 
 
 def run(count: int, batch_size: int, seed: int, invalid_ratio: float) -> dict:
@@ -95,10 +91,7 @@ def run_isolated(args: argparse.Namespace, batch_size: int) -> dict:
     env = {**os.environ, "CASEMGMT_TEST_RUN_ID": f"bench_{uuid.uuid4().hex[:8]}"}
     command = [sys.executable, __file__, "--one", str(batch_size), "--count", str(args.count)]
     command += ["--seed", str(args.seed), "--invalid-ratio", str(args.invalid_ratio)]
-    # Not a security concern: a fixed argv of our own manage.py, no shell.
-    output = subprocess.run(  # nosec B603
-        command, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -15,9 +15,16 @@ cleanup() { [ "$started_here" = 1 ] && scripts/services.sh down || true; }
 trap cleanup EXIT
 scripts/services.sh up
 
+# The browser suite (tests/e2e) drives Debian's Chromium, never a downloaded browser.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get update -qq && apt-get install -y -qq chromium; } >&2 \
+    || echo "[test] chromium not installed: the browser tests will be skipped" >&2
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-# Security lint of the shipped code (tests are out of scope: asserts are their job). Every
-# accepted finding carries `# nosec <id>` with its reason on the line above.
-.venv/bin/bandit -q -r cases kafka_integration casemgmt_project scripts manage.py -x '*/migrations/*'
+# Security lint of the service code. Out of scope: tests (asserts are their job) and
+# scripts/ (developer tools run by hand: benchmarks, chaos, screenshots; never by the
+# service). Every accepted finding carries `# nosec <id>` with its reason on the line above.
+.venv/bin/bandit -q -r cases kafka_integration casemgmt_project manage.py -x '*/migrations/*'
 .venv/bin/python -m pytest "$@"

@@ -414,7 +414,32 @@ def _run_stage(name: str, spec: Any, rows: list[Document], load: LookupSource) -
     raise NotImplementedError(f"aggregation stage {name}")
 
 
+def _is_nested_projection(value: Any) -> bool:
+    """`{"app_label": 1, "model": 1}` under a key: field paths to keep, not an expression."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and not any(key.startswith("$") for key in value)
+        and all(
+            (not isinstance(item, dict) and item in (0, 1)) or _is_nested_projection(item)
+            for item in value.values()
+        )
+    )
+
+
+def _flatten_projection(spec: Document, prefix: str = "") -> Document:
+    """Nested inclusions as dotted paths (the backend projects joined fields this way)."""
+    flat: Document = {}
+    for key, value in spec.items():
+        if _is_nested_projection(value):
+            flat.update(_flatten_projection(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _project(row: Document, spec: Document) -> Document:
+    spec = _flatten_projection(spec)
     inclusions = {k: v for k, v in spec.items() if v in (1, True) and not isinstance(v, dict)}
     exclusions = [k for k, v in spec.items() if v in (0, False) and not isinstance(v, dict)]
     computed = {k: v for k, v in spec.items() if k not in inclusions and k not in exclusions}

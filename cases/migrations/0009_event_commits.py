@@ -41,7 +41,7 @@ def commit_existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_stored_event_case_stream'),
+        ('cases', '0008_notification_created_index'),
     ]
 
     operations = [
