@@ -49,20 +49,10 @@ class ScenarioResult:
         return self.lost == 0 and self.duplicated == 0 and not self.details.get("problems")
 
 
-def run_accounting(ws: Workspace, produced: ProducedRecords) -> dict:
-    path = ws.save_produced(produced)
+def django_json(ws: Workspace, module: str, *args: str) -> dict:
+    """Run `python -m module args` in Django, bound to the workspace; its last line is JSON."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.chaos.accounting",
-            "--topic",
-            ws.topic,
-            "--produced",
-            str(path),
-            "--bootstrap",
-            ws.bootstrap_servers,
-        ],
+        [sys.executable, "-m", module, *args],
         cwd=REPO_ROOT,
         env=ws.env(),
         capture_output=True,
@@ -71,6 +61,15 @@ def run_accounting(ws: Workspace, produced: ProducedRecords) -> dict:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_accounting(ws: Workspace, produced: ProducedRecords) -> dict:
+    path = ws.save_produced(produced)
+    return django_json(
+        ws,
+        "tests.chaos.accounting",
+        *("--topic", ws.topic, "--produced", str(path), "--bootstrap", ws.bootstrap_servers),
+    )
 
 
 def result_of(name: str, accounting: dict, recoveries: list[float], notes: str) -> ScenarioResult:
@@ -364,16 +363,7 @@ def half_commands(base: Path, *, commands: int = 200) -> ScenarioResult:
     client = MongoClient(ws.mongodb_uri)
     try:
         ws.prepare()
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.chaos.half_commands", "--commands", str(commands)],
-            cwd=REPO_ROOT,
-            env=ws.env(),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        accounting = json.loads(result.stdout.strip().splitlines()[-1])
+        accounting = django_json(ws, "tests.chaos.half_commands", "--commands", str(commands))
     finally:
         ws.cleanup(client)
     notes = "half conflict on their last event, a quarter crash before the commit"
