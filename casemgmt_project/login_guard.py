@@ -74,8 +74,8 @@ class ThrottledLoginBackend:
             raise PermissionDenied("too many failed logins; try again later")
         return None
 
-    def get_user(self, user_id: Any) -> None:
-        return None
+    # No get_user(): sessions belong to the backend that authenticated (ModelBackend), and
+    # Django's force_login picks the first backend that has one.
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
