@@ -11,6 +11,7 @@ batch in hand (its partitions are re-read from the last commit, by whoever owns 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import time
@@ -32,13 +33,14 @@ from confluent_kafka import (
 from opentelemetry import trace
 
 from kafka_integration import ingest, telemetry
-from kafka_integration.failures import is_transient
+from kafka_integration.failures import ClientWedged, is_transient
 from kafka_integration.producer import DeadLetterPublisher
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.consumer")
 
 MAX_BACKOFF_SECONDS = 30.0
+EXIT_WEDGED = 75  # EX_TEMPFAIL: restart me (the supervisor's job; see docs/operations.md)
 JOIN_GRACE_SECONDS = 60.0
 
 
@@ -252,6 +254,8 @@ class CaseEventConsumer:
                     outcomes = ingest.process_batch(records)
                     ingest.record_outcomes(outcomes)
                     self._commit(records, outcomes)
+            except ClientWedged as exc:
+                self._exit_wedged(exc)
             except Exception as exc:
                 if self._stopping:
                     logger.warning("stopping with an uncommitted batch; it will be re-read")
@@ -272,6 +276,13 @@ class CaseEventConsumer:
             self._run_background_hooks()
             telemetry.record_batch(self.options.topic, outcomes, time.monotonic() - started)
             return
+
+    @staticmethod
+    def _exit_wedged(exc: ClientWedged) -> None:
+        """Crash-only: closing a wedged client would block too; the batch is re-read later."""
+        logger.critical("Kafka client wedged; exiting for a restart", exc_info=exc)
+        logging.shutdown()
+        os._exit(EXIT_WEDGED)
 
     def _commit(
         self, records: list[ingest.InboundRecord], outcomes: list[ingest.RecordOutcome]

@@ -12,11 +12,13 @@ coordinator instead of committing over its successor.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
-from kafka_integration.failures import DeliveryFailed, StartupFailed
+from kafka_integration.failures import ClientWedged, DeliveryFailed, StartupFailed
 from kafka_integration.ingest import RecordOutcome
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,9 @@ DELIVERY_TIMEOUT_SECONDS = 30.0
 TRANSACTION_TIMEOUT_MS = 20_000
 TRANSACTIONAL_DELIVERY_TIMEOUT_MS = 15_000
 INIT_TIMEOUT_SECONDS = 30.0
+# librdkafka can block past the timeout it was given (confluentinc/librdkafka#5511: offsets
+# to a transaction after the group coordinator went away); this long past it, give up.
+WEDGED_GRACE_SECONDS = 30.0
 # A copy must fit the broker's default record limit (1 MiB) with its headers; a larger value
 # is left out of the copy (the raw store keeps it whole, `dlq.raw_event_id` points at it), or
 # the batch would be refused forever and block its partition.
@@ -76,6 +81,26 @@ def dead_letter_headers(outcome: RecordOutcome) -> list[tuple[str, bytes]]:
         ("dlq.original.offset", str(record.offset).encode()),
         ("dlq.raw_event_id", str(record.raw_event_id).encode()),
     ]
+
+
+def _bounded(what: str, call: Callable[[], Any], timeout: float) -> Any:
+    """Run a blocking client call with a hard deadline (ClientWedged when it overruns)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"kafka-{what}", daemon=True)
+    worker.start()
+    worker.join(timeout + WEDGED_GRACE_SECONDS)
+    if worker.is_alive():
+        raise ClientWedged(f"{what} blocked {timeout + WEDGED_GRACE_SECONDS:.0f}s past its call")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def _kafka_error(exc: BaseException) -> KafkaError | None:
@@ -142,10 +167,16 @@ class DeadLetterPublisher:
                 )
                 self._producer.poll(0)
                 sent += 1
-            self._producer.send_offsets_to_transaction(
-                offsets, group_metadata, DELIVERY_TIMEOUT_SECONDS
+            _bounded(
+                "send_offsets_to_transaction",
+                lambda: self._producer.send_offsets_to_transaction(
+                    offsets, group_metadata, DELIVERY_TIMEOUT_SECONDS
+                ),
+                DELIVERY_TIMEOUT_SECONDS,
             )
             self._commit()
+        except ClientWedged:
+            raise  # nothing more can be asked of this client
         except KafkaException as exc:
             error = _kafka_error(exc)
             if error is not None and error.fatal():
@@ -164,7 +195,11 @@ class DeadLetterPublisher:
         """commit_transaction may be retried after a retriable error (e.g. a timeout)."""
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
-                self._producer.commit_transaction(DELIVERY_TIMEOUT_SECONDS)
+                _bounded(
+                    "commit_transaction",
+                    lambda: self._producer.commit_transaction(DELIVERY_TIMEOUT_SECONDS),
+                    DELIVERY_TIMEOUT_SECONDS,
+                )
                 return
             except KafkaException as exc:
                 error = _kafka_error(exc)
@@ -174,7 +209,11 @@ class DeadLetterPublisher:
 
     def _abort(self) -> None:
         try:
-            self._producer.abort_transaction(DELIVERY_TIMEOUT_SECONDS)
+            _bounded(
+                "abort_transaction",
+                lambda: self._producer.abort_transaction(DELIVERY_TIMEOUT_SECONDS),
+                DELIVERY_TIMEOUT_SECONDS,
+            )
         except KafkaException as exc:
             error = _kafka_error(exc)
             if error is not None and error.fatal():
