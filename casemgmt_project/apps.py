@@ -14,6 +14,10 @@ class MongoAdminConfig(AdminConfig):
 class MongoAuthConfig(AuthConfig):
     default_auto_field = OBJECT_ID_FIELD
 
+    def ready(self) -> None:
+        super().ready()
+        from casemgmt_project import login_guard  # noqa: F401  (connects the login audit)
+
 
 class MongoContentTypesConfig(ContentTypesConfig):
     default_auto_field = OBJECT_ID_FIELD

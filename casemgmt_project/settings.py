@@ -7,6 +7,7 @@ variable that is missing stops start-up with django-environ's message naming it.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,8 +18,28 @@ if (BASE_DIR / ".env").is_file():
 # --- Core -----------------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
+# The placeholder of .env.example signs sessions anyone can forge: refuse it outside DEBUG.
+EXAMPLE_SECRET_KEYS = frozenset({"change-me"})
+if not DEBUG and SECRET_KEY in EXAMPLE_SECRET_KEYS:
+    raise ImproperlyConfigured("SECRET_KEY is the example value; set a long random one")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Transport and cookies (see docs/operations.md, "Security settings") ---------------------
+# Cookies travel over HTTPS only, unless DEBUG; scripts never read them (HttpOnly).
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# Off by default so a plain-HTTP health probe or a local run works; production turns them on.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django_mongodb_backend",
@@ -76,6 +97,18 @@ CACHES = {
 }
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
+# --- Login throttling and audit (casemgmt_project/login_guard.py) ----------------------------
+AUTHENTICATION_BACKENDS = [
+    "casemgmt_project.login_guard.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # per username and address
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+# The per-process memory cache counts per worker; point this alias at a shared cache (e.g.
+# Redis or django_mongodb_backend's MongoDBCache) to count across workers.
+LOGIN_THROTTLE_CACHE = env("LOGIN_THROTTLE_CACHE", default="default")
+
 # --- Database (MongoDB through django-mongodb-backend) ---------------------------------------
 MONGODB_URI = env("MONGODB_URI")
 DB_NAME = env("DB_NAME", default="casemgmt")
@@ -125,11 +158,17 @@ KAFKA_CONSUMER_GROUP_ID = env("KAFKA_CONSUMER_GROUP_ID", default="casemgmt-consu
 # Empty: the dead-letter topic is "<input topic>.dlq", for whichever topic is consumed.
 KAFKA_DLQ_TOPIC = env("KAFKA_DLQ_TOPIC", default="")
 NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification_events")
+# The consumer's group leader relays the outbox; turn off when `relay_notifications` runs alone.
+NOTIFICATION_RELAY_IN_CONSUMER = env.bool("NOTIFICATION_RELAY_IN_CONSUMER", default=True)
 KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
 KAFKA_POLL_TIMEOUT_SECONDS = env.float("KAFKA_POLL_TIMEOUT_SECONDS", default=1.0)
 # How often the consumer group's leader runs the due-date check (SPEC §3a).
 OVERDUE_CHECK_INTERVAL_SECONDS = env.float("OVERDUE_CHECK_INTERVAL_SECONDS", default=60.0)
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=4)
+# The dead-letter producer's transactional.id; set it per member (e.g. the pod name of a
+# StatefulSet) so a restarted member aborts its predecessor's open transaction at once.
+# Empty: a fresh id per process (an open transaction then ends at its 20 s timeout).
+KAFKA_TRANSACTIONAL_ID = env("KAFKA_TRANSACTIONAL_ID", default="")
 # Security settings are passed through to librdkafka untouched when set.
 KAFKA_SECURITY = {
     key: value

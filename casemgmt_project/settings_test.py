@@ -20,3 +20,7 @@ from casemgmt_project.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 STATIC_ROOT = None  # nothing is collected in tests; keeps WhiteNoise from warning
+# The test client and live servers speak plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = False
+# One process runs every test from 127.0.0.1: the per-address limit must not add them up.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 10_000

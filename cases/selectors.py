@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 
+from cases import event_store
 from cases.errors import NotFound
 from cases.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
 from cases.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "get_raw_event",
     "get_requirement",
     "list_case_events",
+    "committed_events",
     "list_case_persons",
     "list_case_requirements",
     "list_awaiting_approval",
@@ -196,11 +198,16 @@ def get_case_detail(case_id: uuid.UUID | str) -> CaseDetail:
     )
 
 
+def committed_events(events: list[StoredEvent]) -> list[StoredEvent]:
+    """Only the events of committed commands (see cases.event_store): never half a command."""
+    return event_store.visible(events)
+
+
 def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
     """The case's domain events, all aggregates (case, company, requirements, notifications),
-    in the order they were recorded (index `event_case_timeline`)."""
+    in the order they were recorded (index `event_case_timeline`); committed commands only."""
     case = get_case(case_id)
-    return list(
+    return event_store.visible(
         StoredEvent.objects.filter(case_id=case.pk).order_by(
             "recorded_at", "correlation_id", "sequence"
         )
@@ -208,7 +215,11 @@ def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
 
 
 def list_case_events(case_id: uuid.UUID | str) -> QuerySet[StoredEvent]:
-    """The timeline as a queryset for paging: same order, the event id breaking exact ties."""
+    """The timeline as a queryset for paging: same order, the event id breaking exact ties.
+
+    Includes events of commands not (yet) committed: pass each page through
+    `committed_events` before showing it.
+    """
     case = get_case(case_id)
     return StoredEvent.objects.filter(case_id=case.pk).order_by(
         "recorded_at", "correlation_id", "sequence", "event_id"

@@ -131,7 +131,10 @@ def _request_events(request_id: str) -> list[StoredEvent]:
     if not StoredEvent.objects.filter(pk=ev.derive_id(causation, "event", 0)).exists():
         return []
     stored = StoredEvent.objects.filter(correlation_id=request_id).order_by("sequence")
-    return [event for event in stored if event.metadata.get("causation_id") == causation]
+    # Uncommitted (a crash before the commit marker): re-run, which lands on the same ids.
+    return event_store.visible(
+        event for event in stored if event.metadata.get("causation_id") == causation
+    )
 
 
 def _append(events: list[DomainEvent], based_on: int) -> None:
@@ -286,7 +289,7 @@ def _check_party(case: Case, entity_type: str, entity_id: uuid.UUID) -> None:
 
 
 def _stored_requirement_events(ids: list[uuid.UUID]) -> list[StoredEvent]:
-    return list(
+    return event_store.visible(
         StoredEvent.objects.filter(
             aggregate_id__in=ids, event_type=ev.DOCUMENT_REQUIREMENT_DETERMINED
         ).order_by("recorded_at", "correlation_id", "sequence")

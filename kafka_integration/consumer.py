@@ -1,17 +1,21 @@
-"""The consume loop: batches, dead letters, manual commits, back-off and graceful stop.
+"""The consume loop: batches, dead letters, transactional commits, back-off and graceful stop.
 
-Guarantees (SPEC §2): a batch's offsets are committed only after its audit rows, its cases and
-its dead-letter copies are durable. When MongoDB or Kafka is unavailable the consumer pauses its
-partitions, keeps the batch in hand and retries it with growing back-off, without skipping or
-re-reading anything; a rebalance meanwhile drops the batch of the partitions it lost (their new
-owner re-reads them from the last commit).
+Guarantees (SPEC §2): a batch's offsets are committed only after its audit rows and its cases
+are durable, in one Kafka transaction with its dead-letter copies (see `producer.py`), so each
+rejected record has exactly one committed copy on the dead-letter topic. When MongoDB or Kafka
+is unavailable the consumer pauses its partitions, keeps the batch in hand and retries it with
+growing back-off, without skipping or re-reading anything; a rebalance meanwhile drops the
+batch in hand (its partitions are re-read from the last commit, by whoever owns them now).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,13 +33,14 @@ from confluent_kafka import (
 
 from casemgmt_project.logging import librdkafka_logger
 from kafka_integration import ingest, telemetry
-from kafka_integration.failures import is_transient
+from kafka_integration.failures import ClientWedged, is_transient
 from kafka_integration.producer import DeadLetterPublisher
 from kafka_integration.tracing import batch_span
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+EXIT_WEDGED = 75  # EX_TEMPFAIL: restart me (the supervisor's job; see docs/operations.md)
 JOIN_GRACE_SECONDS = 60.0
 
 
@@ -52,6 +57,14 @@ class ConsumerOptions:
     from_beginning: bool = False
     stats_interval: float = 10.0
     client_config: dict[str, Any] = field(default_factory=dict)
+    # Stable per member (e.g. the pod name) lets a restart abort its predecessor's open
+    # transaction at once; a fresh one per process waits for the transaction timeout instead.
+    transactional_id: str | None = None
+
+    def dlq_transactional_id(self) -> str:
+        if self.transactional_id:
+            return self.transactional_id
+        return f"casemgmt-dlq.{self.group_id}.{socket.gethostname()}.{uuid.uuid4().hex[:12]}"
 
 
 @dataclass
@@ -109,11 +122,15 @@ class CaseEventConsumer:
         self.background_hooks = background_hooks or []
         self._stopping = False
         self._assignment: set[tuple[str, int]] = set()
+        self._generation = 0  # counts assignments; a batch in hand is stale once it moves
         self._last_record_at = time.monotonic()
         self._last_stats_at = time.monotonic()
         self._stats_at_last_log = 0
         self._publisher = publisher or DeadLetterPublisher(
-            options.bootstrap_servers, options.dlq_topic, options.client_config
+            options.bootstrap_servers,
+            options.dlq_topic,
+            options.dlq_transactional_id(),
+            options.client_config,
         )
         self._consumer = Consumer(
             {
@@ -182,6 +199,7 @@ class CaseEventConsumer:
                 partition.offset = OFFSET_BEGINNING
             consumer.assign(partitions)
         self._assignment |= {(p.topic, p.partition) for p in partitions}
+        self._generation += 1
         self._last_record_at = time.monotonic()  # idle time counts from the assignment
         logger.info("partitions assigned", extra={"partitions": sorted(self._assignment)})
 
@@ -216,20 +234,28 @@ class CaseEventConsumer:
         return records
 
     def _handle(self, records: list[ingest.InboundRecord]) -> None:
-        """Process, dead-letter, record, commit; on trouble, pause and retry the same batch."""
+        """Process, record, then commit dead letters with offsets; on trouble, pause and retry.
+
+        A rebalance during the retries drops the batch: every partition then restarts from its
+        committed offset (even one this member keeps), so the batch will be read again, and
+        committing it from hand too would publish its dead letters twice.
+        """
         delay = 0.5
+        generation = self._generation
         while True:
             records = [r for r in records if (r.topic, r.partition) in self._assignment]
-            if not records:
+            if not records or generation != self._generation:
+                self._resume()
                 return
             started = time.monotonic()
             try:
                 with batch_span(self.options.topic, self.options.group_id, len(records)):
                     outcomes = ingest.process_batch(records)
-                    dead_letters = self._publisher.publish(outcomes)
                     ingest.record_outcomes(outcomes)
-                    self._commit(records)
+                    dead_letters = self._commit(records, outcomes)
                     logger.info("batch committed", extra=telemetry.batch_summary(outcomes))
+            except ClientWedged as exc:
+                self._exit_wedged(exc)
             except Exception as exc:
                 if self._stopping:
                     logger.warning("stopping with an uncommitted batch; it will be re-read")
@@ -253,14 +279,26 @@ class CaseEventConsumer:
             self._observe_lag(cached=True)
             return
 
-    def _commit(self, records: list[ingest.InboundRecord]) -> None:
+    @staticmethod
+    def _exit_wedged(exc: ClientWedged) -> None:
+        """Crash-only: closing a wedged client would block too; the batch is re-read later."""
+        logger.critical("Kafka client wedged; exiting for a restart", exc_info=exc)
+        logging.shutdown()
+        os._exit(EXIT_WEDGED)
+
+    def _commit(
+        self, records: list[ingest.InboundRecord], outcomes: list[ingest.RecordOutcome]
+    ) -> int:
+        """One transaction: the batch's dead-letter copies and its next offsets; returns the
+        number of copies sent."""
         next_offsets: dict[tuple[str, int], int] = {}
         for record in records:
             key = (record.topic, record.partition)
             next_offsets[key] = max(next_offsets.get(key, 0), record.offset + 1)
-        self._consumer.commit(
-            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()],
-            asynchronous=False,
+        return self._publisher.commit_batch(
+            outcomes,
+            [TopicPartition(t, p, o) for (t, p), o in next_offsets.items()],
+            self._consumer.consumer_group_metadata(),
         )
 
     def _pause_and_wait(self, records: list[ingest.InboundRecord], delay: float) -> None:

@@ -11,6 +11,14 @@ class DeliveryFailed(Exception):
     """A record could not be delivered to Kafka in time; the batch is retried."""
 
 
+class ClientWedged(Exception):
+    """A Kafka client call blocked far past its timeout: only a process restart recovers."""
+
+
+class StartupFailed(Exception):
+    """A client could not start (bad credentials, no broker): stop with this message."""
+
+
 _TRANSIENT = (
     ConnectionFailure,  # includes AutoReconnect, ServerSelectionTimeoutError, NetworkTimeout
     ExecutionTimeout,

@@ -1,8 +1,8 @@
 """The ingest service: Kafka records in, audit rows and cases out.
 
-The consumer calls `process_batch` then, once the dead-letter copies are delivered,
-`record_outcomes`, then commits. Every step is idempotent (ids derive from the record's
-position), so a batch that fails half-way is simply run again.
+The consumer calls `process_batch`, then `record_outcomes`, then commits the offsets in one
+Kafka transaction with the dead-letter copies. Every step is idempotent (ids derive from the
+record's position), so a batch that fails half-way is simply run again.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
+from bson.errors import InvalidDocument
 from django.utils import timezone
 from pymongo.errors import BulkWriteError
 
@@ -73,10 +75,8 @@ class RecordOutcome:
 
     @property
     def needs_dead_letter(self) -> bool:
-        return not self.already_finished and self.status in (
-            RawEventStatus.REJECTED,
-            RawEventStatus.FAILED,
-        )
+        """Also when finished by an earlier run: its copy commits with its offset, not before."""
+        return self.status in (RawEventStatus.REJECTED, RawEventStatus.FAILED)
 
 
 # --- Audit copy ------------------------------------------------------------------------------
@@ -147,17 +147,34 @@ def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> 
     The database may reject some valid JSON (FerretDB refuses nested arrays, for one); such a
     record must still be stored, or it would block its partition forever.
     """
-    try:
-        bulk.insert_missing(to_raw_event(record, received_at) for record in records)
-    except BulkWriteError as exc:
-        refused = {error["index"] for error in exc.details.get("writeErrors", [])}
+    refused: set[int] = set()
+    while True:
+        try:
+            bulk.insert_missing(
+                to_raw_event(record, received_at, force_base64=index in refused)
+                for index, record in enumerate(records)
+            )
+            break
+        except BulkWriteError as exc:  # FerretDB may report only the first refusal: go again
+            errors = exc.details.get("writeErrors", [])
+            more = {e["index"] for e in errors if e.get("code") != bulk.DUPLICATE_KEY}
+        except (OverflowError, InvalidDocument):  # the driver cannot encode it (int > 8 bytes)
+            more = {i for i, r in enumerate(records) if not _encodable(r, received_at)}
+        if not more - refused:
+            raise
+        refused |= more
+    if refused:
         logger.warning(
             "payload refused by the database; stored as base64", extra={"count": len(refused)}
         )
-        bulk.insert_missing(
-            to_raw_event(record, received_at, force_base64=index in refused)
-            for index, record in enumerate(records)
-        )
+
+
+def _encodable(record: InboundRecord, received_at: datetime) -> bool:
+    try:
+        bson.encode(bulk.to_document(to_raw_event(record, received_at)))
+    except (OverflowError, InvalidDocument):
+        return False
+    return True
 
 
 # --- Processing ------------------------------------------------------------------------------
@@ -190,7 +207,7 @@ def process_batch(
     for record in records:
         status = prior.get(record.raw_event_id)
         if status in FINISHED and not rerun_finished:
-            outcomes.append(RecordOutcome(record, status, already_finished=True))
+            outcomes.append(_finished_outcome(record, status))
             continue
         span = tracing.start(record)
         trace_id = trace_id_of(span)
@@ -228,6 +245,21 @@ def process_batch(
         raise
     tracing.finish(outcomes, phases)
     return outcomes
+
+
+def _finished_outcome(record: InboundRecord, status: str) -> RecordOutcome:
+    """A record an earlier run finished without committing its offset (it crashed).
+
+    Its dead-letter copy belongs to the transaction that finally commits the offset, so the
+    rejection is described again (validation is pure: same bytes, same reason).
+    """
+    outcome = RecordOutcome(record, status, already_finished=True)
+    if status == RawEventStatus.REJECTED:
+        try:
+            parse_message(record.value)
+        except MessageRejected as exc:
+            outcome.reason, outcome.errors = exc.reason, _issues_as_dicts(exc.issues)
+    return outcome
 
 
 def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
@@ -282,7 +314,7 @@ def _announce_new_cases(
 
 
 def record_outcomes(outcomes: list[RecordOutcome]) -> None:
-    """Write each record's final status to its audit row (after dead letters are delivered)."""
+    """Write each record's final status to its audit row (before the offsets are committed)."""
     now = timezone.now()
     updates = []
     for outcome in outcomes:

@@ -26,6 +26,9 @@ def open_cases_gauge_hook(every: float = OPEN_CASES_REFRESH_SECONDS) -> Callable
 
 
 def consumer_background_hooks() -> list[Callable[[], object]]:
+    """Off when a dedicated `relay_notifications` process runs: two relays would race."""
+    if not settings.NOTIFICATION_RELAY_IN_CONSUMER:
+        return []
     relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
     # The check first, so what it queues is relayed in the same round.
     return [

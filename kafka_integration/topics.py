@@ -9,6 +9,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from casemgmt_project.logging import with_librdkafka_logger
+from kafka_integration.failures import StartupFailed
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +21,26 @@ def ensure_topics(
     extra: dict[str, Any] | None = None,
     replication_factor: int = -1,
 ) -> None:
-    """Create missing topics; -1 replication uses the broker's default."""
-    admin = AdminClient(
-        with_librdkafka_logger({"bootstrap.servers": bootstrap_servers, **(extra or {})})
-    )
-    existing = set(admin.list_topics(timeout=15).topics)
+    """Create missing topics; -1 replication uses the broker's default.
+
+    Also the start-up check of the credentials: a refused login raises StartupFailed at once
+    with the broker's reason (librdkafka would otherwise retry it forever, silently).
+    """
+    refused: list[KafkaError] = []
+
+    def on_error(error: KafkaError) -> None:
+        if error.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+            refused.append(error)
+
+    config = {"bootstrap.servers": bootstrap_servers, **(extra or {}), "error_cb": on_error}
+    admin = AdminClient(with_librdkafka_logger(config))
+    try:
+        existing = set(admin.list_topics(timeout=15).topics)
+    except KafkaException as exc:
+        admin.poll(0)  # deliver the error callbacks that explain the failure
+        if refused:
+            raise StartupFailed(f"Kafka refused the credentials: {refused[0].str()}") from exc
+        raise StartupFailed(f"Kafka unreachable at {bootstrap_servers}: {exc}") from exc
     wanted = [name for name in dict.fromkeys(names) if name not in existing]
     if not wanted:
         return

@@ -7,6 +7,11 @@
 #   scripts/services.sh status   say what runs
 #   scripts/services.sh reset    down, then delete broker and database data (keeps the caches)
 #
+# KAFKA_SASL=1 adds a SASL_PLAINTEXT (PLAIN) listener on KAFKA_SASL_PORT (9094) for the user
+# KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (default casemgmt / casemgmt-local); clients then
+# set KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT and KAFKA_SASL_MECHANISM=PLAIN. Opt-in: the
+# PLAINTEXT listener stays, for the test suite.
+#
 # Downloads and builds are cached under .cache/ so a second `up` takes seconds. Runtime data,
 # logs and pid files live in .cache/run/. Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # FERRETDB_PORT (27017).
@@ -18,6 +23,10 @@ RUN="$CACHE/run"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+KAFKA_SASL="${KAFKA_SASL:-0}"
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-9094}"
+KAFKA_SASL_USERNAME="${KAFKA_SASL_USERNAME:-casemgmt}"
+KAFKA_SASL_PASSWORD="${KAFKA_SASL_PASSWORD:-casemgmt-local}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
 
 KAFKA_LIBS="$CACHE/kafka/libs"
@@ -56,17 +65,25 @@ kafka_provision() {
 }
 
 kafka_config() {
-  local dir="$RUN/kafka"
+  local dir="$RUN/kafka" listeners advertised protocols
   mkdir -p "$dir/data" "$dir/logs"
+  listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+  protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  if [ "$KAFKA_SASL" = 1 ]; then
+    listeners="$listeners,SASL://127.0.0.1:$KAFKA_SASL_PORT"
+    advertised="$advertised,SASL://127.0.0.1:$KAFKA_SASL_PORT"
+    protocols="$protocols,SASL:SASL_PLAINTEXT"
+  fi
   cat > "$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$dir/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -78,6 +95,15 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=168
 EOF
+  if [ "$KAFKA_SASL" = 1 ]; then
+    # The file holds a local-only password; keep it private to this user.
+    chmod 600 "$dir/server.properties"
+    cat >> "$dir/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
+EOF
+    log "SASL/PLAIN listener on 127.0.0.1:$KAFKA_SASL_PORT (user $KAFKA_SASL_USERNAME)"
+  fi
   sed "s#@LOG_DIR@#$dir/logs#" "$ROOT/infra/kafka/log4j2.properties" > "$dir/log4j2.properties"
 }
 

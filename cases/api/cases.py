@@ -5,6 +5,8 @@ with the domain's intake contract, so the API rejects exactly what Kafka rejects
 field paths and messages.
 """
 
+from dataclasses import replace
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -214,4 +216,6 @@ def add_note(
     auth=needs("cases.view_storedevent"),
 )
 def list_events(request: HttpRequest, case_id: CaseId, page: Query[PageParams]):
-    return paginate(selectors.list_case_events(case_id), page)
+    result = paginate(selectors.list_case_events(case_id), page)
+    # A command still being appended (or abandoned by a crash) is not shown in part.
+    return replace(result, items=selectors.committed_events(result.items))

@@ -3,7 +3,7 @@
 from cases.models.audit import RawEvent, RawEventStatus
 from cases.models.case import Case, CaseStatus
 from cases.models.documents import DocumentRequirement, DocumentRule, DocumentStatus, EntityType
-from cases.models.event_log import StoredEvent
+from cases.models.event_log import EventCommit, StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
 from cases.models.tokens import ApiToken
@@ -21,6 +21,7 @@ __all__ = [
     "DocumentRule",
     "DocumentStatus",
     "EntityType",
+    "EventCommit",
     "Notification",
     "NotificationRule",
     "NotificationStatus",

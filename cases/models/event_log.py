@@ -44,3 +44,24 @@ class StoredEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id} v{self.version}"
+
+
+class EventCommit(models.Model):
+    """The commit point of one command's events: readers see a command's events only with it.
+
+    One document is the only thing FerretDB (no transactions) writes atomically, so a command
+    whose events were inserted but which conflicted, or crashed before this marker, stays
+    invisible as a whole. `aborted` marks a claim to delete an abandoned command's events;
+    commit and claim race on the primary key, so exactly one of them wins.
+    """
+
+    command_id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
+    causation_id = models.CharField(max_length=300)
+    committed_at = models.DateTimeField()
+    aborted = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "event_commits"
+
+    def __str__(self) -> str:
+        return f"{'aborted' if self.aborted else 'committed'} {self.causation_id}"

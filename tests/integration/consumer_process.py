@@ -16,11 +16,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
 from pymongo import MongoClient
 
 from cases.intake import MessageRejected
@@ -123,41 +125,65 @@ def produce_samples(
 def dead_letter_positions(
     bootstrap_servers: str, dlq_topic: str, timeout: float = 60
 ) -> tuple[int, set[tuple[int, int]]]:
-    """Read the whole DLQ topic from the beginning with a fresh group.
+    """Read the whole DLQ topic as a `read_committed` reader sees it.
 
     Returns the number of records and the original (partition, offset) named by their headers.
+    """
+    copies = dead_letter_copies(bootstrap_servers, dlq_topic, timeout)
+    return sum(copies.values()), set(copies)
+
+
+def dead_letter_copies(
+    bootstrap_servers: str, dlq_topic: str, timeout: float = 60
+) -> Counter[tuple[int, int]]:
+    """How many committed DLQ copies each original (partition, offset) has."""
+
+    def original(message: Message) -> tuple[int, int]:
+        headers = {k: v for k, v in message.headers() or [] if k.startswith("dlq.")}
+        return int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"])
+
+    return count_topic(bootstrap_servers, dlq_topic, original, timeout)
+
+
+def count_topic(
+    bootstrap_servers: str,
+    topic: str,
+    key: Callable[[Message], Any],
+    timeout: float = 60,
+    extra: dict[str, str] | None = None,
+) -> Counter:
+    """Count a whole topic's records by `key`, as a `read_committed` reader sees them.
+
+    Reading stops when every partition's position reaches its end: with read_committed the
+    last offsets are transaction markers, never delivered as records.
     """
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap_servers,
-            "group.id": f"dlq-reader-{os.urandom(6).hex()}",
+            "group.id": f"topic-reader-{os.urandom(6).hex()}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            **(extra or {}),
         }
     )
     try:
-        metadata = consumer.list_topics(dlq_topic, timeout=10).topics[dlq_topic]
-        partitions = [TopicPartition(dlq_topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
         ends = {
             tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in partitions
         }
         consumer.assign(partitions)
-        positions: set[tuple[int, int]] = set()
-        read = 0
-        done = {p for p, high in ends.items() if high == 0}
+        counts: Counter = Counter()
         deadline = time.monotonic() + timeout
-        while len(done) < len(ends) and time.monotonic() < deadline:
-            for message in consumer.consume(num_messages=500, timeout=1):
-                if message.error() is not None:
-                    continue
-                read += 1
-                headers = {k: v.decode() for k, v in message.headers() or [] if v is not None}
-                positions.add(
-                    (int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"]))
-                )
-                if message.offset() + 1 >= ends[message.partition()]:
-                    done.add(message.partition())
-        return read, positions
+        while time.monotonic() < deadline:
+            for message in consumer.consume(num_messages=500, timeout=0.5):
+                if message.error() is None:
+                    counts[key(message)] += 1
+            positions = consumer.position([TopicPartition(topic, p) for p in ends])
+            if all(tp.offset >= ends[tp.partition] or ends[tp.partition] == 0 for tp in positions):
+                break
+        return counts
     finally:
         consumer.close()
 

@@ -41,13 +41,16 @@ def record_signals(signal: Signal, status_of: Any) -> Iterator[list[dict[str, An
         signal.disconnect(dispatch_uid=uid)
 
 
-def read_topic(topic: str, expected: int | None = None, seconds: float = 60.0) -> list:
+def read_topic(
+    topic: str, expected: int | None = None, seconds: float = 60.0, read_committed: bool = True
+) -> list:
     """Records of `topic` from the start: until `expected` arrived, or for `seconds`."""
     consumer = Consumer(
         {
             "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
             "group.id": f"reader-{uuid.uuid4().hex}",
             "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed" if read_committed else "read_uncommitted",
         }
     )
     consumer.subscribe([topic])

@@ -1,10 +1,11 @@
 """`manage.py consume_kafka`: run one ingest consumer until stopped (SIGINT/SIGTERM)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from casemgmt_project.telemetry import configure_consumer
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
+from kafka_integration.failures import StartupFailed
 from kafka_integration.relays import consumer_background_hooks
 from kafka_integration.topics import ensure_topics
 
@@ -30,13 +31,26 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         configure_consumer()
         dlq_topic = options["dlq_topic"] or settings.KAFKA_DLQ_TOPIC or f"{options['topic']}.dlq"
-        ensure_topics(
-            settings.KAFKA_BOOTSTRAP_SERVERS,
-            [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
-            settings.KAFKA_TOPIC_PARTITIONS,
-            settings.KAFKA_SECURITY,
+        try:
+            ensure_topics(
+                settings.KAFKA_BOOTSTRAP_SERVERS,
+                [options["topic"], dlq_topic, settings.NOTIFICATION_KAFKA_TOPIC],
+                settings.KAFKA_TOPIC_PARTITIONS,
+                settings.KAFKA_SECURITY,
+            )
+            consumer = self._build_consumer(options, dlq_topic)
+        except StartupFailed as exc:  # e.g. a wrong SASL password: retrying would not help
+            raise CommandError(str(exc)) from exc
+        consumer.install_signal_handlers()
+        stats = consumer.run()
+        self.stdout.write(
+            f"consumed={stats.consumed} processed={stats.processed} rejected={stats.rejected} "
+            f"failed={stats.failed} already_finished={stats.skipped_finished} "
+            f"retries={stats.retries}"
         )
-        consumer = CaseEventConsumer(
+
+    def _build_consumer(self, options, dlq_topic: str) -> CaseEventConsumer:
+        return CaseEventConsumer(
             ConsumerOptions(
                 bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
                 topic=options["topic"],
@@ -49,13 +63,7 @@ class Command(BaseCommand):
                 from_beginning=options["from_beginning"],
                 stats_interval=options["stats_interval"],
                 client_config=settings.KAFKA_SECURITY,
+                transactional_id=settings.KAFKA_TRANSACTIONAL_ID or None,
             ),
             background_hooks=consumer_background_hooks(),
-        )
-        consumer.install_signal_handlers()
-        stats = consumer.run()
-        self.stdout.write(
-            f"consumed={stats.consumed} processed={stats.processed} rejected={stats.rejected} "
-            f"failed={stats.failed} already_finished={stats.skipped_finished} "
-            f"retries={stats.retries}"
         )

@@ -39,7 +39,8 @@ class Command(BaseCommand):
                 reliable_producer_config(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
             )
         )
-        rng = random.Random(options["seed"])
+        # Not a security concern: seeded fake data.
+        rng = random.Random(options["seed"])  # nosec B311
         started = time.monotonic()
         for index in range(options["count"]):
             key, value = sample_event(rng, index, options["kyb_ratio"], options["invalid_ratio"])

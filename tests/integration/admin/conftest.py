@@ -1,10 +1,18 @@
 """Fixtures for the admin tests: back-office users in their groups, and a KYB case."""
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from cases.admin.groups import ANALYST, LEAD, ensure_back_office_user
 from tests.integration.helpers import open_case
+
+
+@pytest.fixture(autouse=True)
+def fresh_dashboard_cache():
+    """The dashboard is cached for a minute; a page cached by an earlier test is not this one's."""
+    caches["default"].clear()
+
 
 KYB = {
     "client_id": "kyb-admin",

@@ -1,0 +1,194 @@
+"""Account for every record of a scenario (runs in Django, bound to the scenario's database).
+
+    python -m tests.chaos.accounting --topic T --produced produced.json --bootstrap HOST:PORT
+
+prints one JSON line: what was lost, what was duplicated, and each discrepancy found. The
+rules are issue #12's: raw store = produced; each valid record → one case and exactly the
+events its command decides; each invalid → REJECTED and one committed DLQ copy; notifications
+= cases an active rule matches, counted on the topic; read models = a rebuild's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Accounting:
+    produced: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    notifications_expected: int = 0
+    notifications_distinct: int = 0
+    notification_resends: int = 0  # extra copies of one event_id: the at-least-once window
+    dead_letters: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, count: int, what: str) -> None:
+        if count:
+            setattr(self, kind, getattr(self, kind) + count)
+            self.problems.append(f"{kind} {count}: {what}")
+
+
+def _chunks(items: list, size: int = 1000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _read_models_snapshot() -> dict[str, list[dict]]:
+    from cases import bulk
+    from cases.rebuild import READ_MODELS
+
+    return {
+        model.__name__: sorted(bulk.collection(model).find(), key=lambda d: str(d["_id"]))
+        for model in READ_MODELS
+    }
+
+
+def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
+    from cases import event_store
+    from cases.commands import CreateCase
+    from cases.handlers import handle_create_case
+    from cases.models import Case, RawEvent, StoredEvent
+    from cases.rebuild import rebuild_read_models
+    from cases.rules import load_document_rules
+    from kafka_integration import ingest
+    from kafka_integration.schemas import parse_message
+    from tests.integration.consumer_process import count_topic, dead_letter_copies
+
+    result = Accounting(produced=len(valid) + len(invalid))
+    raw = list(RawEvent.objects.filter(topic=topic))
+    positions = Counter((r.partition, r.offset) for r in raw)
+    expected = valid | invalid
+    result.note("lost", len(expected - set(positions)), "records missing from the raw store")
+    result.note("duplicated", sum(n - 1 for n in positions.values()), "raw rows twice")
+    status = {(r.partition, r.offset): r.status for r in raw}
+    result.note(
+        "lost", sum(status.get(p) != "PROCESSED" for p in valid), "valid records not PROCESSED"
+    )
+    result.note(
+        "lost", sum(status.get(p) != "REJECTED" for p in invalid), "invalid records not REJECTED"
+    )
+
+    # Cases and their exact event sets.
+    processed = [r for r in raw if (r.partition, r.offset) in valid]
+    by_raw = Counter()
+    for ids in _chunks([r.id for r in processed]):
+        by_raw.update(
+            Case.objects.filter(source_raw_event_id__in=ids).values_list(
+                "source_raw_event_id", flat=True
+            )
+        )
+    result.note("lost", sum(1 for r in processed if by_raw[r.id] == 0), "valid without a case")
+    result.note("duplicated", sum(max(0, n - 1) for n in by_raw.values()), "records, 2+ cases")
+    rules = load_document_rules()
+    missing_events = extra_events = 0
+    for chunk in _chunks(processed, 500):
+        wanted: dict[Any, set] = {}
+        for record in chunk:
+            command = CreateCase(
+                source=ingest.record_from_raw_event(record).source,
+                message=parse_message(ingest.payload_bytes(record)),
+                occurred_at=record.received_at,
+                raw_event_id=record.id,
+            )
+            wanted[str(record.id)] = {e.event_id for e in handle_create_case(command, rules)}
+        stored: dict[str, set] = {key: set() for key in wanted}
+        events = StoredEvent.objects.filter(correlation_id__in=list(wanted))
+        for event in event_store.visible(events):
+            if event.metadata.get("causation_id", "").startswith("kafka:"):
+                stored[event.correlation_id].add(event.event_id)
+        for key, ids in wanted.items():
+            missing_events += len(ids - stored[key])
+            extra_events += len(stored[key] - ids)
+    result.note("lost", missing_events, "events a command decided but the store lacks")
+    result.note("duplicated", extra_events, "stored events no command decided")
+
+    # Dead letters, as a read_committed reader sees the topic.
+    copies = dead_letter_copies(bootstrap, f"{topic}.dlq")
+    result.dead_letters = sum(copies.values())
+    result.note("lost", sum(1 for p in invalid if copies[p] == 0), "rejected without a DLQ copy")
+    result.note("duplicated", sum(max(0, copies[p] - 1) for p in invalid), "extra DLQ copies")
+    result.note("duplicated", sum(n for p, n in copies.items() if p not in invalid), "DLQ strays")
+
+    # Notifications: one per case whose CASE_CREATED matches an active rule, on the topic.
+    case_ids = list(
+        Case.objects.filter(source_raw_event_id__in=[r.id for r in processed]).values_list(
+            "id", flat=True
+        )
+    )
+    expected_ids = _expected_notifications(case_ids)
+    on_topic = count_topic(
+        bootstrap, os.environ["NOTIFICATION_KAFKA_TOPIC"], _event_id_header, timeout=120
+    )
+    result.notifications_expected = len(expected_ids)
+    result.notifications_distinct = len(on_topic)
+    result.notification_resends = sum(n - 1 for n in on_topic.values())
+    result.note("lost", len(expected_ids - set(on_topic)), "notifications never delivered")
+    result.note("duplicated", len(set(on_topic) - expected_ids), "notifications no rule wanted")
+
+    # Read models: identical to a rebuild from the event store alone.
+    before = _read_models_snapshot()
+    rebuild_read_models()
+    after = _read_models_snapshot()
+    differing = [name for name in before if before[name] != after[name]]
+    if differing:
+        result.problems.append(f"read models differ from a rebuild: {differing}")
+    return result
+
+
+def _event_id_header(message) -> str | None:
+    return dict(message.headers() or []).get("event_id", b"").decode() or None
+
+
+def _expected_notifications(case_ids: list) -> set[str]:
+    """Ids the CASE_CREATED rules owe, derived as cases.notifications derives them."""
+    from cases import events as ev
+    from cases.models import Case, NotificationRule
+    from cases.models.notifications import NotificationTrigger
+    from cases.notifications import _local_match
+
+    trigger = NotificationTrigger.CASE_CREATED
+    rules = sorted(
+        NotificationRule.objects.filter(trigger=trigger, is_active=True),
+        key=lambda rule: (rule.priority, str(rule.pk)),
+    )
+    wanted = set()
+    for chunk in _chunks(case_ids):
+        for case in Case.objects.filter(pk__in=chunk):
+            if _local_match(rules, trigger, case.traitement_type, case.case_type):
+                notification_id = ev.derive_id(f"case:{case.id}", "notification", trigger)
+                # The relay's event_id header is the NotificationRequired event's id.
+                wanted.add(str(ev.derive_id(f"notification:{notification_id}", "event", 0)))
+    return wanted
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--produced", required=True, type=Path)
+    parser.add_argument("--bootstrap", required=True)
+    args = parser.parse_args(argv)
+    import django
+
+    django.setup()
+    produced = json.loads(args.produced.read_text())
+    result = account(
+        args.topic,
+        {tuple(p) for p in produced["valid"]},
+        {tuple(p) for p in produced["invalid"]},
+        args.bootstrap,
+    )
+    print(json.dumps(asdict(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""The fault-injection scenarios of issue #12, each ending with a full accounting.
+
+Every runner takes its sizes as parameters (full size in `scripts/chaos.py`, small in CI),
+works in a `Workspace` of its own and returns a `ScenarioResult` for the final table.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from pymongo import MongoClient
+
+from kafka_integration.consumer import EXIT_WEDGED
+from tests.chaos.records import produce_hostile
+from tests.chaos.workspace import PrivateKafka, Workspace
+from tests.integration.consumer_process import (
+    REPO_ROOT,
+    ManagedProcess,
+    PrivateFerretDB,
+    ProducedRecords,
+    produce_samples,
+    start_consumer,
+    wait_until,
+)
+
+TIMEOUT = 3600.0  # generous: ~70 records/s on FerretDB, on a shared 2-core machine
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    records: int
+    lost: int
+    duplicated: int
+    recovery_seconds: float | None
+    notes: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.lost == 0 and self.duplicated == 0 and not self.details.get("problems")
+
+
+def django_json(ws: Workspace, module: str, *args: str) -> dict:
+    """Run `python -m module args` in Django, bound to the workspace; its last line is JSON."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT,
+        env=ws.env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_accounting(ws: Workspace, produced: ProducedRecords) -> dict:
+    path = ws.save_produced(produced)
+    return django_json(
+        ws,
+        "tests.chaos.accounting",
+        *("--topic", ws.topic, "--produced", str(path), "--bootstrap", ws.bootstrap_servers),
+    )
+
+
+def result_of(name: str, accounting: dict, recoveries: list[float], notes: str) -> ScenarioResult:
+    return ScenarioResult(
+        scenario=name,
+        records=accounting["produced"],
+        lost=accounting["lost"],
+        duplicated=accounting["duplicated"],
+        recovery_seconds=round(max(recoveries), 1) if recoveries else None,
+        notes=notes,
+        details=accounting,
+    )
+
+
+def seconds_until_progress(count: Callable[[], int], total: int, timeout: float = 600) -> float:
+    """From now until the finished-record count moves (the pipeline works again).
+
+    0 when nothing was left to do: a batch holds up to 200 records, so the one in flight at
+    a late fault may have been the last.
+    """
+    started, baseline = time.monotonic(), count()
+    wait_until(lambda: count() > baseline or count() >= total, timeout, "progress after fault")
+    return time.monotonic() - started
+
+
+class Members:
+    """Consumer processes of one group, each with a stable transactional.id per slot."""
+
+    def __init__(self, ws: Workspace, idle_timeout: float):
+        self.ws, self.idle_timeout = ws, idle_timeout
+        self.group = f"chaos-{ws.name}-{uuid.uuid4().hex[:6]}"
+        self.live: dict[int, ManagedProcess] = {}
+        self.all: list[ManagedProcess] = []
+        self.starts = 0
+        self.restarts = 0  # supervisor restarts after a wedged Kafka client (exit 75)
+
+    def start(self, slot: int) -> ManagedProcess:
+        self.starts += 1
+        env = {**self.ws.env(), "KAFKA_TRANSACTIONAL_ID": f"{self.group}-slot-{slot}"}
+        process = start_consumer(
+            f"consumer-{slot}-{self.starts}",
+            topic=self.ws.topic,
+            group=self.group,
+            idle_timeout=self.idle_timeout,
+            env=env,
+            log_dir=self.ws.log_dir,
+        )
+        self.live[slot] = process
+        self.all.append(process)
+        return process
+
+    def kill(self, slot: int) -> None:
+        self.live.pop(slot).kill()
+
+    def logs(self) -> str:
+        return "\n".join(process.logs() for process in self.all[-4:])
+
+    def wait_all(self) -> None:
+        """Wait for every member to exit; restart one that asks for it (as a supervisor)."""
+        while self.live:
+            slot, process = next(iter(self.live.items()))
+            code = process.wait_exit(TIMEOUT)
+            if code == EXIT_WEDGED:
+                self.restarts += 1
+                self.start(slot)
+                continue
+            assert code == 0, self.logs()
+            del self.live[slot]
+
+    def stop(self) -> None:
+        for process in self.all:
+            process.stop()
+
+
+def _finished(ws: Workspace, client: MongoClient) -> Callable[[], int]:
+    return lambda: ws.processed(client)
+
+
+def _wait_finished(ws, client, at_least: int, members: Members) -> None:
+    wait_until(
+        lambda: ws.processed(client) >= at_least or not members.live,
+        TIMEOUT,
+        f"{at_least} records finished",
+        members.logs,
+    )
+
+
+# --- 1. SIGKILLs -----------------------------------------------------------------------------
+
+
+def sigkills(
+    base: Path, *, records: int = 20_000, kills: int = 5, partitions: int = 3, seed: int = 1
+) -> ScenarioResult:
+    ws = Workspace("sigkill", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
+    ws.partitions = partitions
+    client = MongoClient(ws.mongodb_uri)
+    members = Members(ws, idle_timeout=10)
+    try:
+        ws.prepare()
+        produced = produce_samples(
+            ws.bootstrap_servers, ws.topic, records, seed=seed, invalid_ratio=0.08
+        )
+        rng, recoveries, done = random.Random(seed), [], 0
+        members.start(1)
+        for kill in range(1, kills + 1):
+            _wait_finished(ws, client, produced.total * kill // (kills + 1), members)
+            time.sleep(rng.uniform(0, 1.5))  # a random moment inside whatever batch runs
+            if ws.processed(client) >= produced.total:
+                break  # the stream ended first: fewer kills than asked (said in the notes)
+            members.kill(1)
+            done += 1
+            members.start(1)
+            recoveries.append(seconds_until_progress(_finished(ws, client), produced.total))
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+    ws.cleanup(client)
+    return result_of("1 consumer SIGKILLed", accounting, recoveries, f"{done} kills")
+
+
+# --- 2. Broker killed and restarted ----------------------------------------------------------
+
+
+def broker_restart(
+    base: Path, *, records: int = 4_000, down_seconds: float = 15, seed: int = 2
+) -> ScenarioResult:
+    kafka = PrivateKafka(base / "kafka", base)
+    kafka.start()
+    ws = Workspace("broker", kafka.bootstrap_servers, settings.MONGODB_URI, base)
+    client = MongoClient(ws.mongodb_uri)
+    members = Members(ws, idle_timeout=down_seconds + 60)
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, records // 2, seed=seed)
+        members.start(1)
+        _wait_finished(ws, client, produced.total // 3, members)
+        kafka.crash()
+        time.sleep(down_seconds)
+        kafka.start()
+        recoveries = [seconds_until_progress(_finished(ws, client), produced.total)]
+        later = produce_samples(ws.bootstrap_servers, ws.topic, records - records // 2, seed=seed)
+        produced.valid |= later.valid
+        produced.invalid |= later.invalid
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+        kafka.stop()
+    client.drop_database(ws.db_name)
+    notes = f"down {down_seconds:.0f}s; {members.restarts} supervisor restart(s)"
+    return result_of("2 broker killed + restarted", accounting, recoveries, notes)
+
+
+# --- 3. Database stopped ---------------------------------------------------------------------
+
+
+def database_outage(
+    base: Path, *, records: int = 4_000, down_seconds: float = 30, seed: int = 3
+) -> ScenarioResult:
+    server = PrivateFerretDB(base / "ferretdb", base)
+    server.start()
+    ws = Workspace("dbdown", settings.KAFKA_BOOTSTRAP_SERVERS, server.uri, base)
+    client = server.client()
+    members = Members(ws, idle_timeout=15)
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        consumer = members.start(1)
+        _wait_finished(ws, client, produced.total // 3, members)
+        server.crash()
+        assert not consumer.exits_within(down_seconds), f"exited in the outage\n{members.logs()}"
+        server.start()
+        client = server.client()
+        recoveries = [seconds_until_progress(_finished(ws, client), produced.total)]
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+        ws.cleanup()
+        server.stop()
+    return result_of("3 database stopped", accounting, recoveries, f"down {down_seconds:.0f}s")
+
+
+# --- 4. Group of three, one killed, one added ------------------------------------------------
+
+
+def group_churn(base: Path, *, records: int = 6_000, seed: int = 4) -> ScenarioResult:
+    ws = Workspace("group", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
+    ws.partitions = 6
+    client = MongoClient(ws.mongodb_uri)
+    members = Members(ws, idle_timeout=20)
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        for slot in (1, 2, 3):
+            members.start(slot)
+        _wait_finished(ws, client, produced.total // 4, members)
+        members.kill(2)
+        recoveries = [seconds_until_progress(_finished(ws, client), produced.total)]
+        _wait_finished(ws, client, produced.total // 2, members)
+        members.start(4)
+        recoveries.append(seconds_until_progress(_finished(ws, client), produced.total))
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+    ws.cleanup(client)
+    return result_of("4 group: 3 members, 1 killed, 1 added", accounting, recoveries, "")
+
+
+# --- 5. Hostile records ----------------------------------------------------------------------
+
+
+def hostile_records(
+    base: Path, *, hostile: int = 10_000, valid: int = 2_000, seed: int = 5
+) -> ScenarioResult:
+    ws = Workspace("hostile", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
+    client = MongoClient(ws.mongodb_uri)
+    members = Members(ws, idle_timeout=15)
+    try:
+        ws.prepare()
+        produced = produce_hostile(
+            ws.bootstrap_servers, ws.topic, hostile=hostile, valid=valid, seed=seed
+        )
+        members.start(1)
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+    ws.cleanup(client)
+    notes = f"{hostile} hostile + {valid} valid; {len(produced.invalid)} must be rejected"
+    return result_of("5 hostile records", accounting, [], notes)
+
+
+# --- 6. Relay: broker down, then relay SIGKILLs ----------------------------------------------
+
+
+def relay_faults(
+    base: Path, *, records: int = 2_000, down_seconds: float = 60, kills: int = 5, seed: int = 6
+) -> ScenarioResult:
+    kafka = PrivateKafka(base / "kafka", base)
+    kafka.start()
+    ws = Workspace("relay", kafka.bootstrap_servers, settings.MONGODB_URI, base)
+    ws.extra_env["NOTIFICATION_RELAY_IN_CONSUMER"] = "false"
+    client = MongoClient(ws.mongodb_uri)
+    members = Members(ws, idle_timeout=10)
+    outbox = client[ws.db_name]["notifications"]
+    relays: list[ManagedProcess] = []
+
+    def start_relay() -> ManagedProcess:
+        args = [sys.executable, "manage.py", "relay_notifications", "--interval", "0.5"]
+        relays.append(ManagedProcess.start(f"relay-{len(relays)}", args, ws.env(), base))
+        return relays[-1]
+
+    def pending() -> int:
+        return outbox.count_documents({"status": "PENDING"})
+
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        members.start(1)
+        members.wait_all()  # every case opened; the outbox is full and nothing relayed yet
+        kafka.crash()
+        relay = start_relay()
+        time.sleep(down_seconds)
+        assert relay.running(), relay.logs()
+        kafka.start()
+        restarted, rng = time.monotonic(), random.Random(seed)
+        for _ in range(kills):
+            if pending() == 0:
+                break
+            time.sleep(rng.uniform(0.3, 2.0))
+            relay.kill()
+            relay = start_relay()
+        wait_until(lambda: pending() == 0, 600, "the outbox to drain", relay.logs)
+        recoveries = [time.monotonic() - restarted]
+        relay.stop()
+        accounting = run_accounting(ws, produced)
+    finally:
+        for process in relays:
+            process.stop()
+        members.stop()
+        kafka.stop()
+    client.drop_database(ws.db_name)
+    notes = (
+        f"down {down_seconds:.0f}s, {kills} relay kills; "
+        f"{accounting['notification_resends']} re-sent copies (deduped on event_id)"
+    )
+    return result_of("6 relay: broker down + SIGKILLs", accounting, recoveries, notes)
+
+
+# --- 7. Commands failing half-way ------------------------------------------------------------
+
+
+def half_commands(base: Path, *, commands: int = 200) -> ScenarioResult:
+    ws = Workspace("halfcmd", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
+    client = MongoClient(ws.mongodb_uri)
+    try:
+        ws.prepare()
+        accounting = django_json(ws, "tests.chaos.half_commands", "--commands", str(commands))
+    finally:
+        ws.cleanup(client)
+    notes = "half conflict on their last event, a quarter crash before the commit"
+    return result_of("7 command failing half-way", accounting, [], notes)
+
+
+SCENARIOS: dict[str, Callable[..., ScenarioResult]] = {
+    "sigkill": sigkills,
+    "broker": broker_restart,
+    "database": database_outage,
+    "group": group_churn,
+    "hostile": hostile_records,
+    "relay": relay_faults,
+    "half-command": half_commands,
+}
