@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
@@ -29,8 +29,24 @@ def to_document(instance: models.Model) -> dict[str, Any]:
     }
 
 
+class InsertRefused(BulkWriteError):
+    """Some documents were refused for another reason than a duplicate key.
+
+    The others (ordered=False) were inserted; `refused` and `duplicates` are batch indexes.
+    """
+
+    def __init__(self, details: dict[str, Any], refused: set[int], duplicates: set[int]):
+        super().__init__(details)
+        self.refused = refused
+        self.duplicates = duplicates
+
+
 def insert_missing(instances: Iterable[models.Model]) -> set[int]:
-    """Insert every instance whose key is not taken; return the indexes that were duplicates."""
+    """Insert blind (one unordered command); return the indexes whose key was already taken.
+
+    No read first: a duplicate key is how a redelivery shows itself, so the caller reads
+    only those (normally none).
+    """
     instances = list(instances)
     if not instances:
         return set()
@@ -40,20 +56,24 @@ def insert_missing(instances: Iterable[models.Model]) -> set[int]:
         collection(model).insert_many(documents, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        return {error["index"] for error in errors}
+        duplicates = {e["index"] for e in errors if e.get("code") == DUPLICATE_KEY}
+        refused = {e["index"] for e in errors} - duplicates
+        if refused:
+            raise InsertRefused(exc.details, refused, duplicates) from exc
+        return duplicates
     return set()
 
 
-def replace_all(instances: Iterable[models.Model]) -> None:
-    """Write each instance whole (insert or replace by primary key)."""
+def set_all(instances: Iterable[models.Model]) -> None:
+    """`$set` each (already stored) instance's fields by primary key: one bulk call per model.
+
+    An update in place, never a delete and re-insert, so a reader never sees a gap.
+    """
     by_model: dict[type[models.Model], list[Any]] = {}
     for instance in instances:
         document = to_document(instance)
-        by_model.setdefault(type(instance), []).append(
-            ReplaceOne({"_id": document["_id"]}, document, upsert=True)
-        )
+        pk = document.pop("_id")
+        by_model.setdefault(type(instance), []).append(UpdateOne({"_id": pk}, {"$set": document}))
     for model, operations in by_model.items():
         collection(model).bulk_write(operations, ordered=True)
 

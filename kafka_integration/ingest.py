@@ -18,7 +18,6 @@ from typing import Any
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
-from pymongo.errors import BulkWriteError
 
 from cases import bulk
 from cases.commands import CreateCase
@@ -143,23 +142,34 @@ def to_raw_event(
     )
 
 
-def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> None:
-    """Insert the audit rows; a payload the server refuses is kept as base64 instead.
+def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> set[int]:
+    """Insert the audit rows blind; returns the indexes whose row was already stored.
 
+    A duplicate key is a redelivery, so the caller reads prior status for those alone.
     The database may reject some valid JSON (FerretDB refuses nested arrays, for one); such a
-    record must still be stored, or it would block its partition forever.
+    record is stored as base64 instead, or it would block its partition forever.
     """
     try:
-        bulk.insert_missing(to_raw_event(record, received_at) for record in records)
-    except BulkWriteError as exc:
-        refused = {error["index"] for error in exc.details.get("writeErrors", [])}
+        return bulk.insert_missing(to_raw_event(record, received_at) for record in records)
+    except bulk.InsertRefused as exc:
         logger.warning(
-            "payload refused by the database; stored as base64", extra={"count": len(refused)}
+            "payload refused by the database; stored as base64", extra={"count": len(exc.refused)}
         )
-        bulk.insert_missing(
-            to_raw_event(record, received_at, force_base64=index in refused)
+        retried = bulk.insert_missing(
+            to_raw_event(record, received_at, force_base64=True)
             for index, record in enumerate(records)
+            if index in exc.refused
         )
+        positions = sorted(exc.refused)
+        return exc.duplicates | {positions[index] for index in retried}
+
+
+def _prior_status(records: list[InboundRecord], duplicates: set[int]) -> dict[uuid.UUID, str]:
+    """Status of the rows that were already stored (redeliveries only; none normally)."""
+    if not duplicates:
+        return {}
+    ids = [records[index].raw_event_id for index in sorted(duplicates)]
+    return dict(RawEvent.objects.filter(pk__in=ids).values_list("id", "status"))
 
 
 # --- Processing ------------------------------------------------------------------------------
@@ -184,12 +194,7 @@ def process_batch(
     Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
     """
     received_at = timezone.now()
-    _store_audit_copies(records, received_at)
-    prior = dict(
-        RawEvent.objects.filter(pk__in=[r.raw_event_id for r in records]).values_list(
-            "id", "status"
-        )
-    )
+    prior = _prior_status(records, _store_audit_copies(records, received_at))
 
     outcomes: list[RecordOutcome] = []
     pending: list[tuple[RecordOutcome, CreateCase]] = []
