@@ -60,11 +60,10 @@ def documents_for(
             raw.status = RawEventStatus.PROCESSED
         raw.processed_at, raw.attempts = now, 1
         out[RawEvent._meta.db_table].append(bulk.to_document(raw))
-    for event in events:
-        stored = event_store.to_stored(event, now)
-        out[stored._meta.db_table].append(bulk.to_document(stored))
-    for instance in projections.new_read_models(events):
-        out[instance._meta.db_table].append(bulk.to_document(instance))
+    stored = [event_store.to_stored(event, now) for event in events]
+    for instances in (stored, projections.new_read_models(events)):
+        for instance, document in zip(instances, bulk.to_documents(instances), strict=True):
+            out[instance._meta.db_table].append(document)
     return dict(out)
 
 
