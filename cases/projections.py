@@ -61,6 +61,9 @@ class ProjectionOutcome:
     created_case_ids: list[uuid.UUID] = field(default_factory=list)
     applied: int = 0
     skipped: int = 0
+    # The documents of aggregates this call created, as written: lets signal receivers use
+    # them without reading them back.
+    created: list[models.Model] = field(default_factory=list)
 
 
 ROOT_MODELS: dict[str, type[models.Model]] = {
@@ -137,6 +140,16 @@ class _UnitOfWork:
         """Forget what this batch computed for aggregates stored before (see project)."""
         for key in keys:
             self.children_of.pop(key, None)
+
+    def created_documents(self, taken: set[Key]) -> list[models.Model]:
+        roots = [
+            known[pk]
+            for model, known in self.roots.items()
+            for pk in known
+            if (model, pk) in self.assumed_new and (model, pk) not in taken and known[pk]
+        ]
+        fresh = [key for key in self.children_of if key in self.assumed_new and key not in taken]
+        return roots + [child for key in fresh for child in self.children_of[key]]
 
     def flush_rest(self) -> None:
         bulk.insert_missing_many(child for group in self.children_of.values() for child in group)
@@ -310,7 +323,7 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
         again.flush_rest()
     uow.flush_rest()
 
-    outcome = ProjectionOutcome()
+    outcome = ProjectionOutcome(created=uow.created_documents(taken))
     for event in batch:
         if applied[event.event_id]:
             outcome.applied += 1

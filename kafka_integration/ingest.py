@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
@@ -238,35 +239,39 @@ def process_batch(
         outcomes.append(outcome)
         pending.append((outcome, command))
 
-    _open_cases_isolating_failures(pending)
-    _announce_new_cases(pending, prior)
+    created = _open_cases_isolating_failures(pending)
+    _announce_new_cases(pending, prior, created)
     return outcomes
 
 
-def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
+def _open_cases_isolating_failures(
+    pending: list[tuple[RecordOutcome, CreateCase]],
+) -> list[models.Model]:
+    """Open the cases; returns the read models created (for the case_opened receivers)."""
     if not pending:
-        return
+        return []
     try:
         opened = open_cases([command for _, command in pending])
     except Exception as exc:
         if is_transient(exc):
             raise
         if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
-            for item in pending:
-                _open_cases_isolating_failures([item])
-            return
+            return [m for item in pending for m in _open_cases_isolating_failures([item])]
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
         outcome.errors = [{"loc": "$", "msg": f"{type(exc).__name__}: {exc}"[:500]}]
         logger.exception("record failed", extra={"raw_event_id": str(command.raw_event_id)})
-        return
+        return []
     for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
         outcome.case_id = case_id
+    return opened.created_read_models
 
 
 def _announce_new_cases(
-    pending: list[tuple[RecordOutcome, CreateCase]], prior: dict[uuid.UUID, str]
+    pending: list[tuple[RecordOutcome, CreateCase]],
+    prior: dict[uuid.UUID, str],
+    created: list[models.Model],
 ) -> None:
     """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
     fresh = [
@@ -282,6 +287,7 @@ def _announce_new_cases(
             trace_context={
                 outcome.case_id: outcome.record.header("traceparent") or "" for outcome, _ in fresh
             },
+            read_models=created,
         )
 
 
