@@ -7,11 +7,14 @@ does (same field conversion, same connection, same collection) and write them in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
@@ -21,39 +24,114 @@ def collection(model: type[models.Model]) -> Any:
     return connections[DEFAULT_DB_ALIAS].get_collection(model._meta.db_table)
 
 
-def to_document(instance: models.Model) -> dict[str, Any]:
+# Fields whose stored value is the Python value itself when it has exactly this type.
+_STORED_AS_IS: dict[type[models.Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.UUIDField: uuid.UUID,
+}
+
+
+def _converter(field: models.Field, connection: Any) -> Callable[[models.Model], Any]:
+    """instance -> the field's stored value, exactly as the ORM's insert computes it.
+
+    Shortcuts for the common cases (a str, a UUID, an aware datetime made naive in the
+    connection's time zone, as the backend does): the generic path was a third of the
+    consumer's CPU. Anything else takes the generic path.
+    """
+
+    def generic(instance: models.Model) -> Any:
+        return field.get_db_prep_save(field.pre_save(instance, True), connection=connection)
+
+    attname = field.attname
+    kind = _STORED_AS_IS.get(type(field))
+    if type(field) is models.UUIDField and not connection.features.has_native_uuid_field:
+        kind = None
+    if kind is not None:
+
+        def as_is(instance: models.Model) -> Any:
+            value = getattr(instance, attname)
+            return value if type(value) is kind else generic(instance)
+
+        return as_is
+    if type(field) is not models.DateTimeField or field.auto_now or field.auto_now_add:
+        return generic
+    zone = connection.timezone
+
+    def aware_datetime(instance: models.Model) -> Any:
+        value = getattr(instance, attname)
+        if isinstance(value, datetime) and value.tzinfo is not None and settings.USE_TZ:
+            return value.astimezone(zone).replace(tzinfo=None)
+        return generic(instance)
+
+    return aware_datetime
+
+
+def to_documents(instances: Iterable[models.Model]) -> list[dict[str, Any]]:
+    """Documents for many instances; field converters are looked up once per model."""
     connection = connections[DEFAULT_DB_ALIAS]
-    return {
-        field.column: field.get_db_prep_save(field.pre_save(instance, True), connection=connection)
-        for field in instance._meta.concrete_fields
-    }
+    converters: dict[type[models.Model], list[tuple[str, Callable]]] = {}
+    documents = []
+    for instance in instances:
+        model = type(instance)
+        if model not in converters:
+            converters[model] = [
+                (field.column, _converter(field, connection))
+                for field in model._meta.concrete_fields
+            ]
+        documents.append({column: convert(instance) for column, convert in converters[model]})
+    return documents
+
+
+def to_document(instance: models.Model) -> dict[str, Any]:
+    return to_documents([instance])[0]
+
+
+class InsertRefused(BulkWriteError):
+    """Some documents were refused for another reason than a duplicate key.
+
+    The others (ordered=False) were inserted; `refused` and `duplicates` are batch indexes.
+    """
+
+    def __init__(self, details: dict[str, Any], refused: set[int], duplicates: set[int]):
+        super().__init__(details)
+        self.refused = refused
+        self.duplicates = duplicates
 
 
 def insert_missing(instances: Iterable[models.Model]) -> set[int]:
-    """Insert every instance whose key is not taken; return the indexes that were duplicates."""
+    """Insert blind (one unordered command); return the indexes whose key was already taken.
+
+    No read first: a duplicate key is how a redelivery shows itself, so the caller reads
+    only those (normally none).
+    """
     instances = list(instances)
     if not instances:
         return set()
-    documents = [to_document(instance) for instance in instances]
+    documents = to_documents(instances)
     model = type(instances[0])
     try:
         collection(model).insert_many(documents, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        return {error["index"] for error in errors}
+        duplicates = {e["index"] for e in errors if e.get("code") == DUPLICATE_KEY}
+        refused = {e["index"] for e in errors} - duplicates
+        if refused:
+            raise InsertRefused(exc.details, refused, duplicates) from exc
+        return duplicates
     return set()
 
 
-def replace_all(instances: Iterable[models.Model]) -> None:
-    """Write each instance whole (insert or replace by primary key)."""
+def set_all(instances: Iterable[models.Model]) -> None:
+    """`$set` each (already stored) instance's fields by primary key: one bulk call per model.
+
+    An update in place, never a delete and re-insert, so a reader never sees a gap.
+    """
     by_model: dict[type[models.Model], list[Any]] = {}
-    for instance in instances:
-        document = to_document(instance)
-        by_model.setdefault(type(instance), []).append(
-            ReplaceOne({"_id": document["_id"]}, document, upsert=True)
-        )
+    instances = list(instances)
+    for instance, document in zip(instances, to_documents(instances), strict=True):
+        pk = document.pop("_id")
+        by_model.setdefault(type(instance), []).append(UpdateOne({"_id": pk}, {"$set": document}))
     for model, operations in by_model.items():
         collection(model).bulk_write(operations, ordered=True)
 

@@ -94,13 +94,26 @@ def match_rule(
     return _local_match(local_rules, trigger, case.traitement_type, case.case_type)
 
 
-def _facts_for(case_ids: list[uuid.UUID]) -> list[CaseFacts]:
-    cases = {case.id: case for case in Case.objects.filter(pk__in=case_ids).order_by()}
+def _facts_for(case_ids: list[uuid.UUID], known: list[Any] | None = None) -> list[CaseFacts]:
+    """Facts per case, from `known` documents (just written) where they hold the case.
+
+    A case's facts never change after it opens (client, types, first person, company name),
+    so documents fresh from the projection are as good as reading them back.
+    """
+    known, wanted = known or [], set(case_ids)
+    cases = {m.id: m for m in known if isinstance(m, Case) and m.id in wanted}
+    persons = [m for m in known if isinstance(m, Person) and m.case_id in cases]
+    companies = {m.id: m for m in known if isinstance(m, Company)}
+    missing = [case_id for case_id in case_ids if case_id not in cases]
+    if missing:
+        stored = {case.id: case for case in Case.objects.filter(pk__in=missing).order_by()}
+        persons += list(Person.objects.filter(case_id__in=list(stored)).order_by("position"))
+        cases |= stored
+        company_ids = [c.company_id for c in stored.values() if c.company_id not in companies]
+        companies |= {c.id: c for c in Company.objects.filter(pk__in=company_ids).order_by()}
     first_person: dict[uuid.UUID, Person] = {}
-    for person in Person.objects.filter(case_id__in=list(cases)).order_by("position"):
+    for person in sorted(persons, key=lambda p: p.position):
         first_person.setdefault(person.case_id, person)
-    company_ids = [case.company_id for case in cases.values() if case.company_id]
-    companies = {c.id: c for c in Company.objects.filter(pk__in=company_ids).order_by()}
     facts = []
     for case_id in case_ids:
         case = cases.get(case_id)
@@ -203,10 +216,12 @@ def notify_case_overdue(case_id: uuid.UUID) -> list[Notification]:
 
 
 @receiver(case_opened, dispatch_uid="notify_case_created")
-def notify_case_created(sender: Any, case_ids: list[uuid.UUID], trace_context=None, **_: Any):
+def notify_case_created(
+    sender: Any, case_ids: list[uuid.UUID], trace_context=None, read_models=None, **_: Any
+):
     require_notifications(
         NotificationTrigger.CASE_CREATED,
-        _facts_for(case_ids),
+        _facts_for(case_ids, read_models),
         cause={case_id: f"case:{case_id}" for case_id in case_ids},
         trace_parents=trace_context,
     )

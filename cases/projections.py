@@ -61,6 +61,9 @@ class ProjectionOutcome:
     created_case_ids: list[uuid.UUID] = field(default_factory=list)
     applied: int = 0
     skipped: int = 0
+    # The documents of aggregates this call created, as written: lets signal receivers use
+    # them without reading them back.
+    created: list[models.Model] = field(default_factory=list)
 
 
 ROOT_MODELS: dict[str, type[models.Model]] = {
@@ -70,13 +73,24 @@ ROOT_MODELS: dict[str, type[models.Model]] = {
 }
 
 
+Key = tuple[type[models.Model], uuid.UUID]
+
+
 class _UnitOfWork:
-    """Roots loaded once per batch, changed in memory, written back in one bulk call each."""
+    """Roots held in memory for one batch, written back with a constant number of commands.
+
+    Roots an event of this batch creates are assumed absent and inserted blind (one unordered
+    insert per model); a duplicate key means the root was stored before (a redelivery) and the
+    caller re-runs those aggregates against the stored version. Roots that already existed are
+    read once per model and `$set` in place. Handlers may append child documents to `children`.
+    """
 
     def __init__(self) -> None:
         self.roots: dict[type[models.Model], dict[uuid.UUID, models.Model | None]] = {}
+        self.assumed_new: set[Key] = set()
         self.dirty: dict[uuid.UUID, models.Model] = {}
         self.children: list[models.Model] = []
+        self.children_of: dict[Key, list[models.Model]] = {}
 
     def preload(self, model: type[models.Model], ids: set[uuid.UUID]) -> None:
         known = self.roots.setdefault(model, {})
@@ -87,17 +101,59 @@ class _UnitOfWork:
         for pk in missing:
             known[pk] = found.get(pk)
 
+    def preload_keys(self, keys: Iterable[Key]) -> None:
+        """One read per model for all the given roots."""
+        by_model: dict[type[models.Model], set[uuid.UUID]] = {}
+        for model, pk in keys:
+            by_model.setdefault(model, set()).add(pk)
+        for model, ids in by_model.items():
+            self.preload(model, ids)
+
+    def assume_absent(self, keys: Iterable[Key]) -> None:
+        for model, pk in keys:
+            self.roots.setdefault(model, {})[pk] = None
+            self.assumed_new.add((model, pk))
+
     def get(self, model: type[models.Model], pk: uuid.UUID) -> Any:
         self.preload(model, {pk})
         return self.roots[model][pk]
 
     def put(self, instance: models.Model) -> None:
-        self.roots.setdefault(type(instance), {})[instance.pk] = instance
-        self.dirty[instance.pk] = instance
+        known = self.roots.setdefault(type(instance), {})
+        if known.get(instance.pk) is None:  # created by this batch: inserted, not updated
+            self.assumed_new.add((type(instance), instance.pk))
+        known[instance.pk] = instance
+        if (type(instance), instance.pk) not in self.assumed_new:
+            self.dirty[instance.pk] = instance
 
-    def flush(self) -> None:
-        bulk.insert_missing_many(self.children)
-        bulk.replace_all(self.dirty.values())
+    def insert_new_roots(self) -> set[Key]:
+        """Insert the roots this batch created; returns the keys that were already stored."""
+        taken: set[Key] = set()
+        for model, known in self.roots.items():
+            keys = [(model, pk) for pk, obj in known.items() if (model, pk) in self.assumed_new]
+            fresh = [(key, known[key[1]]) for key in keys if known[key[1]] is not None]
+            duplicates = bulk.insert_missing(obj for _, obj in fresh)
+            taken |= {fresh[index][0] for index in duplicates}
+        return taken
+
+    def discard(self, keys: set[Key]) -> None:
+        """Forget what this batch computed for aggregates stored before (see project)."""
+        for key in keys:
+            self.children_of.pop(key, None)
+
+    def created_documents(self, taken: set[Key]) -> list[models.Model]:
+        roots = [
+            known[pk]
+            for model, known in self.roots.items()
+            for pk in known
+            if (model, pk) in self.assumed_new and (model, pk) not in taken and known[pk]
+        ]
+        fresh = [key for key in self.children_of if key in self.assumed_new and key not in taken]
+        return roots + [child for key in fresh for child in self.children_of[key]]
+
+    def flush_rest(self) -> None:
+        bulk.insert_missing_many(child for group in self.children_of.values() for child in group)
+        bulk.set_all(self.dirty.values())
 
 
 def _date(value: str | None) -> date | None:
@@ -224,34 +280,76 @@ def register(event_type: str, model: type[models.Model], handler: Handler, creat
     HANDLERS[event_type] = (model, handler, creates)
 
 
-def project(events: Iterable[Any]) -> ProjectionOutcome:
-    """Apply events (in order) to the read models; safe to call again with the same events."""
-    batch = [ProjectableEvent.of(event) for event in events]
-    uow = _UnitOfWork()
-    wanted: dict[type[models.Model], set[uuid.UUID]] = {}
-    for event in batch:
-        if event.event_type in HANDLERS:
-            wanted.setdefault(HANDLERS[event.event_type][0], set()).add(event.aggregate_id)
-    for model, ids in wanted.items():
-        uow.preload(model, ids)
+def _key(event: ProjectableEvent) -> Key:
+    return HANDLERS[event.event_type][0], event.aggregate_id
 
-    outcome = ProjectionOutcome()
+
+def _apply(uow: _UnitOfWork, batch: list[ProjectableEvent]) -> dict[uuid.UUID, bool]:
+    """Run the version-gated handlers in memory: {event_id: applied}."""
+    applied: dict[uuid.UUID, bool] = {}
     for event in batch:
-        if event.event_type not in HANDLERS:
-            continue
         model, handler, creates = HANDLERS[event.event_type]
         root = uow.get(model, event.aggregate_id)
         if (root is None) != creates or (root is not None and root.version >= event.version):
-            outcome.skipped += 1
+            applied[event.event_id] = False
             continue
+        before = len(uow.children)
         changed = handler(uow, event, root)
+        uow.children_of.setdefault(_key(event), []).extend(uow.children[before:])
         changed.version = event.version
         uow.put(changed)
-        outcome.applied += 1
-        if event.event_type == ev.CASE_CREATED:
-            outcome.created_case_ids.append(event.aggregate_id)
-    uow.flush()
+        applied[event.event_id] = True
+    return applied
+
+
+def project(events: Iterable[Any]) -> ProjectionOutcome:
+    """Apply events (in order) to the read models; safe to call again with the same events.
+
+    Database commands per call do not depend on the number of events: one read per model for
+    roots stored before this batch, one insert per model for new roots and children, one
+    update per model for changed roots. A redelivered batch costs one more read.
+    """
+    batch = [ProjectableEvent.of(e) for e in events if e.event_type in HANDLERS]
+    first: dict[Key, bool] = {}
+    for event in batch:
+        first.setdefault(_key(event), HANDLERS[event.event_type][2])
+    uow = _UnitOfWork()
+    uow.assume_absent(key for key, creates in first.items() if creates)
+    uow.preload_keys(key for key, creates in first.items() if not creates)
+
+    applied = _apply(uow, batch)
+    taken = uow.insert_new_roots()
+    if taken:  # a redelivery: the stored documents decide, exactly as if loaded first
+        uow.discard(taken)
+        again = _UnitOfWork()
+        again.preload_keys(taken)
+        applied.update(_apply(again, [e for e in batch if _key(e) in taken]))
+        again.insert_new_roots()
+        again.flush_rest()
+    uow.flush_rest()
+
+    outcome = ProjectionOutcome(created=uow.created_documents(taken))
+    for event in batch:
+        if applied[event.event_id]:
+            outcome.applied += 1
+            if event.event_type == ev.CASE_CREATED:
+                outcome.created_case_ids.append(event.aggregate_id)
+        else:
+            outcome.skipped += 1
     return outcome
+
+
+def new_read_models(events: Iterable[Any]) -> list[models.Model]:
+    """The documents `project` would write for aggregates that are all new, without any I/O.
+
+    For sizing and benchmarks (the write limit is these documents, bulk-inserted).
+    """
+    batch = [ProjectableEvent.of(e) for e in events if e.event_type in HANDLERS]
+    uow = _UnitOfWork()
+    uow.assume_absent({_key(event) for event in batch})
+    _apply(uow, batch)
+    roots = [obj for known in uow.roots.values() for obj in known.values() if obj is not None]
+    return roots + [child for group in uow.children_of.values() for child in group]
 
 
 # --- Lifecycle projections (status changes, notes, document decisions) -------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import models
@@ -74,6 +74,7 @@ class OpenedCases:
     case_ids: list[uuid.UUID]  # one per command, in command order
     newly_projected: frozenset[uuid.UUID]
     events: list[DomainEvent]
+    created_read_models: list[models.Model] = field(default_factory=list)
 
 
 def open_cases(
@@ -100,6 +101,7 @@ def open_cases(
         case_ids=[case_id_for(command.source) for command in commands],
         newly_projected=frozenset(outcome.created_case_ids),
         events=events,
+        created_read_models=outcome.created,
     )
 
 

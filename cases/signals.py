@@ -7,7 +7,9 @@ operation. After a crash it may fire again for the same case, so receivers must 
 
 from django.dispatch import Signal
 
-# kwargs: case_ids (list[uuid.UUID]), trace_context (dict[uuid.UUID, str] of traceparents)
+# kwargs: case_ids (list[uuid.UUID]), trace_context (dict[uuid.UUID, str] of traceparents),
+# read_models (optional list of the documents just created for them, so receivers need not
+# read them back; a case missing there is read from the database).
 case_opened = Signal()
 
 # Fired by cases.services after the change is projected. kwargs: case_id, old_status,

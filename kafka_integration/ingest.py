@@ -17,8 +17,8 @@ from typing import Any
 
 import bson
 from bson.errors import InvalidDocument
+from django.db import models
 from django.utils import timezone
-from pymongo.errors import BulkWriteError
 
 from cases import bulk
 from cases.commands import CreateCase
@@ -141,23 +141,25 @@ def to_raw_event(
     )
 
 
-def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> None:
-    """Insert the audit rows; a payload the server refuses is kept as base64 instead.
+def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> set[int]:
+    """Insert the audit rows blind; returns the indexes whose row was already stored.
 
-    The database may reject some valid JSON (FerretDB refuses nested arrays, for one); such a
-    record must still be stored, or it would block its partition forever.
+    A duplicate key is a redelivery, so the caller reads prior status for those alone. The
+    database may refuse some valid JSON (FerretDB refuses nested arrays, for one) and the driver
+    cannot encode some (integers over 8 bytes); such a record is stored as base64 instead, or
+    it would block its partition forever. Rows a refused pass did insert come back as
+    duplicates on the next pass, with status RECEIVED, so they are processed as usual.
     """
     refused: set[int] = set()
     while True:
         try:
-            bulk.insert_missing(
+            duplicates = bulk.insert_missing(
                 to_raw_event(record, received_at, force_base64=index in refused)
                 for index, record in enumerate(records)
             )
             break
-        except BulkWriteError as exc:  # FerretDB may report only the first refusal: go again
-            errors = exc.details.get("writeErrors", [])
-            more = {e["index"] for e in errors if e.get("code") != bulk.DUPLICATE_KEY}
+        except bulk.InsertRefused as exc:  # FerretDB may report only the first refusal: go again
+            more = set(exc.refused)
         except (OverflowError, InvalidDocument):  # the driver cannot encode it (int > 8 bytes)
             more = {i for i, r in enumerate(records) if not _encodable(r, received_at)}
         if not more - refused:
@@ -167,6 +169,15 @@ def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> 
         logger.warning(
             "payload refused by the database; stored as base64", extra={"count": len(refused)}
         )
+    return duplicates
+
+
+def _prior_status(records: list[InboundRecord], duplicates: set[int]) -> dict[uuid.UUID, str]:
+    """Status of the rows that were already stored (redeliveries only; none normally)."""
+    if not duplicates:
+        return {}
+    ids = [records[index].raw_event_id for index in sorted(duplicates)]
+    return dict(RawEvent.objects.filter(pk__in=ids).values_list("id", "status"))
 
 
 def _encodable(record: InboundRecord, received_at: datetime) -> bool:
@@ -194,12 +205,7 @@ def process_batch(
     Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
     """
     received_at = timezone.now()
-    _store_audit_copies(records, received_at)
-    prior = dict(
-        RawEvent.objects.filter(pk__in=[r.raw_event_id for r in records]).values_list(
-            "id", "status"
-        )
-    )
+    prior = _prior_status(records, _store_audit_copies(records, received_at))
 
     outcomes: list[RecordOutcome] = []
     pending: list[tuple[RecordOutcome, CreateCase]] = []
@@ -238,8 +244,8 @@ def process_batch(
 
     try:
         with tracing.phases() as phases:
-            _open_cases_isolating_failures(pending)
-        _announce_new_cases(pending, prior, tracing)
+            created = _open_cases_isolating_failures(pending)
+        _announce_new_cases(pending, prior, tracing, created)
     except BaseException:
         tracing.abandon()
         raise
@@ -262,18 +268,19 @@ def _finished_outcome(record: InboundRecord, status: str) -> RecordOutcome:
     return outcome
 
 
-def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
+def _open_cases_isolating_failures(
+    pending: list[tuple[RecordOutcome, CreateCase]],
+) -> list[models.Model]:
+    """Open the cases; returns the read models created (for the case_opened receivers)."""
     if not pending:
-        return
+        return []
     try:
         opened = open_cases([command for _, command in pending])
     except Exception as exc:
         if is_transient(exc):
             raise
         if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
-            for item in pending:
-                _open_cases_isolating_failures([item])
-            return
+            return [m for item in pending for m in _open_cases_isolating_failures([item])]
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
@@ -286,15 +293,17 @@ def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase
             extra={"raw_event_id": str(command.raw_event_id), "error_type": type(exc).__name__},
         )
         logger.debug("record failed: %s", exc, extra={"raw_event_id": str(command.raw_event_id)})
-        return
+        return []
     for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
         outcome.case_id = case_id
+    return opened.created_read_models
 
 
 def _announce_new_cases(
     pending: list[tuple[RecordOutcome, CreateCase]],
     prior: dict[uuid.UUID, str],
     tracing: RecordTracing,
+    created: list[models.Model],
 ) -> None:
     """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
     fresh = [
@@ -310,6 +319,7 @@ def _announce_new_cases(
             trace_context={
                 outcome.case_id: tracing.traceparent(outcome.record) for outcome, _ in fresh
             },
+            read_models=created,
         )
 
 

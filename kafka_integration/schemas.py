@@ -16,6 +16,8 @@ import base64
 import json
 from typing import Any
 
+import orjson
+
 from cases.intake import ROOT_LOC, KafkaMessage, MessageRejected, ValidationIssue, validate_payload
 
 __all__ = [
@@ -92,7 +94,15 @@ def _load_json(text: str) -> Any:
     nesting too deep to parse, and strings holding unpaired surrogate escapes: those
     cannot be encoded as UTF-8, so they would later break the raw store or the DLQ
     instead of being rejected here.
+
+    orjson parses valid input several times faster and is at least as strict (it refuses
+    NaN, unpaired surrogates and deep nesting itself); anything it refuses goes through the
+    standard library, so errors read the same and nothing the old parser accepted is refused.
     """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

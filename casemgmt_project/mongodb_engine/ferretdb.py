@@ -12,7 +12,6 @@ Only used when the server is FerretDB. The gaps bridged:
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -267,20 +266,50 @@ def _targets_one_id(request: Any) -> bool:
 
 
 def apply_update(document: dict, update: dict, inserting: bool) -> dict:
-    """Apply classic update operators ($set, $unset, $inc, $setOnInsert) to a copy."""
-    result = copy.deepcopy(document)
+    """Apply classic update operators ($set, $unset, $inc, $setOnInsert); `document` is untouched.
+
+    Only the dicts on the paths an operator changes are copied; the rest is shared with
+    `document`. Deep-copying whole audit rows, payload included, was a sixth of the consumer's
+    CPU on FerretDB.
+    """
+    result = dict(document)
+    copied = {id(result)}
+
+    def parent_of(path: str, create: bool) -> tuple[dict | None, str]:
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            child = node.get(part, aggregation.MISSING)
+            if child is aggregation.MISSING:
+                if not create:
+                    return None, leaf
+                child = {}
+            elif not isinstance(child, dict):
+                if not create:
+                    return None, leaf
+                raise TypeError(f"cannot create field {leaf!r} inside a non-document at {path!r}")
+            if id(child) not in copied:
+                child = dict(child)
+                copied.add(id(child))
+            node[part] = child
+            node = child
+        return node, leaf
+
     for operator, fields in update.items():
         if operator == "$setOnInsert" and not inserting:
             continue
         for path, value in fields.items():
             if operator in ("$set", "$setOnInsert"):
-                aggregation.set_path(result, path, value)
+                node, leaf = parent_of(path, create=True)
+                node[leaf] = value
             elif operator == "$unset":
-                aggregation.unset_path(result, path)
+                node, leaf = parent_of(path, create=False)
+                if node is not None:
+                    node.pop(leaf, None)
             elif operator == "$inc":
-                current = aggregation.get_path(result, path)
-                base = 0 if current is aggregation.MISSING or current is None else current
-                aggregation.set_path(result, path, base + value)
+                node, leaf = parent_of(path, create=True)
+                current = node.get(leaf)
+                node[leaf] = (0 if current is None else current) + value
             else:
                 raise NotImplementedError(f"update operator {operator}")
     return result

@@ -1,0 +1,88 @@
+"""The documents the pipeline writes for N records, made in memory by the pipeline's own code.
+
+Used twice by the benchmark: to preload K records' worth of history (fast, no consumer), and as
+the write limit, where the same documents are bulk-inserted in the pipeline's batch size. Built
+with the functions the consumer calls (audit copy, decoding, the CreateCase handler, the event
+store's conversion, the projection handlers), so shapes and sizes are the real ones. The
+notification outbox is left out, which makes the write limit a little faster than exact:
+the pipeline's ratio to it is, if anything, understated.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from cases import bulk, event_store, projections
+from cases.commands import CreateCase
+from cases.handlers import handle_create_case
+from cases.intake import MessageRejected
+from cases.models import RawEvent, RawEventStatus
+from cases.rules import DocumentRuleData, load_document_rules
+from kafka_integration.ingest import InboundRecord, to_raw_event
+from kafka_integration.sample_events import sample_event
+from kafka_integration.schemas import parse_message
+
+KYB_RATIO = 0.3
+INVALID_RATIO = 0.05
+
+
+def sample_records(topic: str, count: int, seed: int, start: int = 0) -> Iterator[InboundRecord]:
+    """The benchmark's records (70 % KYC, 30 % KYB, 5 % invalid), as plain Kafka records."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    for index in range(start, start + count):
+        key, value = sample_event(rng, index, KYB_RATIO, INVALID_RATIO)
+        yield InboundRecord(topic, 0, index, value, key, timestamp=now)
+
+
+def documents_for(
+    records: list[InboundRecord], rules: list[DocumentRuleData]
+) -> dict[str, list[dict[str, Any]]]:
+    """{collection: documents} as the pipeline leaves them after processing `records`."""
+    now = datetime.now(UTC)
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events = []
+    for record in records:
+        raw = to_raw_event(record, now)
+        try:
+            message = parse_message(record.value)
+        except MessageRejected:
+            raw.status = RawEventStatus.REJECTED
+        else:
+            command = CreateCase(record.source, message, now, raw_event_id=record.raw_event_id)
+            events.extend(handle_create_case(command, rules))
+            raw.status = RawEventStatus.PROCESSED
+        raw.processed_at, raw.attempts = now, 1
+        out[RawEvent._meta.db_table].append(bulk.to_document(raw))
+    stored = [event_store.to_stored(event, now) for event in events]
+    for instances in (stored, projections.new_read_models(events)):
+        for instance, document in zip(instances, bulk.to_documents(instances), strict=True):
+            out[instance._meta.db_table].append(document)
+    return dict(out)
+
+
+def insert_documents(documents: dict[str, list[dict[str, Any]]]) -> int:
+    """One unordered insert per collection; returns the number of commands sent."""
+    commands = 0
+    for name, docs in documents.items():
+        if docs:
+            connections[DEFAULT_DB_ALIAS].get_collection(name).insert_many(docs, ordered=False)
+            commands += 1
+    return commands
+
+
+def preload(count: int, seed: int, chunk: int = 1000) -> None:
+    """Store `count` records' worth of history (topic "preload"), a chunk at a time."""
+    rules = load_document_rules()
+    records = sample_records("preload", count, seed + 1)
+    while True:
+        batch = [record for _, record in zip(range(chunk), records, strict=False)]
+        if not batch:
+            return
+        insert_documents(documents_for(batch, rules))

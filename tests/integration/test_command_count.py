@@ -1,0 +1,116 @@
+"""The ingest hot path sends a fixed number of database commands per batch, whatever its size.
+
+A per-record query slipped into the pipeline (a lookup in a loop, a read before each write)
+makes the count grow with the batch and fails here, long before anyone notices it in a
+benchmark. Commands are counted as pymongo sends them, with a CommandListener.
+"""
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from django.db import connections
+from pymongo import monitoring
+
+from kafka_integration import ingest
+from kafka_integration.sample_events import sample_event
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("document_rules"),
+]
+
+HOUSEKEEPING = frozenset({"hello", "ismaster", "isMaster", "ping", "buildInfo", "endSessions"})
+# Every command of one batch on an empty database: writes, a few reads of small collections
+# (rules) and, on FerretDB, the read the adapter needs for by-id updates.
+MAX_COMMANDS_PER_BATCH = 20
+READS = frozenset({"find", "aggregate"})
+# What a fresh batch may read, once each: the rules and (FerretDB only) the current audit rows
+# its by-id update needs. Never the event store or a read model the batch is creating: those
+# writes are blind, and notifications render from the documents just written.
+READABLE_ON_A_FRESH_BATCH = frozenset({"document_rules", "notification_rules", "raw_events"})
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts (command, collection) pairs while active; registered once per process."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if not self.active or event.command_name in HOUSEKEEPING:
+            return
+        target = event.command.get(event.command_name)
+        with self._lock:
+            self.counts[(event.command_name, str(target))] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+_COUNTER = CommandCounter()
+monitoring.register(_COUNTER)
+
+
+@pytest.fixture
+def counter() -> Iterator[CommandCounter]:
+    """A fresh client (listeners attach when a client is made), counting for this test only."""
+    connections["default"].close()
+    try:
+        yield _COUNTER
+    finally:
+        _COUNTER.active = False
+        _COUNTER.counts.clear()
+        connections["default"].close()
+
+
+def _records(start: int, count: int) -> list[ingest.InboundRecord]:
+    rng = random.Random(start)
+    records = []
+    for index in range(start, start + count):
+        key, value = sample_event(rng, index, kyb_ratio=0.3, invalid_ratio=0.05)
+        records.append(ingest.InboundRecord("bench.count", 0, index, value, key))
+    return records
+
+
+def _commands_for_batch(counter: CommandCounter, records: list) -> Counter:
+    counter.counts.clear()
+    counter.active = True
+    try:
+        ingest.record_outcomes(ingest.process_batch(records))
+    finally:
+        counter.active = False
+    return Counter(counter.counts)
+
+
+def test_a_batch_costs_the_same_commands_whether_it_holds_ten_records_or_sixty(counter):
+    ingest.process_batch(_records(0, 3))  # warm-up: indexes, rules cache, client handshake
+
+    small = _commands_for_batch(counter, _records(1_000, 10))
+    large = _commands_for_batch(counter, _records(2_000, 60))
+
+    assert small == large, f"commands grew with the batch: {small} vs {large}"
+    assert sum(large.values()) <= MAX_COMMANDS_PER_BATCH, large
+    reads = Counter({name: n for (command, name), n in large.items() if command in READS})
+    assert set(reads) <= READABLE_ON_A_FRESH_BATCH, reads
+    assert max(reads.values()) == 1, reads
+
+
+def test_a_redelivered_batch_costs_a_fixed_number_of_extra_commands(counter):
+    first_small, first_large = _records(3_000, 10), _records(4_000, 60)
+    ingest.record_outcomes(ingest.process_batch(first_small))
+    ingest.record_outcomes(ingest.process_batch(first_large))
+
+    small = _commands_for_batch(counter, first_small)
+    large = _commands_for_batch(counter, first_large)
+
+    assert small == large, f"redelivery cost grew with the batch: {small} vs {large}"
+    assert sum(large.values()) <= MAX_COMMANDS_PER_BATCH, large
