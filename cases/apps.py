@@ -9,3 +9,4 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import notifications  # noqa: F401  (connects the signal receivers)
+        from cases.client_updates import projections  # noqa: F401  (registers them)

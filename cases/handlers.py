@@ -15,11 +15,20 @@ from cases.commands import (
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
+from cases.intake import KafkaMessage
 from cases.rules import DocumentRuleData, match_documents
 
 
 def case_id_for(source: str) -> uuid.UUID:
     return ev.derive_id(source, "case")
+
+
+def display_name_of(message: KafkaMessage) -> str:
+    """How the client is shown: the registered name (KYB) or the first person's name (KYC)."""
+    if message.company_profile is not None:
+        return message.company_profile.registered_name
+    first = message.persons[0] if message.persons else None
+    return f"{first.firstname} {first.lastname}" if first else message.client_id
 
 
 def handle_create_case(command: CreateCase, rules: list[DocumentRuleData]) -> list[ev.DomainEvent]:
@@ -61,6 +70,7 @@ def handle_create_case(command: CreateCase, rules: list[DocumentRuleData]) -> li
             "schema_version": message.version,
             "traitement_type": message.traitement_type,
             "company_id": str(company_id) if company_id else None,
+            "display_name": display_name_of(message),
             "source": command.source,
             "source_raw_event_id": str(command.raw_event_id) if command.raw_event_id else None,
         },

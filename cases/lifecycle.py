@@ -63,3 +63,8 @@ def is_final_case_status(status: str) -> bool:
 
 def is_final_document_status(status: str) -> bool:
     return not DOCUMENT_TRANSITIONS.get(status)
+
+
+# A client has at most one case in these statuses (SPEC §3b); PENDING_APPROVAL belongs to the
+# four-eyes workflow (§3a) and is listed here so routing is right once that status exists.
+OPEN_CASE_STATUSES: frozenset[str] = frozenset({"OPEN", "IN_REVIEW", "PENDING_APPROVAL"})

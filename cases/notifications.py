@@ -28,7 +28,12 @@ from cases.remote_rules import (
     first_remote_match,
     remote_trigger_name,
 )
-from cases.signals import case_opened, case_status_changed, document_status_changed
+from cases.signals import (
+    case_opened,
+    case_status_changed,
+    client_data_updated,
+    document_status_changed,
+)
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.notifications")
@@ -215,6 +220,15 @@ def notify_case_status_changed(sender: Any, case_id: uuid.UUID, event_id: uuid.U
 def notify_document_status_changed(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
     require_notifications(
         NotificationTrigger.DOCUMENT_STATUS_CHANGED,
+        _facts_for([case_id]),
+        cause={case_id: f"event:{event_id}"},
+    )
+
+
+@receiver(client_data_updated, dispatch_uid="notify_client_data_updated")
+def notify_client_data_updated(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
+    require_notifications(
+        NotificationTrigger.CLIENT_DATA_UPDATED,
         _facts_for([case_id]),
         cause={case_id: f"event:{event_id}"},
     )

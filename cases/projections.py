@@ -219,6 +219,17 @@ def register(event_type: str, model: type[models.Model], handler: Handler, creat
     HANDLERS[event_type] = (model, handler, creates)
 
 
+# Read models fed by several aggregates (the Client of §3b) cannot be version-gated per root;
+# they see each projected batch after the roots are written, and must be idempotent.
+BatchListener = Callable[[list[ProjectableEvent]], None]
+LISTENERS: list[BatchListener] = []
+
+
+def listen(listener: BatchListener) -> None:
+    if listener not in LISTENERS:
+        LISTENERS.append(listener)
+
+
 def project(events: Iterable[Any]) -> ProjectionOutcome:
     """Apply events (in order) to the read models; safe to call again with the same events."""
     batch = [ProjectableEvent.of(event) for event in events]
@@ -246,6 +257,8 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
         if event.event_type == ev.CASE_CREATED:
             outcome.created_case_ids.append(event.aggregate_id)
     uow.flush()
+    for listener in LISTENERS:
+        listener(batch)
     return outcome
 
 

@@ -21,11 +21,11 @@ from opentelemetry.trace import SpanKind
 from pymongo.errors import BulkWriteError
 
 from cases import bulk
+from cases.client_updates.services import CREATED, FAILED, REJECTED, route_intake
 from cases.commands import CreateCase
 from cases.events import derive_id, kafka_source
 from cases.intake import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
-from cases.services import open_cases
 from cases.signals import case_opened
 from kafka_integration.failures import is_transient
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
@@ -72,6 +72,7 @@ class RecordOutcome:
     case_id: uuid.UUID | None = None
     trace_id: str = ""
     already_finished: bool = False
+    intake: str = ""  # created, updated or "no change" (SPEC §3b)
 
     @property
     def needs_dead_letter(self) -> bool:
@@ -233,22 +234,31 @@ def process_batch(
         outcomes.append(outcome)
         pending.append((outcome, command))
 
-    _open_cases_isolating_failures(pending)
+    settled = frozenset(
+        command.source
+        for _, command in pending
+        if prior.get(command.raw_event_id) == RawEventStatus.PROCESSED
+    )
+    _route_isolating_failures(pending, settled)
     _announce_new_cases(pending, prior)
     return outcomes
 
 
-def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase]]) -> None:
+def _route_isolating_failures(
+    pending: list[tuple[RecordOutcome, CreateCase]], settled: frozenset[str]
+) -> None:
+    """Create or update (cases.client_updates routes); a non-transient error is pinned on its
+    record by retrying one record at a time, which every step's idempotency makes safe."""
     if not pending:
         return
     try:
-        opened = open_cases([command for _, command in pending])
+        results = route_intake([command for _, command in pending], settled=settled)
     except Exception as exc:
         if is_transient(exc):
             raise
         if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
             for item in pending:
-                _open_cases_isolating_failures([item])
+                _route_isolating_failures([item], settled)
             return
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
@@ -256,8 +266,16 @@ def _open_cases_isolating_failures(pending: list[tuple[RecordOutcome, CreateCase
         outcome.errors = [{"loc": "$", "msg": f"{type(exc).__name__}: {exc}"[:500]}]
         logger.exception("record failed", extra={"raw_event_id": str(command.raw_event_id)})
         return
-    for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
-        outcome.case_id = case_id
+    for (outcome, _), result in zip(pending, results, strict=True):
+        outcome.case_id = result.case_id
+        if result.outcome == REJECTED:
+            outcome.status = RawEventStatus.REJECTED
+        elif result.outcome == FAILED:
+            outcome.status = RawEventStatus.FAILED
+        else:
+            outcome.intake = result.outcome
+        outcome.reason = result.reason
+        outcome.errors = result.errors
 
 
 def _announce_new_cases(
@@ -268,6 +286,7 @@ def _announce_new_cases(
         (outcome, command)
         for outcome, command in pending
         if outcome.case_id is not None
+        and outcome.intake == CREATED
         and prior.get(command.raw_event_id) != RawEventStatus.PROCESSED
     ]
     if fresh:
@@ -292,6 +311,7 @@ def record_outcomes(outcomes: list[RecordOutcome]) -> None:
             status=outcome.status,
             errors=outcome.errors,
             case_id=outcome.case_id,
+            outcome=outcome.intake,
             processed_at=now,
             trace_id=outcome.trace_id,
         )

@@ -7,6 +7,7 @@ class NotificationTrigger(models.TextChoices):
     CASE_CREATED = "CASE_CREATED"
     DOCUMENT_STATUS_CHANGED = "DOCUMENT_STATUS_CHANGED"
     CASE_STATUS_CHANGED = "CASE_STATUS_CHANGED"
+    CLIENT_DATA_UPDATED = "CLIENT_DATA_UPDATED"
 
 
 class NotificationStatus(models.TextChoices):
