@@ -95,6 +95,7 @@ class CaseSnapshot:
     persons: tuple[PersonState, ...] = ()
     owners: tuple[OwnerState, ...] = ()
     requirements: tuple[RequirementSnapshot, ...] = ()
+    last_update_source: str = ""  # the input of the last applied client update
 
 
 # --- Changes ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from cases.handlers import _iso_ms, add_requirement_events, display_name_of
 from cases.intake import BeneficialOwner, Person
 from cases.rules import DocumentRuleData
 
-__all__ = ["UpdateDecision", "handle_update_case_from_client_event"]
+__all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,19 @@ def _check_traitement(command: UpdateCaseFromClientEvent, snapshot: CaseSnapshot
         )
 
 
+def is_superseded(source: str, last_update_source: str) -> bool:
+    """True for a record older than the update last applied from the same partition.
+
+    Such a record is being seen again (redelivery after a crash) and changed nothing the
+    first time, or its events would be stored; deciding it now would roll newer data back.
+    """
+    if not source.startswith("kafka:") or not last_update_source.startswith("kafka:"):
+        return False
+    where, _, offset = source.rpartition(":")
+    last_where, _, last_offset = last_update_source.rpartition(":")
+    return where == last_where and int(offset) < int(last_offset)
+
+
 def handle_update_case_from_client_event(
     command: UpdateCaseFromClientEvent,
     snapshot: CaseSnapshot,
@@ -91,6 +104,8 @@ def handle_update_case_from_client_event(
     """The update's events, none when the record equals the case; ClientConflict when the
     traitement type differs from the open case's."""
     _check_traitement(command, snapshot)
+    if is_superseded(command.source, snapshot.last_update_source):
+        return UpdateDecision(ClientChanges(), [])
     changes = diff_client(snapshot, command.message)
     if changes.is_empty:
         return UpdateDecision(changes, [])

@@ -44,6 +44,7 @@ def _moment(value: str | None) -> datetime | None:
 
 def _client_data_updated(uow: Any, event: ProjectableEvent, case: Case) -> Case:
     case.case_type = event.payload["case_type"]
+    case.client_source = event.payload["source"]
     case.updated_at = event.occurred_at
     return case
 

@@ -102,5 +102,6 @@ def load_snapshots(case_ids: list[uuid.UUID]) -> dict[uuid.UUID, CaseSnapshot]:
             persons=tuple(persons.get(case.pk, ())),
             owners=tuple(owners.get(case.company_id, ())) if company else (),
             requirements=tuple(requirements.get(case.pk, ())),
+            last_update_source=case.client_source,
         )
     return snapshots
