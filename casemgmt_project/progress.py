@@ -1,19 +1,29 @@
-"""A one-line progress bar for long management commands (replays, rebuilds)."""
+"""Progress for long management commands (replay, rebuild, benchmarks), drawn by tqdm.
+
+The services report `on_progress(done, total)`; this adapter turns those calls into one tqdm
+bar, so the services stay free of any terminal concern.
+"""
+
+from __future__ import annotations
 
 import sys
 from typing import TextIO
 
+from tqdm import tqdm
+
 
 class ProgressBar:
-    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30):
+    """A callable `(done, total)` that advances a tqdm bar and closes it when done."""
+
+    def __init__(self, label: str, stream: TextIO = sys.stderr):
         self.label = label
         self.stream = stream
-        self.width = width
+        self._bar: tqdm | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        fraction = done / total if total else 1.0
-        filled = int(self.width * fraction)
-        bar = "#" * filled + "." * (self.width - filled)
-        end = "\n" if done >= total else ""
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}{end}")
-        self.stream.flush()
+        if self._bar is None:
+            self._bar = tqdm(total=total, desc=self.label, unit=" " + self.label, file=self.stream)
+        self._bar.total = max(total, done)
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self._bar.close()

@@ -15,12 +15,14 @@ exception types and field names (never from response bodies, URLs or input value
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import requests
 from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +67,38 @@ class _RemoteRule(BaseModel):
 _RULE_LIST = TypeAdapter(list[_RemoteRule])
 
 
-class _Retryable(Exception):
-    """A failure worth another attempt (connection error, timeout, 5xx, 429)."""
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def remote_trigger_name(trigger: str, traitement_type: str, case_type: str) -> str:
     """The remote service's event trigger, e.g. "CASE_CREATED_KYB_COMPANY_STANDARD"."""
     return "_".join(part.strip() for part in (trigger, traitement_type, case_type)).upper()
+
+
+def retrying_session(retries: int, backoff: float) -> requests.Session:
+    """A session whose adapter retries connection errors, read timeouts, 429 and 5xx.
+
+    urllib3's `Retry` does the counting and the exponential back-off (`backoff * 2**(n-1)`);
+    POST is retried because matching a rule has no side effect on the rule service.
+    """
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"POST"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=30,
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
 
 
 def first_remote_match(
@@ -86,43 +113,22 @@ def first_remote_match(
 ) -> RuleMatch | None:
     """The first active remote rule for `trigger`, or None when the service has no active rule.
 
-    Connection errors, timeouts, HTTP 5xx and 429 are retried up to `retries` extra times,
-    sleeping `backoff * 2**attempt` seconds in between. Any failure left after that (or a 4xx
-    other than 429, an invalid JSON body, an unexpected shape) raises RemoteRulesUnavailable,
-    after a WARNING on the `cases.remote_rules` logger naming only the trigger and the reason.
+    Connection errors, timeouts, HTTP 5xx and 429 are retried up to `retries` extra times with
+    exponential back-off (`retrying_session`). Any failure left after that (or a 4xx other than
+    429, an invalid JSON body, an unexpected shape) raises RemoteRulesUnavailable, after a
+    WARNING on the `cases.remote_rules` logger naming only the trigger and the reason.
     """
     if retries < 0:
         raise ValueError("retries must be >= 0")
     url = base_url.rstrip("/") + MATCH_PATH
     body = {"event_trigger": trigger, "context": context}
-    own_session = session is None
-    http = requests.Session() if own_session else session
-    attempts = 0
+    http = session or retrying_session(retries, backoff)
     try:
-        while True:
-            attempts += 1
-            try:
-                rules = _request_rules(http, url, body, timeout)
-            except _Retryable as exc:
-                if attempts > retries:
-                    raise _unavailable(
-                        trigger, f"{exc} after {attempts} attempt(s)", attempts
-                    ) from None
-                delay = backoff * 2 ** (attempts - 1)
-                logger.debug(
-                    "remote rules attempt %d for trigger %s failed (%s); retrying in %.2fs",
-                    attempts,
-                    trigger,
-                    exc,
-                    delay,
-                )
-                time.sleep(delay)
-                continue
-            except RemoteRulesUnavailable as exc:
-                raise _unavailable(trigger, exc.reason, attempts) from None
-            break
+        rules = _request_rules(http, url, body, timeout, retries)
+    except RemoteRulesUnavailable as exc:
+        raise _unavailable(trigger, exc.reason, exc.attempts) from None
     finally:
-        if own_session:
+        if session is None:
             http.close()
 
     for rule in rules:
@@ -137,29 +143,47 @@ def first_remote_match(
     return None
 
 
+def _attempts(response: requests.Response) -> int:
+    history = getattr(getattr(response.raw, "retries", None), "history", ())
+    return len(history) + 1
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    """Retried read timeouts surface as a ConnectionError wrapping urllib3's MaxRetryError."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
+
+
 def _request_rules(
-    http: requests.Session, url: str, body: dict[str, Any], timeout: float
+    http: requests.Session, url: str, body: dict[str, Any], timeout: float, retries: int
 ) -> list[_RemoteRule]:
-    """One attempt. Raises _Retryable or RemoteRulesUnavailable (reasons free of personal data)."""
+    """One call (retries inside the adapter); reasons are free of personal data."""
+    exhausted = retries + 1  # the adapter gave up: every attempt was made
     try:
         response = http.post(url, json=body, timeout=timeout, allow_redirects=False)
     except requests.Timeout:
-        raise _Retryable(f"timed out (timeout={timeout}s)") from None
+        reason = f"timed out (timeout={timeout}s) after {exhausted} attempt(s)"
+        raise RemoteRulesUnavailable(reason, exhausted) from None
     except requests.ConnectionError as exc:
-        raise _Retryable(f"connection failed ({type(exc).__name__})") from None
+        if _timed_out(exc):
+            reason = f"timed out (timeout={timeout}s) after {exhausted} attempt(s)"
+            raise RemoteRulesUnavailable(reason, exhausted) from None
+        reason = f"connection failed ({type(exc).__name__}) after {exhausted} attempt(s)"
+        raise RemoteRulesUnavailable(reason, exhausted) from None
     except requests.RequestException as exc:
-        raise RemoteRulesUnavailable(f"request failed ({type(exc).__name__})") from None
+        raise RemoteRulesUnavailable(f"request failed ({type(exc).__name__})", 1) from None
 
     with response:
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}")
+        status, attempts = response.status_code, _attempts(response)
+        if status in RETRY_STATUSES:
+            reason = f"HTTP {status} after {attempts} attempt(s)"
+            raise RemoteRulesUnavailable(reason, attempts)
         if not 200 <= status < 300:
-            raise RemoteRulesUnavailable(f"HTTP {status}")
+            raise RemoteRulesUnavailable(f"HTTP {status}", attempts)
         try:
             payload = response.json()
         except ValueError:
-            raise RemoteRulesUnavailable("invalid JSON in response") from None
+            raise RemoteRulesUnavailable("invalid JSON in response", attempts) from None
     try:
         return _RULE_LIST.validate_python(payload)
     except ValidationError as exc:
@@ -168,7 +192,7 @@ def _request_rules(
             f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['type']}"
             for error in exc.errors(include_url=False, include_input=False)[:5]
         )
-        raise RemoteRulesUnavailable(f"unexpected response shape ({problems})") from None
+        raise RemoteRulesUnavailable(f"unexpected response shape ({problems})", attempts) from None
 
 
 def _unavailable(trigger: str, reason: str, attempts: int) -> RemoteRulesUnavailable:

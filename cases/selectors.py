@@ -69,8 +69,9 @@ def list_cases(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
 ) -> QuerySet[Case]:
-    """Newest first, ties broken by id (index `case_created` and the per-filter indexes)."""
-    queryset = Case.objects.order_by("-created_at", "-id")
+    """Newest first, ties by ascending id: the exact key order of index `case_created`, so the
+    server walks the index instead of sorting (the per-filter indexes share the prefix)."""
+    queryset = Case.objects.order_by("-created_at", "id")
     if client_id:
         queryset = queryset.filter(client_id=client_id)
     if traitement_type:
@@ -187,7 +188,7 @@ def list_raw_events(
 ) -> QuerySet[RawEvent]:
     """Newest first (indexes `raw_received_id`, `raw_status_received`, `raw_topic_received`,
     `raw_client_id`)."""
-    queryset = RawEvent.objects.order_by("-received_at", "-id")
+    queryset = RawEvent.objects.order_by("-received_at", "id")
     if status:
         queryset = queryset.filter(status=status.upper())
     if topic:
