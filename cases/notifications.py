@@ -226,9 +226,14 @@ def notify_document_status_changed(sender: Any, case_id: uuid.UUID, event_id: uu
 
 
 @receiver(client_data_updated, dispatch_uid="notify_client_data_updated")
-def notify_client_data_updated(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
+def notify_client_data_updated(sender: Any, updates: dict[uuid.UUID, uuid.UUID], **_: Any):
+    trigger = NotificationTrigger.CLIENT_DATA_UPDATED
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return  # the seeded rule is off by default: skip reading facts for nothing
     require_notifications(
-        NotificationTrigger.CLIENT_DATA_UPDATED,
-        _facts_for([case_id]),
-        cause={case_id: f"event:{event_id}"},
+        trigger,
+        _facts_for(list(updates)),
+        cause={case_id: f"event:{event_id}" for case_id, event_id in updates.items()},
     )

@@ -169,7 +169,7 @@ def _complete_stored_update(
         return False
     _project({command.case_id}, events)
     results[index] = IntakeResult(UPDATED, command.case_id, event_ids=[e.event_id for e in events])
-    _announce(events[0])
+    _announce([events[0]])
     return True
 
 
@@ -179,13 +179,12 @@ def _project(case_ids: set[uuid.UUID], events: list[Any]) -> None:
     projections.project([e for e in events if e.aggregate_id in case_ids])
 
 
-def _announce(lock: Any) -> None:
-    client_data_updated.send(
-        sender=Case,
-        case_id=uuid.UUID(lock.payload["case_id"]),
-        event_id=lock.event_id,
-        changes=lock.payload["changes"],
-    )
+def _announce(locks: list[Any]) -> None:
+    """One signal for the updates just projected (their ClientDataUpdated events)."""
+    if locks:
+        client_data_updated.send(
+            sender=Case, updates={lock.aggregate_id: lock.event_id for lock in locks}
+        )
 
 
 def _run_round(
@@ -199,9 +198,13 @@ def _run_round(
             time.sleep(BACKOFF_SECONDS * 2**attempt)
         snapshots = load_snapshots([command.case_id for _, command in pending])
         decided: list[tuple[int, UpdateCaseFromClientEvent, UpdateDecision]] = []
+        missing: list[tuple[int, UpdateCaseFromClientEvent]] = []
         for index, command in pending:
             snapshot = snapshots.get(command.case_id)
-            if snapshot is None or snapshot.status not in OPEN_CASE_STATUSES:
+            if snapshot is None:  # being rewritten by another writer this instant: retry
+                missing.append((index, command))
+                continue
+            if snapshot.status not in OPEN_CASE_STATUSES:
                 reopen.append(index)
                 continue
             try:
@@ -233,8 +236,8 @@ def _run_round(
             results[index] = IntakeResult(
                 UPDATED, command.case_id, event_ids=[e.event_id for e in decision.events]
             )
-            _announce(decision.events[0])
-        pending = [(index, command) for index, command, _ in decided if command.case_id in lost]
+        _announce([decision.events[0] for _, _, decision in won])
+        pending = missing + [(i, command) for i, command, _ in decided if command.case_id in lost]
         if not pending:
             return reopen
     for index, command in pending:

@@ -5,6 +5,7 @@ import io
 import json
 import threading
 import uuid
+from importlib import import_module
 
 import pytest
 from confluent_kafka import Producer
@@ -307,3 +308,30 @@ def test_two_consumers_racing_on_one_client_apply_every_change_once(make_topic, 
         **last.payload["changes"]["owners_changed"][0]["changes"][0],
         "old": None,
     }
+
+
+def test_client_data_updated_notifies_only_once_its_rule_is_switched_on(make_topic):
+    from django.apps import apps
+
+    from cases.models import Notification, NotificationRule
+
+    seed_module = import_module("cases.migrations.0008_seed_client_updated_rule")
+    seed_module.seed(apps, None)  # the migration's default: inactive
+    topic = make_topic("notify")
+    moved = {**JANE, "persons": [{**JANE["persons"][0], "lastname": "Doe-Smith"}]}
+    renamed_again = {**JANE, "persons": [{**JANE["persons"][0], "lastname": "Smith"}]}
+    produce(topic, encoded(JANE, moved))
+    consume_all(topic, 2)
+    case = Case.objects.get(client_id="CLI-JANE")
+    assert not Notification.objects.filter(case_id=case.id).exists()
+
+    NotificationRule.objects.filter(trigger="CLIENT_DATA_UPDATED").update(is_active=True)
+    produce(topic, encoded(renamed_again))
+    consume_all(topic, 3)
+
+    (notification,) = Notification.objects.filter(case_id=case.id)
+    payload = notification.envelope["payload"]
+    assert (payload["trigger"], payload["template_id"]) == (
+        "CLIENT_DATA_UPDATED",
+        "client_data_updated_v1",
+    )
