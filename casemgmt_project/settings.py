@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs' Swagger UI from our static files, never from a CDN.
+    "ninja",
     "cases",
     "kafka_integration",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "get_company",
     "get_raw_event",
     "get_requirement",
+    "list_case_events",
     "list_case_persons",
     "list_case_requirements",
     "list_cases",
@@ -124,6 +125,14 @@ def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
     )
 
 
+def list_case_events(case_id: uuid.UUID | str) -> QuerySet[StoredEvent]:
+    """The timeline as a queryset for paging: same order, the event id breaking exact ties."""
+    case = get_case(case_id)
+    return StoredEvent.objects.filter(case_id=case.pk).order_by(
+        "recorded_at", "correlation_id", "sequence", "event_id"
+    )
+
+
 # --- Parties ---------------------------------------------------------------------------------
 
 
@@ -159,7 +168,7 @@ def list_case_requirements(
 ) -> QuerySet[DocumentRequirement]:
     """A case's requirements, per party then document type (index `req_case_entity`)."""
     queryset = DocumentRequirement.objects.filter(case_id=case_id).order_by(
-        "entity_type", "entity_id", "document_type"
+        "entity_type", "entity_id", "document_type", "id"
     )
     if entity_type:
         queryset = queryset.filter(entity_type=entity_type.upper())
@@ -187,7 +196,7 @@ def list_raw_events(
     ids: list[uuid.UUID] | None = None,
 ) -> QuerySet[RawEvent]:
     """Newest first (indexes `raw_received_id`, `raw_status_received`, `raw_topic_received`,
-    `raw_client_id`)."""
+    `raw_client_received`)."""
     queryset = RawEvent.objects.order_by("-received_at", "id")
     if status:
         queryset = queryset.filter(status=status.upper())

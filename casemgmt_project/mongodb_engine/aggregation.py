@@ -414,7 +414,32 @@ def _run_stage(name: str, spec: Any, rows: list[Document], load: LookupSource) -
     raise NotImplementedError(f"aggregation stage {name}")
 
 
+def _is_nested_inclusion(value: Any) -> bool:
+    """`{"app_label": 1, "model": 1}` under a joined field: paths to keep, not an expression."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(
+            not key.startswith("$") and (item in (0, 1) or _is_nested_inclusion(item))
+            for key, item in value.items()
+        )
+    )
+
+
+def _flatten_projection(spec: Document, prefix: str = "") -> Document:
+    flat: Document = {}
+    for key, value in spec.items():
+        path = f"{prefix}{key}"
+        if _is_nested_inclusion(value):
+            flat.update(_flatten_projection(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
 def _project(row: Document, spec: Document) -> Document:
+    # The backend projects joined documents as nested specs (auth's permission lookups do).
+    spec = _flatten_projection(spec)
     inclusions = {k: v for k, v in spec.items() if v in (1, True) and not isinstance(v, dict)}
     exclusions = [k for k, v in spec.items() if v in (0, False) and not isinstance(v, dict)]
     computed = {k: v for k, v in spec.items() if k not in inclusions and k not in exclusions}

@@ -1,5 +1,5 @@
 """The analysts' back office (SPEC §8): one module per page group, registered on import."""
 
-from cases.admin import cases, rules
+from cases.admin import cases, rules, tokens
 
-__all__ = ["cases", "rules"]
+__all__ = ["cases", "rules", "tokens"]

@@ -7,9 +7,11 @@ from cases.models.documents import DocumentRequirement, DocumentRule, DocumentSt
 from cases.models.event_log import StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+from cases.models.tokens import ApiToken
 
 __all__ = [
     "Address",
+    "ApiToken",
     "BeneficialOwner",
     "Case",
     "CaseStatus",

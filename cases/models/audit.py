@@ -48,7 +48,8 @@ class RawEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-received_at"], name="raw_status_received"),
-            models.Index(fields=["client_id"], name="raw_client_id"),
+            # The API lists a client's records newest first (SPEC §7 filter client_id).
+            models.Index(fields=["client_id", "-received_at"], name="raw_client_received"),
             models.Index(fields=["topic", "-received_at"], name="raw_topic_received"),
             models.Index(fields=["-received_at", "id"], name="raw_received_id"),
         ]

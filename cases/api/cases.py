@@ -1,0 +1,202 @@
+"""Cases: list, create, read, change status, add notes, timeline (SPEC §7).
+
+Thin: parse, build a command or call a selector, shape the answer. Creation validates the body
+with the domain's intake contract, so the API rejects exactly what Kafka rejects, with the same
+field paths and messages.
+"""
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Status
+from pydantic import AwareDatetime, Field
+
+from cases import selectors
+from cases.api.auth import needs, principal_of
+from cases.api.openapi import errors, intake_request_body
+from cases.api.pagination import PageParams, paginate
+from cases.api.params import (
+    CaseId,
+    IdempotencyKey,
+    current_trace_id,
+    json_body,
+    request_id_for,
+)
+from cases.api.schemas import (
+    CaseCreatedOut,
+    CaseDetailOut,
+    CaseNoteIn,
+    CaseOut,
+    CasePageOut,
+    CaseStatusIn,
+    EventPageOut,
+    RequirementSummaryOut,
+)
+from cases.commands import AddCaseNote, ChangeCaseStatus, CreateCase
+from cases.intake import validate_payload
+from cases.intake_service import create_case
+from cases.services import add_case_note, change_case_status
+
+__all__ = ["router"]
+
+router = Router(tags=["cases"])
+
+#: Same bound as a Kafka record (SPEC §1), checked before the body is parsed.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class CaseFilters(PageParams):
+    client_id: str | None = Field(None, max_length=200)
+    traitement_type: str | None = Field(None, max_length=3, examples=["KYB"])
+    case_type: str | None = Field(None, max_length=200)
+    status: str | None = Field(None, max_length=32, examples=["OPEN"])
+    created_from: AwareDatetime | None = Field(
+        None, description="Created at or after (ISO 8601 with offset, e.g. `...Z`)."
+    )
+    created_to: AwareDatetime | None = Field(None, description="Created before (ISO 8601).")
+
+
+@router.get(
+    "",
+    response={200: CasePageOut, **errors(400, 401, 403, 422)},
+    summary="List cases",
+    description="Newest first, stable. Needs `cases.view_case`.",
+    auth=needs("cases.view_case"),
+)
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
+    queryset = selectors.list_cases(
+        client_id=filters.client_id,
+        traitement_type=filters.traitement_type,
+        case_type=filters.case_type,
+        status=filters.status,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+    )
+    return paginate(queryset, filters)
+
+
+@router.post(
+    "",
+    response={201: CaseCreatedOut, **errors(400, 401, 403, 413, 422)},
+    summary="Create a case",
+    description=(
+        "Same contract, validation, events, requirements and notification as a Kafka record "
+        "(SPEC §1, §3). With `Idempotency-Key`, a retry answers the same 201 and creates "
+        "nothing. Needs `cases.add_case`."
+    ),
+    openapi_extra={"requestBody": intake_request_body()},
+    auth=needs("cases.add_case"),
+)
+def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
+    principal = principal_of(request)
+    message = validate_payload(json_body(request, MAX_BODY_BYTES))
+    source = f"api:{request_id_for(request, idempotency_key)}"
+    created = create_case(
+        CreateCase(
+            source=source,
+            message=message,
+            occurred_at=timezone.now(),
+            actor=principal.actor,
+            trace_id=current_trace_id(),
+        )
+    )
+    return Status(
+        201,
+        {
+            "case_id": created.case.pk,
+            "company_id": created.company_id,
+            "person_ids": created.person_ids,
+            "owner_ids": created.owner_ids,
+            "requirement_ids": created.requirement_ids,
+        },
+    )
+
+
+@router.get(
+    "/{case_id}",
+    response={200: CaseDetailOut, **errors(401, 403, 404, 422)},
+    summary="One case with its parties and requirements",
+    description="Persons, company, beneficial owners, requirement summary. Needs "
+    "`cases.view_case`.",
+    auth=needs("cases.view_case"),
+)
+def get_case(request: HttpRequest, case_id: CaseId):
+    detail = selectors.get_case_detail(case_id)
+    by_status: dict[str, int] = {}
+    for requirement in detail.requirements:
+        by_status[requirement.status] = by_status.get(requirement.status, 0) + 1
+    out = CaseOut.from_orm(detail.case).model_dump()
+    return {
+        **out,
+        "company": detail.company,
+        "persons": detail.persons,
+        "beneficial_owners": detail.owners,
+        "requirements": RequirementSummaryOut(
+            total=len(detail.requirements), by_status=by_status, items=detail.requirements
+        ),
+    }
+
+
+@router.post(
+    "/{case_id}/status",
+    response={200: CaseOut, **errors(401, 403, 404, 409, 422)},
+    summary="Change a case's status",
+    description="409 on an illegal transition (the allowed ones are listed) or a stale "
+    "`expected_version`. Needs `cases.change_case`.",
+    auth=needs("cases.change_case"),
+)
+def change_status(
+    request: HttpRequest,
+    case_id: CaseId,
+    body: CaseStatusIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = principal_of(request)
+    return change_case_status(
+        ChangeCaseStatus(
+            case_id=case_id,
+            new_status=body.new_status,
+            reason=body.reason,
+            actor=principal.actor,
+            expected_version=body.expected_version,
+            request_id=request_id_for(request, idempotency_key),
+            trace_id=current_trace_id(),
+        )
+    )
+
+
+@router.post(
+    "/{case_id}/notes",
+    response={201: CaseOut, **errors(401, 403, 404, 409, 422)},
+    summary="Add a note to a case",
+    description="Notes are never edited or removed. Needs `cases.change_case`.",
+    auth=needs("cases.change_case"),
+)
+def add_note(
+    request: HttpRequest,
+    case_id: CaseId,
+    body: CaseNoteIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = principal_of(request)
+    case = add_case_note(
+        AddCaseNote(
+            case_id=case_id,
+            text=body.text,
+            actor=principal.actor,
+            expected_version=body.expected_version,
+            request_id=request_id_for(request, idempotency_key),
+            trace_id=current_trace_id(),
+        )
+    )
+    return Status(201, case)
+
+
+@router.get(
+    "/{case_id}/events",
+    response={200: EventPageOut, **errors(400, 401, 403, 404, 422)},
+    summary="The case's domain events (timeline)",
+    description="Every aggregate of the case, in recorded order. Needs `cases.view_storedevent`.",
+    auth=needs("cases.view_storedevent"),
+)
+def list_events(request: HttpRequest, case_id: CaseId, page: Query[PageParams]):
+    return paginate(selectors.list_case_events(case_id), page)

@@ -1,0 +1,124 @@
+"""One error body for every failure: `{"detail": str, "errors": [{"loc": str, "msg": str}]}`.
+
+Domain errors (cases.errors) map to the status their docstrings name; ninja's own 422 is
+reshaped to the same body, with dotted locations like those of a rejected Kafka record
+(`query.limit`, `persons.0.firstname`). Anything unexpected is logged with its traceback and
+answered with a JSON 500 carrying a request id to quote, never a stack trace.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from cases.errors import (
+    IllegalTransition,
+    InvalidCommand,
+    MessageRejected,
+    NotFound,
+    VersionConflict,
+)
+
+__all__ = ["error_body", "install_error_handlers"]
+
+logger = logging.getLogger("cases.api")
+
+
+def error_body(detail: str, errors: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    return {"detail": detail, "errors": [{"loc": loc, "msg": msg} for loc, msg in errors]}
+
+
+def _dotted(loc: Iterable[Any]) -> str:
+    """`("body", "body", "text")` → `body.text`: ninja puts the parameter's name after the
+    source, and every body parameter of this API is called `body`."""
+    parts = [str(part) for part in loc]
+    if parts[:2] == ["body", "body"]:
+        parts = parts[1:]
+    return ".".join(parts) or "$"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Register the handlers on `api` (most specific class wins in ninja's lookup)."""
+
+    def respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(NotFound)
+    def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+        return respond(request, 404, error_body(str(exc)))
+
+    @api.exception_handler(Http404)
+    def http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, error_body("not found"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(request, 413, error_body("request body too large", [("$", str(exc))]))
+
+    @api.exception_handler(MessageRejected)
+    def rejected(request: HttpRequest, exc: MessageRejected) -> HttpResponse:
+        issues = [(issue.loc, issue.msg) for issue in exc.issues]
+        return respond(request, 422, error_body("the case does not meet the contract", issues))
+
+    @api.exception_handler(InvalidCommand)
+    def invalid(request: HttpRequest, exc: InvalidCommand) -> HttpResponse:
+        return respond(request, 422, error_body(str(exc)))
+
+    @api.exception_handler(IllegalTransition)
+    def illegal(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:
+        allowed = ", ".join(exc.allowed) or "none"
+        return respond(
+            request, 409, error_body(str(exc), [("body.new_status", f"allowed: {allowed}")])
+        )
+
+    @api.exception_handler(VersionConflict)
+    def conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
+        return respond(
+            request,
+            409,
+            error_body(str(exc), [("body.expected_version", f"current version {exc.current}")]),
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        issues = [
+            (_dotted(error.get("loc", ())), str(error.get("msg", ""))) for error in exc.errors
+        ]
+        return respond(request, 422, error_body("the request is not valid", issues))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = respond(
+            request,
+            401,
+            error_body("authentication required: a Bearer token or a logged-in session"),
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return respond(request, exc.status_code, error_body(str(exc)))
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        logger.exception(
+            "unhandled API error",
+            extra={"request_id": request_id, "path": request.path, "method": request.method},
+        )
+        response = respond(
+            request,
+            500,
+            {
+                **error_body("internal error; quote the request id to support"),
+                "request_id": request_id,
+            },
+        )
+        response["X-Request-ID"] = request_id
+        return response

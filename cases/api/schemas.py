@@ -1,0 +1,281 @@
+"""Wire shapes of the REST API (SPEC §7): `...In` for bodies, `...Out` for answers.
+
+Ids are strings (UUIDs), datetimes ISO 8601 in UTC. Models are never returned without one of
+these schemas, so a new model field does not leak onto the wire by accident. The case-intake
+body is not here: `POST /api/v1/cases` validates with the domain's contract (cases.intake).
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+__all__ = [
+    "AddressOut",
+    "BeneficialOwnerOut",
+    "BeneficialOwnerPageOut",
+    "CaseCreatedOut",
+    "CaseDetailOut",
+    "CaseNoteIn",
+    "CaseOut",
+    "CasePageOut",
+    "CaseStatusIn",
+    "CompanyOut",
+    "DetermineRequirementsIn",
+    "DocumentStatusIn",
+    "ErrorItemOut",
+    "ErrorOut",
+    "EventOut",
+    "EventPageOut",
+    "NoteOut",
+    "PersonOut",
+    "PersonPageOut",
+    "RawEventOut",
+    "RawEventPageOut",
+    "RequirementHistoryOut",
+    "RequirementOut",
+    "RequirementPageOut",
+    "RequirementSummaryOut",
+]
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class ErrorItemOut(Schema):
+    loc: str = Field(..., description="Dotted path of the problem; `$` is the whole request.")
+    msg: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItemOut] = Field(default_factory=list)
+    request_id: str | None = Field(None, description="Only on 500: quote it to support.")
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+class NoteOut(Schema):
+    author: str
+    at: datetime
+    text: str
+
+
+class CaseOut(Schema):
+    id: uuid.UUID
+    client_id: str
+    case_type: str
+    schema_version: str
+    traitement_type: str
+    status: str
+    company_id: uuid.UUID | None
+    version: int = Field(..., description="Aggregate version; send it as expected_version.")
+    source_raw_event_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    notes: list[NoteOut]
+
+
+class CasePageOut(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class CaseCreatedOut(Schema):
+    case_id: uuid.UUID
+    company_id: uuid.UUID | None
+    person_ids: list[uuid.UUID]
+    owner_ids: list[uuid.UUID]
+    requirement_ids: list[uuid.UUID]
+
+
+class CaseStatusIn(Schema):
+    new_status: str = Field(..., max_length=32, examples=["IN_REVIEW"])
+    reason: str = Field("", max_length=2000)
+    expected_version: int | None = Field(
+        None, description="Refuse (409) if the case moved on since you read this version."
+    )
+
+
+class CaseNoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=10000, examples=["Called the client."])
+    expected_version: int | None = None
+
+
+class EventOut(Schema):
+    event_id: uuid.UUID
+    event_type: str
+    aggregate_type: str
+    aggregate_id: uuid.UUID
+    version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+class EventPageOut(Schema):
+    items: list[EventOut]
+    next_cursor: str | None = None
+
+
+# --- Parties ---------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    company_id: uuid.UUID | None
+    firstname: str
+    lastname: str
+    birthdate: date | None
+    role_in_company: str | None
+    position: int
+
+
+class PersonPageOut(Schema):
+    items: list[PersonOut]
+    next_cursor: str | None = None
+
+
+class AddressOut(Schema):
+    street: str | None
+    city: str | None
+    state_province: str | None
+    postal_code: str | None
+    country: str
+
+
+class CompanyOut(Schema):
+    id: uuid.UUID
+    registered_name: str
+    trading_name: str | None
+    registration_number: str
+    registration_date: date | None
+    country_of_incorporation: str
+    registered_address: AddressOut
+    business_type: str | None
+    industry_sector: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OwnerPersonOut(Schema):
+    firstname: str
+    lastname: str
+    birthdate: date | None
+    role_in_company: str | None
+
+
+class BeneficialOwnerOut(Schema):
+    id: uuid.UUID
+    company_id: uuid.UUID
+    person_details: OwnerPersonOut = Field(..., validation_alias="person")
+    ownership_percentage: float | None
+    types_of_control: list[str]
+    is_ubo: bool
+    position: int
+
+
+class BeneficialOwnerPageOut(Schema):
+    items: list[BeneficialOwnerOut]
+    next_cursor: str | None = None
+
+
+# --- Document requirements -------------------------------------------------------------------
+
+
+class RequirementOut(Schema):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    entity_type: str
+    entity_id: uuid.UUID
+    document_type: str
+    is_required: bool
+    status: str
+    metadata: dict[str, Any]
+    notes: list[NoteOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequirementPageOut(Schema):
+    items: list[RequirementOut]
+    next_cursor: str | None = None
+
+
+class RequirementSummaryOut(Schema):
+    total: int
+    by_status: dict[str, int]
+    items: list[RequirementOut]
+
+
+class CaseDetailOut(CaseOut):
+    company: CompanyOut | None
+    persons: list[PersonOut]
+    beneficial_owners: list[BeneficialOwnerOut]
+    requirements: RequirementSummaryOut
+
+
+class RequirementHistoryOut(Schema):
+    event_id: uuid.UUID
+    at: datetime
+    actor: dict[str, str]
+    old_status: str
+    new_status: str
+    metadata_changes: dict[str, Any]
+    notes: list[str]
+
+
+class DetermineRequirementsIn(Schema):
+    case_id: uuid.UUID
+    entity_id: uuid.UUID = Field(..., description="A person, owner or the company of the case.")
+    entity_type: str = Field(..., max_length=16, examples=["PERSON"])
+    traitement_type: str = Field(..., max_length=3, examples=["KYC"])
+    case_type: str = Field(..., max_length=200, examples=["INDIVIDUAL_STANDARD"])
+    context_data: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentStatusIn(Schema):
+    new_status: str = Field(..., max_length=32, examples=["UPLOADED"])
+    updated_by_actor_type: str | None = Field(
+        None,
+        max_length=16,
+        description="Optional; if given it must match the caller (USER or TOKEN). The actor "
+        "recorded is always the authenticated caller.",
+    )
+    updated_by_actor_id: str | None = Field(None, max_length=200)
+    metadata_changes: dict[str, Any] = Field(default_factory=dict)
+    notes_to_add: list[str] = Field(default_factory=list, max_length=50)
+    expected_version: int | None = None
+
+
+# --- Raw events ------------------------------------------------------------------------------
+
+
+class RawEventOut(Schema):
+    id: uuid.UUID
+    topic: str
+    partition: int
+    offset: int
+    timestamp: datetime | None
+    key: str | None
+    headers: list[dict[str, Any]]
+    payload: Any = Field(None, description="Parsed JSON, or base64 text (payload_encoding).")
+    payload_encoding: str
+    client_id: str
+    received_at: datetime
+    status: str
+    errors: list[dict[str, Any]]
+    case_id: uuid.UUID | None
+    attempts: int
+    processed_at: datetime | None
+    trace_id: str
+
+
+class RawEventPageOut(Schema):
+    items: list[RawEventOut]
+    next_cursor: str | None = None
