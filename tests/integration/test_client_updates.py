@@ -29,7 +29,9 @@ from cases.rebuild import READ_MODELS
 from cases.services import change_case_status
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.replay import replay, select_raw_events
+from tests.integration.consumer_process import wait_until
 from tests.integration.helpers import read_topic
+from tests.integration.test_consumer_resilience import group_members_with_partitions
 from tests.integration.test_ingest_pipeline import consume_all, produce, snapshot
 
 pytestmark = [
@@ -258,7 +260,7 @@ def run_consumer(topic: str, group: str, results: list) -> None:
                 dlq_topic=f"{topic}.dlq",
                 batch_size=5,
                 poll_timeout=0.2,
-                idle_timeout=8,
+                idle_timeout=10,
             )
         )
         results.append(consumer.run())
@@ -278,6 +280,11 @@ def test_two_consumers_racing_on_one_client_apply_every_change_once(make_topic, 
     ]
     for thread in threads:
         thread.start()
+    wait_until(  # records go out once both members own a partition, so both race
+        lambda: group_members_with_partitions(kafka_admin, group) == 2,
+        timeout=90,
+        what="both consumers to own a partition",
+    )
     producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
     for n in range(12):  # unkeyed, alternating partitions: each a different owner share
         record = copy.deepcopy(ACME)
@@ -287,10 +294,13 @@ def test_two_consumers_racing_on_one_client_apply_every_change_once(make_topic, 
     for thread in threads:
         thread.join(120)
 
-    raws = list(RawEvent.objects.filter(topic=topic, offset__gte=0).exclude(outcome="created"))
-    assert len(raws) == 12 and {raw.status for raw in raws} == {"PROCESSED"}, [
-        (raw.status, raw.errors) for raw in raws
-    ]
+    everything = list(RawEvent.objects.filter(topic=topic))
+    diagnostics = [
+        (r.partition, r.offset, r.status, r.outcome, r.errors, str(r.case_id)[:8])
+        for r in everything
+    ] + [Case.objects.filter(client_id="CLI-ACME").count(), results]
+    raws = [raw for raw in everything if raw.outcome != "created"]
+    assert len(raws) == 12 and {raw.status for raw in raws} == {"PROCESSED"}, diagnostics
     updates = StoredEvent.objects.filter(aggregate_id=case.id, event_type=cu.CLIENT_DATA_UPDATED)
     applied = {event.correlation_id for event in updates}
     assert applied == {str(raw.id) for raw in raws if raw.outcome == "updated"}
@@ -315,7 +325,7 @@ def test_client_data_updated_notifies_only_once_its_rule_is_switched_on(make_top
 
     from cases.models import Notification, NotificationRule
 
-    seed_module = import_module("cases.migrations.0008_seed_client_updated_rule")
+    seed_module = import_module("cases.migrations.0009_seed_client_updated_rule")
     seed_module.seed(apps, None)  # the migration's default: inactive
     topic = make_topic("notify")
     moved = {**JANE, "persons": [{**JANE["persons"][0], "lastname": "Doe-Smith"}]}

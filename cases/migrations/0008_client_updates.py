@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_stored_event_case_stream'),
+        ('cases', '0007_api_tokens_and_raw_client_index'),
     ]
 
     operations = [
