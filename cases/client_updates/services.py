@@ -46,6 +46,7 @@ __all__ = [
     "UPDATED",
     "IntakeResult",
     "route_intake",
+    "update_if_open",
 ]
 
 CREATED = "created"
@@ -254,3 +255,28 @@ def _run_round(
             ],
         )
     return reopen
+
+
+def update_if_open(
+    command: CreateCase, rules: list[DocumentRuleData] | None = None
+) -> IntakeResult | None:
+    """The API's path: apply `command` to its client's open case, or None when it must open
+    one (no open case, or the case closed meanwhile). Refusals raise `ClientConflict` (409).
+
+    Idempotent like the batch path: a retry with the same source completes or repeats the
+    first answer.
+    """
+    target = find_open_cases([command.message.client_id]).get(command.message.client_id)
+    if target is None or target == case_id_for(command.source):
+        return None
+    rules = load_document_rules() if rules is None else rules
+    results: list[IntakeResult | None] = [None]
+    routed = UpdateCaseFromClientEvent.routed(command, target)
+    if _run_updates([(0, routed)], frozenset(), rules, results):
+        return None
+    result = results[0]
+    assert result is not None
+    if result.outcome in (REJECTED, FAILED):
+        issue = result.errors[0]
+        raise ClientConflict(issue["loc"], issue["msg"])
+    return result
