@@ -64,6 +64,18 @@ TEMPLATES = [
     },
 ]
 
+# --- Admin and caching ----------------------------------------------------------------------
+# Named in the admin's index title, so nobody mistakes staging for production.
+ENVIRONMENT_NAME = env("ENVIRONMENT_NAME", default="local")
+# The dashboard's figures are cached briefly; a per-process memory cache is enough for that.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "casemgmt",
+    }
+}
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+
 # --- Database (MongoDB through django-mongodb-backend) ---------------------------------------
 MONGODB_URI = env("MONGODB_URI")
 DB_NAME = env("DB_NAME", default="casemgmt")

@@ -8,5 +8,11 @@ class CasesConfig(AppConfig):
     default_auto_field = "django_mongodb_backend.fields.ObjectIdAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from cases import notifications  # noqa: F401  (connects the signal receivers)
+        from cases.admin.groups import sync_groups_after_migrate
         from cases.client_updates import projections  # noqa: F401  (registers them)
+
+        # After every app's migrate, so permissions of models added later are granted too.
+        post_migrate.connect(sync_groups_after_migrate, dispatch_uid="casemgmt-sync-groups")

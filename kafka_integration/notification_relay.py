@@ -38,6 +38,11 @@ class RelayReport:
     failed: int = 0
 
 
+@dataclass
+class ResendReport(RelayReport):
+    skipped_delivered: int = 0  # already on Kafka and not explicitly asked for again
+
+
 class NotificationRelay:
     def __init__(
         self,
@@ -57,15 +62,37 @@ class NotificationRelay:
             )[:limit]
         )
         _pending.set(len(pending))
+        return self.deliver(pending)
+
+    def deliver(self, rows: list[Notification]) -> RelayReport:
+        """Publish these rows now and record where each landed (or why it did not)."""
         report = RelayReport()
-        if not pending:
+        if not rows:
             return report
         results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
-        for row in pending:
+        for row in rows:
             self._produce(row, results)
         self._producer.flush(self._timeout)
-        self._record(pending, results, report)
+        self._record(rows, results, report)
         return report
+
+    def resend(self, ids: list[Any], *, include_delivered: bool = False) -> ResendReport:
+        """Re-send chosen outbox rows through the relay (the admin's "re-send" action).
+
+        Rows still PENDING or FAILED are delivered now, exactly as the background relay would.
+        A DELIVERED row already reached Kafka, so it is skipped unless `include_delivered`: an
+        explicit request for a second copy (same event_id header, which consumers dedupe on).
+        """
+        rows = list(Notification.objects.filter(pk__in=ids).order_by("created_at", "id"))
+        chosen = [
+            row for row in rows if include_delivered or row.status != NotificationStatus.DELIVERED
+        ]
+        relayed = self.deliver(chosen)
+        return ResendReport(
+            delivered=relayed.delivered,
+            failed=relayed.failed,
+            skipped_delivered=len(rows) - len(chosen),
+        )
 
     def _produce(self, row: Notification, results: dict) -> None:
         parent = propagate.extract({"traceparent": row.traceparent}) if row.traceparent else None

@@ -15,6 +15,12 @@ cleanup() { [ "$started_here" = 1 ] && scripts/services.sh down || true; }
 trap cleanup EXIT
 scripts/services.sh up
 
+# The browser suite (tests/e2e) drives Debian's Chromium, never a downloaded browser.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get update -qq && apt-get install -y -qq chromium; } >&2 \
+    || echo "[test] chromium not installed: the browser tests will be skipped" >&2
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest "$@"

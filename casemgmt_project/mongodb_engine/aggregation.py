@@ -414,31 +414,31 @@ def _run_stage(name: str, spec: Any, rows: list[Document], load: LookupSource) -
     raise NotImplementedError(f"aggregation stage {name}")
 
 
-def _is_nested_inclusion(value: Any) -> bool:
-    """`{"app_label": 1, "model": 1}` under a joined field: paths to keep, not an expression."""
+def _is_nested_projection(value: Any) -> bool:
+    """`{"app_label": 1, "model": 1}` under a key: field paths to keep, not an expression."""
     return (
         isinstance(value, dict)
         and bool(value)
+        and not any(key.startswith("$") for key in value)
         and all(
-            not key.startswith("$") and (item in (0, 1) or _is_nested_inclusion(item))
-            for key, item in value.items()
+            (not isinstance(item, dict) and item in (0, 1)) or _is_nested_projection(item)
+            for item in value.values()
         )
     )
 
 
 def _flatten_projection(spec: Document, prefix: str = "") -> Document:
+    """Nested inclusions as dotted paths (the backend projects joined fields this way)."""
     flat: Document = {}
     for key, value in spec.items():
-        path = f"{prefix}{key}"
-        if _is_nested_inclusion(value):
-            flat.update(_flatten_projection(value, f"{path}."))
+        if _is_nested_projection(value):
+            flat.update(_flatten_projection(value, f"{prefix}{key}."))
         else:
-            flat[path] = value
+            flat[f"{prefix}{key}"] = value
     return flat
 
 
 def _project(row: Document, spec: Document) -> Document:
-    # The backend projects joined documents as nested specs (auth's permission lookups do).
     spec = _flatten_projection(spec)
     inclusions = {k: v for k, v in spec.items() if v in (1, True) and not isinstance(v, dict)}
     exclusions = [k for k, v in spec.items() if v in (0, False) and not isinstance(v, dict)]

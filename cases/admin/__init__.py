@@ -1,5 +1,10 @@
 """The analysts' back office (SPEC §8): one module per page group, registered on import."""
 
-from cases.admin import cases, rules, tokens
+from django.contrib import admin
 
-__all__ = ["cases", "rules", "tokens"]
+from cases.admin import cases, events, parties, requirements, rules, tokens
+from cases.admin.site import brand
+
+brand(admin.site)
+
+__all__ = ["cases", "events", "parties", "requirements", "rules", "tokens"]

@@ -67,6 +67,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="notification_status"),
             models.Index(fields=["case_id"], name="notification_case"),
+            # The admin's outbox list, newest first, without a filter.
+            models.Index(fields=["-created_at", "id"], name="notification_created"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_api_tokens_and_raw_client_index'),
+        ('cases', '0008_notification_created_index'),
     ]
 
     operations = [

@@ -1,0 +1,50 @@
+"""The case page's forms (cases.admin.forms): choices from the lifecycle, metadata as JSON."""
+
+from cases.admin.display import event_details, event_summary
+from cases.admin.forms import CaseStatusForm, DocumentDecisionForm
+
+
+def _decision(data: dict, current: str = "UPLOADED") -> DocumentDecisionForm:
+    base = {"request_id": "r-1", "expected_version": 2, "new_status": "VERIFIED_MANUAL"}
+    return DocumentDecisionForm({**base, **data}, version=2, current_status=current)
+
+
+def test_status_form_offers_exactly_the_lifecycle_moves():
+    form = CaseStatusForm(version=1, current_status="IN_REVIEW")
+    assert [value for value, _ in form.fields["new_status"].choices] == [
+        "APPROVED",
+        "CLOSED",
+        "REJECTED",
+    ]
+
+
+def test_a_final_document_status_offers_no_decision():
+    form = DocumentDecisionForm(version=1, current_status="VERIFIED_MANUAL")
+    assert form.fields["new_status"].choices == []
+
+
+def test_decision_metadata_must_be_a_json_object():
+    assert _decision({"metadata": '{"checked_by": "video call"}'}).is_valid()
+    assert _decision({"metadata": ""}).is_valid()
+    not_object = _decision({"metadata": "[1]"})
+    broken = _decision({"metadata": "{oops"})
+    assert not not_object.is_valid() and "JSON object" in str(not_object.errors["metadata"])
+    assert not broken.is_valid() and "not valid JSON" in str(broken.errors["metadata"])
+
+
+def test_a_decision_not_allowed_from_the_current_status_is_invalid():
+    assert not _decision({}, current="AWAITING_UPLOAD").is_valid()
+
+
+def test_timeline_entries_read_as_sentences_without_repeating_row_ids():
+    payload = {"case_id": "c1", "old_status": "OPEN", "new_status": "IN_REVIEW", "reason": "ok"}
+    assert event_summary("CaseStatusChanged", payload) == "Status OPEN → IN_REVIEW — ok"
+    assert event_details(payload) == [
+        ("old status", "OPEN"),
+        ("new status", "IN_REVIEW"),
+        ("reason", "ok"),
+    ]
+    assert event_details({"types_of_control": ["SHARES", "VOTING"], "is_ubo": True}) == [
+        ("types of control", "SHARES, VOTING"),
+        ("is ubo", "yes"),
+    ]
