@@ -55,8 +55,9 @@ UNCHANGED = "no change"
 REJECTED = "rejected"
 FAILED = "failed"
 
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = 0.02
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 0.05  # doubled per attempt, at most MAX_BACKOFF_SECONDS: ~4.5 s in all
+MAX_BACKOFF_SECONDS = 1.0
 
 
 @dataclass
@@ -196,7 +197,8 @@ def _run_round(
     reopen: list[int] = []
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            time.sleep(BACKOFF_SECONDS * 2**attempt)
+            # The winner projects the case last; give it time to finish before reloading.
+            time.sleep(min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
         snapshots = load_snapshots([command.case_id for _, command in pending])
         decided: list[tuple[int, UpdateCaseFromClientEvent, UpdateDecision]] = []
         missing: list[tuple[int, UpdateCaseFromClientEvent]] = []
