@@ -24,7 +24,6 @@ from cases.client_updates.diff import (
 )
 from cases.errors import ClientConflict
 from cases.handlers import _iso_ms, add_requirement_events, display_name_of
-from cases.intake import BeneficialOwner, Person
 from cases.rules import DocumentRuleData
 
 __all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
@@ -141,34 +140,23 @@ def handle_update_case_from_client_event(
     )
 
     # Existing parties: new details, removals (case aggregate, whole documents).
-    for change in changes.persons_changed:
-        state = next(p for p in snapshot.persons if p.party_id == change.party_id)
-        assert isinstance(change.new, Person)
-        _party_event(
-            sequence,
-            cu.PARTY_DETAILS_CHANGED,
-            snapshot,
-            cu.PERSON,
-            change.party_id,
-            _person_document(
-                change.party_id, change.new.model_dump(mode="json"), state.position, snapshot
-            ),
-            {"changes": [c.as_dict() for c in change.changes]},
-        )
-    for change in changes.owners_changed:
-        state = next(o for o in snapshot.owners if o.party_id == change.party_id)
-        assert isinstance(change.new, BeneficialOwner)
-        _party_event(
-            sequence,
-            cu.PARTY_DETAILS_CHANGED,
-            snapshot,
-            cu.OWNER,
-            change.party_id,
-            _owner_document(
-                change.party_id, change.new.model_dump(mode="json"), state.position, snapshot
-            ),
-            {"changes": [c.as_dict() for c in change.changes]},
-        )
+    changed_parties = (
+        (changes.persons_changed, snapshot.persons, cu.PERSON, _person_document),
+        (changes.owners_changed, snapshot.owners, cu.OWNER, _owner_document),
+    )
+    for party_changes, states, kind, document_of in changed_parties:
+        positions = {state.party_id: state.position for state in states}
+        for change in party_changes:
+            details = change.new.model_dump(mode="json")
+            _party_event(
+                sequence,
+                cu.PARTY_DETAILS_CHANGED,
+                snapshot,
+                kind,
+                change.party_id,
+                document_of(change.party_id, details, positions[change.party_id], snapshot),
+                {"changes": [c.as_dict() for c in change.changes]},
+            )
     removed: list[uuid.UUID] = []
     for person in changes.persons_removed:
         removed.append(person.party_id)
