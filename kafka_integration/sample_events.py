@@ -140,13 +140,10 @@ def changed_client(rng: random.Random, event: dict) -> dict:
     """The same client re-published with one realistic change."""
     changed = copy.deepcopy(event)
     if changed["traitement_type"] != "KYB":
-        person = changed["persons"][0]
-        if rng.random() < 0.5:  # a joint account holder joins
-            changed["persons"].append(_person(rng, False))
-        else:  # a corrected birthdate
-            person["birthdate"] = (
-                date.fromisoformat(person["birthdate"]) + timedelta(1)
-            ).isoformat()
+        if rng.random() < 0.5 or changed["type"] == "ENHANCED_DUE_DILIGENCE":
+            changed["persons"].append(_person(rng, False))  # a joint account holder joins
+        else:  # the risk assessment escalated the review
+            changed["type"] = "ENHANCED_DUE_DILIGENCE"
         return changed
     kind = rng.choice(["director", "share", "address"])
     if kind == "director":

@@ -346,3 +346,22 @@ def test_client_data_updated_notifies_only_once_its_rule_is_switched_on(make_top
         "CLIENT_DATA_UPDATED",
         "client_data_updated_v1",
     )
+
+
+def test_publishing_the_demo_stream_twice_opens_no_second_case(make_topic):
+    import random
+
+    from kafka_integration.sample_events import sample_events
+
+    topic = make_topic("demo", partitions=2)
+    records = list(sample_events(random.Random(42), 30, 0.4, 0.0, updates_ratio=0.2))
+    producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
+    for _ in range(2):  # scripts/run.sh run twice on one clone
+        for key, value in records:
+            producer.produce(topic, key=key, value=value)
+        assert producer.flush(30) == 0
+    consume_all(topic, 60)
+
+    clients = set(RawEvent.objects.filter(topic=topic).values_list("client_id", flat=True))
+    assert Case.objects.count() == len(clients) == Client.objects.count()
+    assert RawEvent.objects.filter(topic=topic, status="PROCESSED").count() == 60
