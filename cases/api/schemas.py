@@ -303,6 +303,9 @@ class RawEventOut(Schema):
     status: str
     errors: list[dict[str, Any]]
     case_id: uuid.UUID | None
+    outcome: str = Field(
+        "", description="PROCESSED records: `created`, `updated` or `no change` (SPEC §3b)."
+    )
     attempts: int
     processed_at: datetime | None
     trace_id: str
