@@ -127,6 +127,8 @@ KAFKA_DLQ_TOPIC = env("KAFKA_DLQ_TOPIC", default="")
 NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification_events")
 KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
 KAFKA_POLL_TIMEOUT_SECONDS = env.float("KAFKA_POLL_TIMEOUT_SECONDS", default=1.0)
+# How often the consumer group's leader runs the due-date check (SPEC §3a).
+OVERDUE_CHECK_INTERVAL_SECONDS = env.float("OVERDUE_CHECK_INTERVAL_SECONDS", default=60.0)
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=4)
 # Security settings are passed through to librdkafka untouched when set.
 KAFKA_SECURITY = {

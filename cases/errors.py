@@ -12,10 +12,15 @@ from dataclasses import dataclass
 
 __all__ = [
     "ClientConflict",
+    "CaseNotActive",
     "ConcurrencyConflict",
+    "DecisionRefused",
+    "DecisionRequired",
     "IllegalTransition",
     "InvalidCommand",
     "MessageRejected",
+    "NoCaseAvailable",
+    "NotAllowed",
     "NotFound",
     "ValidationIssue",
     "VersionConflict",
@@ -65,6 +70,47 @@ class IllegalTransition(Exception):
             f"illegal {kind} status transition {current} → {requested}; "
             f"allowed from {current}: {moves}"
         )
+
+
+class DecisionRequired(IllegalTransition):
+    """A direct status change to a status only the four-eyes decision reaches (HTTP 409)."""
+
+    def __init__(self, current: str, requested: str, allowed: list[str], command: str):
+        super().__init__("case", current, requested, allowed)
+        self.command = command
+        self.args = (
+            f"{requested} is reached only through the four-eyes decision: {command}; "
+            f"a direct status change from {current} allows: {', '.join(allowed) or 'nothing'}",
+        )
+
+
+# --- Analyst workflow (SPEC §3a) ---------------------------------------------------------------
+
+
+class NotAllowed(PermissionError):
+    """The actor may not do this to this case: wrong role, not the assignee, or the proposer
+    approving their own proposal (HTTP 403). The message says who may."""
+
+
+class NoCaseAvailable(Exception):
+    """Claim-next found no unassigned OPEN or IN_REVIEW case matching the filters (HTTP 404)."""
+
+
+class CaseNotActive(Exception):
+    """The case is APPROVED, REJECTED or CLOSED: it can no longer be assigned or decided
+    (HTTP 409)."""
+
+
+class DecisionRefused(Exception):
+    """Approval proposed while required documents are outstanding; `outstanding` lists them as
+    "<document type> (<status>)" (HTTP 409)."""
+
+    def __init__(self, message: str, outstanding: list[str]):
+        super().__init__(message, list(outstanding))
+        self.outstanding = list(outstanding)
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}: {', '.join(self.outstanding)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,12 @@ NOTIFICATION_REQUIRED = "NotificationRequired"
 CASE_STATUS_CHANGED = "CaseStatusChanged"
 DOCUMENT_STATUS_UPDATED = "DocumentStatusUpdated"
 CASE_NOTE_ADDED = "CaseNoteAdded"
+# Analyst workflow (SPEC §3a)
+CASE_ASSIGNED = "CaseAssigned"
+DECISION_PROPOSED = "DecisionProposed"
+DECISION_APPROVED = "DecisionApproved"
+DECISION_RETURNED = "DecisionReturned"
+CASE_BECAME_OVERDUE = "CaseBecameOverdue"
 
 
 def derive_id(*parts: object) -> uuid.UUID:

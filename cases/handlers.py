@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from cases.commands import (
 )
 from cases.intake import KafkaMessage
 from cases.rules import DocumentRuleData, match_documents
+from cases.workflow.rules import SlaRuleData, due_at_for
 
 
 def case_id_for(source: str) -> uuid.UUID:
@@ -31,9 +33,20 @@ def display_name_of(message: KafkaMessage) -> str:
     return f"{first.firstname} {first.lastname}" if first else message.client_id
 
 
-def handle_create_case(command: CreateCase, rules: list[DocumentRuleData]) -> list[ev.DomainEvent]:
-    """The events of SPEC §3 for one new case, in order."""
+def handle_create_case(
+    command: CreateCase,
+    rules: list[DocumentRuleData],
+    sla_rules: Sequence[SlaRuleData] = (),
+) -> list[ev.DomainEvent]:
+    """The events of SPEC §3 for one new case, in order.
+
+    The due date (SPEC §3a) is in CaseCreated itself, counted from the command's time, so a
+    rebuild or a replay lands on the same value.
+    """
     message = command.message
+    due_at, sla_days = due_at_for(
+        sla_rules, message.traitement_type, message.type, command.occurred_at
+    )
     case_id = case_id_for(command.source)
     metadata = ev.Metadata(
         correlation_id=str(command.raw_event_id or command.source),
@@ -73,6 +86,8 @@ def handle_create_case(command: CreateCase, rules: list[DocumentRuleData]) -> li
             "display_name": display_name_of(message),
             "source": command.source,
             "source_raw_event_id": str(command.raw_event_id) if command.raw_event_id else None,
+            "due_at": _iso_ms(due_at) if due_at else None,
+            "sla_days": sla_days,
         },
     )
 
@@ -209,21 +224,20 @@ def _iso_ms(moment: Any) -> str:
 
 
 def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> list[ev.DomainEvent]:
-    """One CaseStatusChanged, or IllegalTransition naming the allowed moves."""
-    new_status = lifecycle.check_case_transition(state.status, command.new_status)
+    """One CaseStatusChanged, or IllegalTransition naming the allowed moves (DecisionRequired
+    for the statuses only the four-eyes decision reaches, SPEC §3a)."""
+    new_status = lifecycle.check_direct_status_change(state.status, command.new_status)
     sequence = _sequence(command, command.actor, {state.case_id: state.version})
-    sequence.add(
-        ev.CASE_STATUS_CHANGED,
-        ev.CASE,
-        state.case_id,
-        {
-            "case_id": str(state.case_id),
-            "old_status": state.status,
-            "new_status": new_status,
-            "reason": command.reason,
-        },
-    )
+    add_status_changed(sequence, state.case_id, state.status, new_status, command.reason)
     return sequence.events
+
+
+def add_status_changed(
+    sequence: ev.EventSequence, case_id: uuid.UUID, old: str, new: str, reason: str
+) -> ev.DomainEvent:
+    """CaseStatusChanged, whichever command moves the case (status change or decision)."""
+    payload = {"case_id": str(case_id), "old_status": old, "new_status": new, "reason": reason}
+    return sequence.add(ev.CASE_STATUS_CHANGED, ev.CASE, case_id, payload)
 
 
 def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:

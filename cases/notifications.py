@@ -194,6 +194,16 @@ def require_notifications(
     return outbox
 
 
+def notify_case_overdue(case_id: uuid.UUID) -> list[Notification]:
+    """CASE_OVERDUE for a case that just became overdue; its id derives from the case alone, so
+    however many checks run, a case is notified once (called by cases.workflow.overdue)."""
+    return require_notifications(
+        NotificationTrigger.CASE_OVERDUE,
+        _facts_for([case_id]),
+        cause={case_id: f"overdue:{case_id}"},
+    )
+
+
 # --- Receivers -------------------------------------------------------------------------------
 
 

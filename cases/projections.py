@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import models
@@ -104,6 +104,10 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def _uuid(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
 
@@ -139,6 +143,7 @@ def _case_created(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Case:
         traitement_type=p["traitement_type"],
         company_id=_uuid(p.get("company_id")),
         source_raw_event_id=_uuid(p.get("source_raw_event_id")),
+        due_at=_datetime(p.get("due_at")),
         created_at=event.occurred_at,
         updated_at=event.occurred_at,
     )
@@ -269,6 +274,9 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
 
 def _case_status_changed(uow: _UnitOfWork, event: ProjectableEvent, case: Case) -> Case:
     case.status = event.payload["new_status"]
+    if case.status in ("APPROVED", "REJECTED", "CLOSED"):
+        # A closed or decided case has no proposal waiting (SPEC §3a).
+        case.pending_decision = case.approval_group = case.proposed_by = None
     case.updated_at = event.occurred_at
     return case
 

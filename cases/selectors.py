@@ -9,12 +9,15 @@ raise `NotFound` instead of returning None, so no caller can answer 200 with not
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Model, QuerySet
+from django.utils import timezone
 
 from cases.errors import NotFound
+from cases.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -35,6 +38,8 @@ __all__ = [
     "compute_dashboard",
     "get_dashboard",
     "list_company_cases",
+    "WorkflowCounts",
+    "count_workflow",
     "get_case",
     "get_case_detail",
     "get_case_timeline",
@@ -44,7 +49,10 @@ __all__ = [
     "list_case_events",
     "list_case_persons",
     "list_case_requirements",
+    "list_awaiting_approval",
     "list_cases",
+    "list_cases_becoming_overdue",
+    "list_claimable_cases",
     "list_company_owners",
     "list_company_persons",
     "list_raw_events",
@@ -77,9 +85,16 @@ def list_cases(
     status: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    assignee: str | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Case]:
     """Newest first, ties by ascending id: the exact key order of index `case_created`, so the
-    server walks the index instead of sorting (the per-filter indexes share the prefix)."""
+    server walks the index instead of sorting (the per-filter indexes share the prefix).
+
+    `assignee` is a username (callers turn "me" into theirs); `overdue` means still open and
+    past its due date at `now` (index `case_due`), whether or not CaseBecameOverdue is recorded.
+    """
     queryset = Case.objects.order_by("-created_at", "id")
     if client_id:
         queryset = queryset.filter(client_id=client_id)
@@ -93,7 +108,66 @@ def list_cases(
         queryset = queryset.filter(created_at__gte=created_from)
     if created_to:
         queryset = queryset.filter(created_at__lt=created_to)
+    if assignee:
+        queryset = queryset.filter(assignee=assignee)
+    if overdue is not None:
+        late = {"status__in": ACTIVE_CASE_STATUSES, "due_at__lt": now or timezone.now()}
+        queryset = queryset.filter(**late) if overdue else queryset.exclude(**late)
     return queryset
+
+
+def list_claimable_cases(
+    *, traitement_type: str | None = None, case_type: str | None = None
+) -> QuerySet[Case]:
+    """The claim-next queue: unassigned OPEN/IN_REVIEW cases, oldest first (index
+    `case_claim_queue`)."""
+    queryset = Case.objects.filter(
+        status__in=CLAIMABLE_CASE_STATUSES, assignee__isnull=True
+    ).order_by("created_at", "id")
+    if traitement_type:
+        queryset = queryset.filter(traitement_type=traitement_type.upper())
+    if case_type:
+        queryset = queryset.filter(case_type=case_type)
+    return queryset
+
+
+def list_awaiting_approval(*, username: str, groups: Collection[str] | None) -> QuerySet[Case]:
+    """Proposals `username` may approve: pending for one of `groups` (None = any group, for
+    superusers), never their own (index `case_awaiting`)."""
+    queryset = Case.objects.filter(status="PENDING_APPROVAL", approval_group__isnull=False)
+    if groups is not None:
+        queryset = queryset.filter(approval_group__in=list(groups))
+    return queryset.exclude(proposed_by=username).order_by("-created_at", "id")
+
+
+@dataclass(frozen=True)
+class WorkflowCounts:
+    """The dashboard's workflow tiles: bounded, indexed counts (no full-collection count)."""
+
+    overdue: int
+    awaiting_approval: int
+    awaiting_me: int | None  # None without a user to ask for
+
+
+def count_workflow(
+    *, now: datetime | None = None, username: str | None = None, groups: Collection[str] | None = ()
+) -> WorkflowCounts:
+    """Open cases past due (index `case_due`), proposals pending (index `case_status`) and, for
+    `username`, those they may approve (index `case_awaiting`)."""
+    overdue = list_cases(overdue=True, now=now or timezone.now()).order_by().count()
+    pending = Case.objects.filter(status="PENDING_APPROVAL").order_by().count()
+    mine = None
+    if username:
+        mine = list_awaiting_approval(username=username, groups=groups).order_by().count()
+    return WorkflowCounts(overdue=overdue, awaiting_approval=pending, awaiting_me=mine)
+
+
+def list_cases_becoming_overdue(*, now: datetime) -> QuerySet[Case]:
+    """Open cases past their due date with no CaseBecameOverdue yet, earliest due first
+    (index `case_due`)."""
+    return Case.objects.filter(
+        due_at__lte=now, status__in=ACTIVE_CASE_STATUSES, overdue_at__isnull=True
+    ).order_by("due_at", "id")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from cases.models import (
 )
 from cases.projections import ProjectableEvent
 from cases.rules import DocumentRuleData, load_document_rules
+from cases.workflow.rules import SlaRuleData, load_sla_rules
 
 # Callers used to import the errors from here; they now live in cases.errors.
 __all__ = [
@@ -75,7 +76,9 @@ class OpenedCases:
 
 
 def open_cases(
-    commands: list[CreateCase], rules: list[DocumentRuleData] | None = None
+    commands: list[CreateCase],
+    rules: list[DocumentRuleData] | None = None,
+    sla_rules: list[SlaRuleData] | None = None,
 ) -> OpenedCases:
     """Open many cases with one append and one projection pass (the consumer's batch path).
 
@@ -83,9 +86,10 @@ def open_cases(
     at the same version, and changes nothing.
     """
     rules = load_document_rules() if rules is None else rules
+    sla_rules = load_sla_rules() if sla_rules is None else sla_rules
     events: list[DomainEvent] = []
     for command in commands:
-        events.extend(handle_create_case(command, rules))
+        events.extend(handle_create_case(command, rules, sla_rules))
     event_store.append(events)
     outcome = projections.project(events)
     return OpenedCases(

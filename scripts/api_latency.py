@@ -7,7 +7,7 @@ time without the network. A private database is created and dropped (settings_te
 must be up. Compare figures within one run; absolute speed depends on the machine and, on the
 local FerretDB, on collection sizes (docs/performance.md).
 
-    .venv/bin/python scripts/api_latency.py --cases 1000 --requests 200
+    .venv/bin/python scripts/api_latency.py --cases 1000 --requests 30
 """
 
 import argparse
@@ -98,7 +98,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=200, help="per operation")
+    parser.add_argument("--requests", type=int, default=30, help="per operation")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)  # seeds the default document and notification rules

@@ -1,6 +1,7 @@
 """Refresh docs/screenshots/ from the browser suite: run it, copy the main pages' screenshots.
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py            # run the browser suite, then copy
+    .venv/bin/python scripts/screenshots.py --copy-only  # after a full pytest run
 
 Needs the local services (scripts/services.sh up) and Chromium at /usr/bin/chromium. The
 browser tests save every page they check under var/e2e-screenshots/; the ones named in PAGES
@@ -29,7 +30,7 @@ PAGES = (
 
 def main() -> int:
     command = [sys.executable, "-m", "pytest", "tests/e2e/test_admin_back_office.py", "-q"]
-    if subprocess.call(command, cwd=ROOT) != 0:
+    if "--copy-only" not in sys.argv[1:] and subprocess.call(command, cwd=ROOT) != 0:
         print("browser suite failed; screenshots left unchanged", file=sys.stderr)
         return 1
     TARGET.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ from cases.errors import (
     NotFound,
     VersionConflict,
 )
-from cases.lifecycle import check_case_transition
+from cases.lifecycle import check_direct_status_change
 from cases.selectors import get_case, get_case_detail, get_requirement
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
@@ -87,7 +87,7 @@ def change_status_view(request: HttpRequest, object_id: str) -> HttpResponseRedi
         if form.has_error("new_status") and wanted:
             # Offered when the page was drawn, no longer allowed: say why, in the domain's words.
             try:
-                check_case_transition(case.status, wanted)
+                check_direct_status_change(case.status, wanted)
             except IllegalTransition as exc:
                 messages.error(request, f"Refused: {exc}")
                 return _back(case.pk, "status")

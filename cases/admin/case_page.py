@@ -17,7 +17,7 @@ from cases.admin.forms import (
     DetermineRequirementsForm,
     DocumentDecisionForm,
 )
-from cases.lifecycle import CASE_TRANSITIONS, DOCUMENT_TRANSITIONS, allowed_moves
+from cases.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
 from cases.models import DocumentRequirement, StoredEvent
 from cases.selectors import CaseDetail
 
@@ -99,12 +99,12 @@ def _requirements_by_party(detail: CaseDetail, can_decide: bool) -> list[PartyRe
     return list(groups.values())
 
 
-def _timeline(events: list[StoredEvent]) -> list[TimelineEntry]:
+def _timeline(events: list[StoredEvent], party_names: dict[str, str]) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             event=event,
             actor=(event.metadata or {}).get("actor", "system"),
-            summary=event_summary(event.event_type, event.payload),
+            summary=event_summary(event.event_type, event.payload, party_names),
             details=event_details(event.payload),
         )
         for event in events
@@ -120,14 +120,14 @@ def case_page_context(
     can_decide: bool,
 ) -> dict:
     case = detail.case
-    next_statuses = allowed_moves(CASE_TRANSITIONS, case.status)
+    next_statuses = direct_case_moves(case.status)  # decisions have their own forms (§3a)
     return {
         "case": case,
         "detail": detail,
         "age": now - case.created_at,
         "next_statuses": next_statuses,
         "parties": _requirements_by_party(detail, can_decide),
-        "timeline": _timeline(timeline),
+        "timeline": _timeline(timeline, _party_labels(detail)),
         "status_form": (
             CaseStatusForm(version=case.version, current_status=case.status)
             if can_change_case and next_statuses

@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 
-from cases.admin import case_actions
+from cases.admin import case_actions, workflow
 from cases.admin.case_page import case_page_context
 from cases.admin.readonly import BoundedListMixin, KnownValuesFilter
 from cases.errors import NotFound
@@ -54,9 +55,20 @@ def _not_found_as_404(view):
 
 @admin.register(Case)
 class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
-    list_display = ("client_id", "traitement_type", "case_type", "status", "version", "created_at")
-    # Each filter is the leading key of an index (`case_status`, `case_traitement`, `case_type`).
-    list_filter = ("status", "traitement_type", CaseTypeFilter)
+    list_display = (
+        "client_id",
+        "traitement_type",
+        "case_type",
+        "status",
+        "assignee",
+        "due",
+        "version",
+        "created_at",
+    )
+    # Each filter is the leading key of an index (`case_status`, `case_traitement`, `case_type`;
+    # the queues: `case_assignee`, `case_awaiting`, `case_due`).
+    list_filter = (workflow.QueueFilter, "status", "traitement_type", CaseTypeFilter)
+    actions = [workflow.assign_selected]
     search_fields = ("=client_id",)  # exact match: index `case_client`
     ordering = ("-created_at", "id")  # index `case_created`
     # No date_hierarchy: its drill-down lists distinct dates over the whole filtered collection.
@@ -65,7 +77,20 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
         def wrap(view):
             return self.admin_site.admin_view(_not_found_as_404(view))
 
+        workflow_urls = [
+            path("claim-next/", wrap(workflow.claim_next_view), name="cases_case_claim_next"),
+            *(
+                path(f"<path:object_id>/{name}/", wrap(view), name=f"cases_case_{name}")
+                for name, view in (
+                    ("assign", workflow.assign_view),
+                    ("propose", workflow.propose_view),
+                    ("approve", workflow.approve_view),
+                    ("return", workflow.return_view),
+                )
+            ),
+        ]
         return [
+            *workflow_urls,
             path(
                 "<path:object_id>/status/",
                 wrap(case_actions.change_status_view),
@@ -86,6 +111,23 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The list, with the "Claim next case" button for those who may work cases."""
+        extra = {"can_claim": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description="due")
+    def due(self, case: Case) -> str:
+        badge = workflow.due_badge(case)
+        if badge is None:
+            return "—"
+        day = badge.due_at.strftime("%Y-%m-%d")
+        if badge.overdue:
+            return format_html(
+                '{} <span class="casemgmt-status casemgmt-overdue">OVERDUE</span>', day
+            )
+        return day
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
@@ -110,6 +152,11 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 now=timezone.now(),
                 can_change_case=self.has_change_permission(request, detail.case),
                 can_decide=request.user.has_perm("cases.change_documentrequirement"),
+            ),
+            **workflow.workflow_context(
+                detail.case,
+                request.user,
+                can_change_case=self.has_change_permission(request, detail.case),
             ),
             **(extra_context or {}),
         }

@@ -8,6 +8,7 @@ left out of the summaries but stay in the pretty-printed JSON of the detail page
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.html import format_html, format_html_join
@@ -37,8 +38,11 @@ def _words(value: Any) -> str:
     return str(value)
 
 
-def event_summary(event_type: str, payload: dict[str, Any]) -> str:
-    """One line saying what the event did, in the analysts' words."""
+def event_summary(
+    event_type: str, payload: dict[str, Any], party_names: Mapping[str, str] | None = None
+) -> str:
+    """One line saying what the event did, in the analysts' words; `party_names` (id → label)
+    names the party that owes a document, when the caller knows the case's parties."""
     p = payload or {}
     if event_type == "CaseCreated":
         return (
@@ -51,7 +55,10 @@ def event_summary(event_type: str, payload: dict[str, Any]) -> str:
         note = p.get("note") or {}
         return f"Note by {note.get('author', '?')}: {note.get('text', '')}"
     if event_type == "DocumentRequirementDetermined":
-        who = f"{p.get('entity_type', '').lower()} {str(p.get('entity_id', ''))[:8]}"
+        entity_id = str(p.get("entity_id", ""))
+        who = (party_names or {}).get(
+            entity_id
+        ) or f"{p.get('entity_type', '').lower()} {entity_id[:8]}"
         return f"Document owed: {p.get('document_type')} by {who}"
     if event_type == "DocumentStatusUpdated":
         return f"Document {p.get('old_status')} → {p.get('new_status')}"
@@ -74,6 +81,19 @@ def event_summary(event_type: str, payload: dict[str, Any]) -> str:
         return f"{_party_name(p)} removed: {p.get('reason', '')}".rstrip(": ")
     if event_type == "CompanyProfileChanged":
         return f"Company profile changed ({len(p.get('changes') or [])} fields)"
+    if event_type == "CaseAssigned":
+        if p.get("assignee") is None:
+            return f"Unassigned (was {p.get('previous')})"
+        claimed = " (claimed)" if p.get("by") == p.get("assignee") else f" by {p.get('by')}"
+        return f"Assigned to {p.get('assignee')}{claimed}"
+    if event_type == "DecisionProposed":
+        return f"{p.get('proposed_by')} proposed {p.get('decision')}: {p.get('rationale', '')}"
+    if event_type == "DecisionApproved":
+        return f"{p.get('approved_by')} approved {p.get('decision')} (four eyes)"
+    if event_type == "DecisionReturned":
+        return f"{p.get('returned_by')} returned the proposal: {p.get('reason', '')}"
+    if event_type == "CaseBecameOverdue":
+        return f"Overdue (was due {str(p.get('due_at', ''))[:16]})"
     if event_type == "NotificationRequired":
         return f"Notification queued: {p.get('notification_type', '')}".rstrip(": ")
     return event_type

@@ -13,7 +13,7 @@ import json
 from django import forms
 
 from cases.commands import new_request_id
-from cases.lifecycle import CASE_TRANSITIONS, DOCUMENT_TRANSITIONS, allowed_moves
+from cases.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
 
 __all__ = ["CaseNoteForm", "CaseStatusForm", "DetermineRequirementsForm", "DocumentDecisionForm"]
 
@@ -36,7 +36,7 @@ class CaseStatusForm(_CommandForm):
     def __init__(self, *args, current_status: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_status"].choices = [
-            (status, status) for status in allowed_moves(CASE_TRANSITIONS, current_status)
+            (status, status) for status in direct_case_moves(current_status)
         ]
 
 

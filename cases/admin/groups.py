@@ -29,6 +29,8 @@ _VIEW_ALL = tuple(
         "notification",
         "documentrule",
         "notificationrule",
+        "approvalrule",
+        "slarule",
     )
 )
 _ANALYST_WORK = (
@@ -39,7 +41,7 @@ _ANALYST_WORK = (
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"
-    for model in ("documentrule", "notificationrule", "apitoken")
+    for model in ("documentrule", "notificationrule", "approvalrule", "slarule", "apitoken")
     for action in ("add", "change", "delete", "view")
 )
 

@@ -2,7 +2,8 @@
 
 Django's change list asks the paginator for `count` on every request; on MongoDB an unbounded
 count reads the whole (filtered) collection. Here the count reads at most `cap + 1` keys along
-the list's own indexed ordering, so a page costs the same with a thousand rows or fifty million.
+the list's filter, unsorted (a count needs no order), so it stops after `cap + 1` matches: a
+page costs the same with a thousand rows or fifty million.
 Beyond the cap the page links stop and the list says "more than N": analysts narrow with filters.
 """
 
@@ -19,7 +20,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

@@ -55,13 +55,20 @@ class CaseFilters(PageParams):
         None, description="Created at or after (ISO 8601 with offset, e.g. `...Z`)."
     )
     created_to: AwareDatetime | None = Field(None, description="Created before (ISO 8601).")
+    assignee: str | None = Field(
+        None, max_length=150, description="Username, or `me` for the caller.", examples=["me"]
+    )
+    overdue: bool | None = Field(
+        None, description="true: open and past its due date; false: the others."
+    )
 
 
 @router.get(
     "",
     response={200: CasePageOut, **errors(400, 401, 403, 422)},
     summary="List cases",
-    description="Newest first, stable. Needs `cases.view_case`.",
+    description="Newest first, stable. Filters include `assignee` (`me`), `overdue` and "
+    "`status=PENDING_APPROVAL`. Needs `cases.view_case`.",
     auth=needs("cases.view_case"),
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
@@ -72,8 +79,16 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
         status=filters.status,
         created_from=filters.created_from,
         created_to=filters.created_to,
+        assignee=_assignee(request, filters.assignee),
+        overdue=filters.overdue,
     )
     return paginate(queryset, filters)
+
+
+def _assignee(request: HttpRequest, assignee: str | None) -> str | None:
+    if assignee == "me":
+        return principal_of(request).user.get_username()
+    return assignee
 
 
 @router.post(

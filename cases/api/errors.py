@@ -17,10 +17,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cases.errors import (
+    CaseNotActive,
     ClientConflict,
+    DecisionRefused,
     IllegalTransition,
     InvalidCommand,
     MessageRejected,
+    NoCaseAvailable,
+    NotAllowed,
     NotFound,
     VersionConflict,
 )
@@ -81,6 +85,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(
             request, 409, error_body(str(exc), [("body.new_status", f"allowed: {allowed}")])
         )
+
+    @api.exception_handler(NotAllowed)
+    def not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+        return respond(request, 403, error_body(str(exc)))
+
+    @api.exception_handler(NoCaseAvailable)
+    def no_case(request: HttpRequest, exc: NoCaseAvailable) -> HttpResponse:
+        return respond(request, 404, error_body(str(exc)))
+
+    @api.exception_handler(CaseNotActive)
+    def not_active(request: HttpRequest, exc: CaseNotActive) -> HttpResponse:
+        return respond(request, 409, error_body(str(exc)))
+
+    @api.exception_handler(DecisionRefused)
+    def refused(request: HttpRequest, exc: DecisionRefused) -> HttpResponse:
+        outstanding = [("documents", document) for document in exc.outstanding]
+        return respond(request, 409, error_body(exc.args[0], outstanding))
 
     @api.exception_handler(VersionConflict)
     def conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:

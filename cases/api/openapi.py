@@ -15,9 +15,9 @@ __all__ = ["describe_errors", "errors", "intake_request_body"]
 ERROR_MEANINGS = {
     400: "malformed request (bad JSON, bad cursor)",
     401: "no valid credentials",
-    403: "authenticated, but lacking the permission (or the CSRF token)",
+    403: "authenticated, but lacking the permission, the CSRF token or the workflow role",
     404: "not found",
-    409: "conflict: illegal transition or stale expected_version",
+    409: "conflict: illegal transition, refused decision or stale expected_version",
     413: "request body larger than 1 MiB",
     422: "invalid input; `errors` lists each field",
 }

@@ -13,6 +13,7 @@ from ninja import Field, Schema
 
 __all__ = [
     "AddressOut",
+    "AssignIn",
     "BeneficialOwnerOut",
     "BeneficialOwnerPageOut",
     "CaseCreatedOut",
@@ -25,7 +26,11 @@ __all__ = [
     "ClientDetailOut",
     "ClientOut",
     "ClientPageOut",
+    "ClaimNextIn",
     "CompanyOut",
+    "DecisionApproveIn",
+    "DecisionIn",
+    "DecisionReturnIn",
     "DetermineRequirementsIn",
     "DocumentStatusIn",
     "ErrorItemOut",
@@ -33,6 +38,7 @@ __all__ = [
     "EventOut",
     "EventPageOut",
     "NoteOut",
+    "PendingDecisionOut",
     "PersonOut",
     "PersonPageOut",
     "RawEventOut",
@@ -66,6 +72,16 @@ class NoteOut(Schema):
     text: str
 
 
+class PendingDecisionOut(Schema):
+    decision: str
+    rationale: str
+    proposed_by: str
+    proposed_at: datetime
+    approval_group: str = Field(
+        ..., description="Members of this group, but not the proposer, may approve or return it."
+    )
+
+
 class CaseOut(Schema):
     id: uuid.UUID
     client_id: str
@@ -79,6 +95,13 @@ class CaseOut(Schema):
     created_at: datetime
     updated_at: datetime
     notes: list[NoteOut]
+    assignee: str | None = Field(None, description="Username of the analyst who owns the case.")
+    assigned_at: datetime | None = None
+    due_at: datetime | None = Field(None, description="From the SLA rule at creation.")
+    overdue_at: datetime | None = Field(None, description="When the case was found overdue.")
+    pending_decision: PendingDecisionOut | None = Field(
+        None, description="The proposal awaiting a second person (PENDING_APPROVAL only)."
+    )
 
 
 class CasePageOut(Schema):
@@ -314,3 +337,34 @@ class RawEventOut(Schema):
 class RawEventPageOut(Schema):
     items: list[RawEventOut]
     next_cursor: str | None = None
+
+
+# --- Workflow (SPEC §3a) ---------------------------------------------------------------------
+
+
+class AssignIn(Schema):
+    assignee: str | None = Field(
+        ..., max_length=150, description="Username; null unassigns.", examples=["ana"]
+    )
+    expected_version: int | None = None
+
+
+class ClaimNextIn(Schema):
+    traitement_type: str | None = Field(None, max_length=3, examples=["KYC"])
+    case_type: str | None = Field(None, max_length=200)
+
+
+class DecisionIn(Schema):
+    decision: str = Field(..., max_length=16, examples=["APPROVED"])
+    rationale: str = Field(..., min_length=1, max_length=10000)
+    expected_version: int | None = None
+
+
+class DecisionApproveIn(Schema):
+    comment: str = Field("", max_length=10000)
+    expected_version: int | None = None
+
+
+class DecisionReturnIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=10000)
+    expected_version: int | None = None

@@ -16,7 +16,7 @@ from typing import Any
 from cases import bulk, projections
 from cases import events as ev
 from cases.client_updates import events as cu
-from cases.lifecycle import OPEN_CASE_STATUSES
+from cases.lifecycle import ACTIVE_CASE_STATUSES
 from cases.models import (
     Address,
     BeneficialOwner,
@@ -153,7 +153,7 @@ def _finish(client: Client) -> None:
         client.cases.items(), key=lambda item: (item[1].get("created_at", ""), item[0])
     )
     client.case_ids = [case_id for case_id, _ in ordered]
-    open_ids = [case_id for case_id, entry in ordered if entry["status"] in OPEN_CASE_STATUSES]
+    open_ids = [case_id for case_id, entry in ordered if entry["status"] in ACTIVE_CASE_STATUSES]
     client.open_case_id = uuid.UUID(open_ids[-1]) if open_ids else None
     client.has_open_case = bool(open_ids)
 

@@ -31,7 +31,7 @@ from cases.client_updates.state import load_snapshots
 from cases.commands import CreateCase
 from cases.errors import ClientConflict, ConcurrencyConflict
 from cases.handlers import case_id_for
-from cases.lifecycle import OPEN_CASE_STATUSES
+from cases.lifecycle import ACTIVE_CASE_STATUSES
 from cases.models import Case, StoredEvent
 from cases.rules import DocumentRuleData, load_document_rules
 from cases.services import open_cases
@@ -75,7 +75,7 @@ def find_open_cases(client_ids: list[str]) -> dict[str, uuid.UUID]:
     """The open case of each client, newest first should an old duplicate exist (one query on
     the `case_client` index)."""
     rows = (
-        Case.objects.filter(client_id__in=sorted(set(client_ids)), status__in=OPEN_CASE_STATUSES)
+        Case.objects.filter(client_id__in=sorted(set(client_ids)), status__in=ACTIVE_CASE_STATUSES)
         .order_by("client_id", "-created_at")
         .values_list("client_id", "id")
     )
@@ -207,7 +207,7 @@ def _run_round(
             if snapshot is None:  # being rewritten by another writer this instant: retry
                 missing.append((index, command))
                 continue
-            if snapshot.status not in OPEN_CASE_STATUSES:
+            if snapshot.status not in ACTIVE_CASE_STATUSES:
                 reopen.append(index)
                 continue
             try:

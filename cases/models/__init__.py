@@ -8,10 +8,12 @@ from cases.models.event_log import StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
 from cases.models.tokens import ApiToken
+from cases.models.workflow import ApprovalRule, SlaRule
 
 __all__ = [
     "Address",
     "ApiToken",
+    "ApprovalRule",
     "BeneficialOwner",
     "Case",
     "CaseStatus",
@@ -28,5 +30,6 @@ __all__ = [
     "Person",
     "RawEvent",
     "RawEventStatus",
+    "SlaRule",
     "StoredEvent",
 ]

@@ -6,6 +6,7 @@ from django.db import models
 class CaseStatus(models.TextChoices):
     OPEN = "OPEN"
     IN_REVIEW = "IN_REVIEW"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
     CLOSED = "CLOSED"
@@ -30,6 +31,22 @@ class Case(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    # --- Analyst workflow (SPEC §3a); every value comes from an event, so rebuilds match ---
+    assignee = models.CharField(max_length=150, null=True, blank=True, help_text="Username")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="From the SlaRule at creation")
+    overdue_at = models.DateTimeField(
+        null=True, blank=True, help_text="When CaseBecameOverdue was recorded (once per case)"
+    )
+    pending_decision = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="{decision, rationale, proposed_by, proposed_at, approval_group} while pending",
+    )
+    # Flat copies of two pending_decision keys, so "awaiting my approval" filters on an index.
+    approval_group = models.CharField(max_length=150, null=True, blank=True)
+    proposed_by = models.CharField(max_length=150, null=True, blank=True)
+
     class Meta:
         db_table = "cases"
         ordering = ["-created_at", "id"]
@@ -39,6 +56,10 @@ class Case(models.Model):
             models.Index(fields=["status", "-created_at"], name="case_status"),
             models.Index(fields=["traitement_type", "-created_at"], name="case_traitement"),
             models.Index(fields=["case_type", "-created_at"], name="case_type"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="case_assignee"),
+            models.Index(fields=["status", "assignee", "created_at"], name="case_claim_queue"),
+            models.Index(fields=["due_at"], name="case_due"),
+            models.Index(fields=["approval_group", "-created_at"], name="case_awaiting"),
         ]
 
     def __str__(self) -> str:

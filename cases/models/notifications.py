@@ -8,6 +8,7 @@ class NotificationTrigger(models.TextChoices):
     DOCUMENT_STATUS_CHANGED = "DOCUMENT_STATUS_CHANGED"
     CASE_STATUS_CHANGED = "CASE_STATUS_CHANGED"
     CLIENT_DATA_UPDATED = "CLIENT_DATA_UPDATED"
+    CASE_OVERDUE = "CASE_OVERDUE"
 
 
 class NotificationStatus(models.TextChoices):

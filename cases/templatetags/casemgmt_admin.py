@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django import template
 
-from cases.selectors import get_dashboard
+from cases.selectors import count_workflow, get_dashboard
+from cases.workflow.services import resolve_actor
 
 register = template.Library()
 
@@ -50,6 +51,7 @@ def casemgmt_dashboard(context) -> dict:
     ]
     return {
         "visible": True,
+        "workflow": _workflow_counts(user),
         "figures": figures,
         "total_open": sum(by_status.values()),
         "status_bars": _bars(by_status),
@@ -61,3 +63,11 @@ def casemgmt_dashboard(context) -> dict:
         "bar_width": BAR_WIDTH,
         "opened_last_30": sum(d["count"] for d in days),
     }
+
+
+def _workflow_counts(user):
+    """Overdue and awaiting-approval tiles (SPEC §3a); "awaiting me" follows the user's groups."""
+    actor = resolve_actor(user.get_username())
+    if actor is None:
+        return count_workflow()
+    return count_workflow(username=actor.username, groups=actor.member_groups())

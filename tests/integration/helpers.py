@@ -61,3 +61,48 @@ def read_topic(topic: str, expected: int | None = None, seconds: float = 60.0) -
     finally:
         consumer.close()
     return messages
+
+
+# --- Analyst workflow (SPEC §3a) ---------------------------------------------------------------
+
+
+def make_user(username: str, *groups: str, superuser: bool = False) -> Any:
+    """An active user in the named auth groups (created if missing)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(
+        username, password="pw-" + username, is_staff=True, is_superuser=superuser
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+def settle_documents(case_id: uuid.UUID) -> None:
+    """Waive every document the case still waits for, so approval can be proposed."""
+    from cases.commands import UpdateDocumentStatus
+    from cases.models import DocumentRequirement
+    from cases.services import update_document_status
+
+    for requirement in DocumentRequirement.objects.filter(case_id=case_id):
+        update_document_status(
+            UpdateDocumentStatus(requirement.id, "NOT_APPLICABLE", "USER", "test", {}, [])
+        )
+
+
+def decide(case_id: uuid.UUID, decision: str, proposer: str, approver: str) -> Case:
+    """Take a case from OPEN or IN_REVIEW to `decision` through both pairs of eyes."""
+    from cases.commands import ChangeCaseStatus
+    from cases.services import change_case_status
+    from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
+    from cases.workflow.services import approve_decision, assign_case, propose_decision
+
+    case = Case.objects.get(pk=case_id)
+    if case.status == "OPEN":
+        change_case_status(ChangeCaseStatus(case_id, "IN_REVIEW", proposer))
+    if case.assignee != proposer:
+        assign_case(AssignCase(case_id, proposer, proposer))
+    if decision == "APPROVED":
+        settle_documents(case_id)
+    propose_decision(ProposeDecision(case_id, decision, "checked", proposer))
+    return approve_decision(ApproveDecision(case_id, approver))

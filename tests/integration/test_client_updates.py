@@ -326,7 +326,7 @@ def test_client_data_updated_notifies_only_once_its_rule_is_switched_on(make_top
 
     from cases.models import Notification, NotificationRule
 
-    seed_module = import_module("cases.migrations.0010_seed_client_updated_rule")
+    seed_module = import_module("cases.migrations.0012_seed_client_updated_rule")
     seed_module.seed(apps, None)  # the migration's default: inactive
     topic = make_topic("notify")
     moved = {**JANE, "persons": [{**JANE["persons"][0], "lastname": "Doe-Smith"}]}

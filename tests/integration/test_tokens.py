@@ -41,3 +41,19 @@ def test_a_token_with_a_wrong_secret_or_revoked_does_not_verify(owner):
     assert verify_token(issued.secret + "x") is None
     revoke_token(issued.token.key_id)
     assert verify_token(issued.secret) is None
+
+
+def test_the_admin_lists_tokens_without_their_hash_and_revokes_them(owner, client):
+    issued = issue_token(owner, "crm")
+    lead = get_user_model().objects.create_superuser("lead", "", "pw")
+    client.force_login(lead)
+    page = client.get("/admin/cases/apitoken/")
+    assert page.status_code == 200
+    assert issued.token.key_id in page.content.decode()
+    assert issued.token.secret_hash not in page.content.decode()
+    response = client.post(
+        "/admin/cases/apitoken/",
+        {"action": "revoke_tokens", "_selected_action": [issued.token.pk]},
+    )
+    assert response.status_code == 302
+    assert verify_token(issued.secret) is None

@@ -9,13 +9,10 @@ def _decision(data: dict, current: str = "UPLOADED") -> DocumentDecisionForm:
     return DocumentDecisionForm({**base, **data}, version=2, current_status=current)
 
 
-def test_status_form_offers_exactly_the_lifecycle_moves():
+def test_status_form_offers_exactly_the_direct_lifecycle_moves():
     form = CaseStatusForm(version=1, current_status="IN_REVIEW")
-    assert [value for value, _ in form.fields["new_status"].choices] == [
-        "APPROVED",
-        "CLOSED",
-        "REJECTED",
-    ]
+    # APPROVED and REJECTED go through the four-eyes decision forms instead (SPEC §3a).
+    assert [value for value, _ in form.fields["new_status"].choices] == ["CLOSED"]
 
 
 def test_a_final_document_status_offers_no_decision():

@@ -17,13 +17,16 @@ from cases.lifecycle import (
 )
 from cases.models import CaseStatus, DocumentStatus
 
-# The allowed moves exactly as SPEC §3 and §5 state them; everything else is illegal.
+# The allowed moves exactly as SPEC §3a and §5 state them; everything else is illegal.
 SPEC_CASE_MOVES = {
     ("OPEN", "IN_REVIEW"),
-    ("IN_REVIEW", "APPROVED"),
-    ("IN_REVIEW", "REJECTED"),
+    ("IN_REVIEW", "PENDING_APPROVAL"),
+    ("PENDING_APPROVAL", "APPROVED"),
+    ("PENDING_APPROVAL", "REJECTED"),
+    ("PENDING_APPROVAL", "IN_REVIEW"),
     ("OPEN", "CLOSED"),
     ("IN_REVIEW", "CLOSED"),
+    ("PENDING_APPROVAL", "CLOSED"),
 }
 SPEC_DOCUMENT_MOVES = {
     ("AWAITING_UPLOAD", "UPLOADED"),
@@ -101,7 +104,13 @@ def test_an_unknown_current_status_allows_nothing():
 
 @pytest.mark.parametrize(
     ("status", "final"),
-    [("OPEN", False), ("IN_REVIEW", False), ("APPROVED", True), ("REJECTED", True)]
+    [
+        ("OPEN", False),
+        ("IN_REVIEW", False),
+        ("PENDING_APPROVAL", False),
+        ("APPROVED", True),
+        ("REJECTED", True),
+    ]
     + [("CLOSED", True)],
 )
 def test_final_case_statuses(status, final):

@@ -70,8 +70,8 @@ def test_a_refused_move_says_which_moves_are_allowed(analyst_client, kyb_case):
         follow=True,
     )
     html = response.content.decode()
-    assert "Refused: illegal case status transition OPEN → APPROVED" in html
-    assert "allowed from OPEN: CLOSED, IN_REVIEW" in html
+    assert "Refused: APPROVED is reached only through the four-eyes decision" in html
+    assert "a direct status change from OPEN allows: CLOSED, IN_REVIEW" in html
     assert Case.objects.get(pk=kyb_case.pk).status == "OPEN"
 
 

@@ -26,5 +26,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0009_client_updates")]
+    dependencies = [("cases", "0011_client_updates")]
     operations = [migrations.RunPython(seed, unseed)]
