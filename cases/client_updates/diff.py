@@ -96,6 +96,7 @@ class CaseSnapshot:
     owners: tuple[OwnerState, ...] = ()
     requirements: tuple[RequirementSnapshot, ...] = ()
     last_update_source: str = ""  # the input of the last applied client update
+    pending_decision: dict[str, Any] | None = None  # the proposal awaiting approval (§3a)
 
 
 # --- Changes ----------------------------------------------------------------------------------

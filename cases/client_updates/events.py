@@ -19,3 +19,5 @@ PERSON = "PERSON"
 OWNER = "OWNER"
 
 REMOVED_REASON = "no longer in the client data (client update)"
+# Approval must be given on current data (SPEC §3b): a pending proposal goes back to review.
+RETURN_REASON = "client data changed"

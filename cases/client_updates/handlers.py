@@ -1,6 +1,7 @@
 """Decide the events of one client update (SPEC §3b). Pure: snapshot + command in, events out.
 
-Event order: `ClientDataUpdated` first (it claims the case version), then the party events on
+Event order: `ClientDataUpdated` first (it claims the case version), `DecisionReturned` when
+the case awaited approval (SPEC §3b: approval is given on current data), the party events on
 the case aggregate, the company's events, the removed parties' open requirements becoming
 NOT_APPLICABLE, and the requirements the new parties (or a new case type) owe.
 """
@@ -138,6 +139,22 @@ def handle_update_case_from_client_event(
             "source_raw_event_id": str(command.raw_event_id) if command.raw_event_id else None,
         },
     )
+
+    pending = snapshot.pending_decision
+    if snapshot.status == "PENDING_APPROVAL" and pending:
+        # The same DecisionReturned a second pair of eyes records; the assignee keeps the case.
+        sequence.add(
+            ev.DECISION_RETURNED,
+            ev.CASE,
+            case_id,
+            {
+                "case_id": str(case_id),
+                "decision": pending.get("decision"),
+                "proposed_by": pending.get("proposed_by"),
+                "returned_by": "system",
+                "reason": cu.RETURN_REASON,
+            },
+        )
 
     # Existing parties: new details, removals (case aggregate, whole documents).
     changed_parties = (

@@ -103,5 +103,6 @@ def load_snapshots(case_ids: list[uuid.UUID]) -> dict[uuid.UUID, CaseSnapshot]:
             owners=tuple(owners.get(case.company_id, ())) if company else (),
             requirements=tuple(requirements.get(case.pk, ())),
             last_update_source=case.client_source,
+            pending_decision=case.pending_decision,
         )
     return snapshots

@@ -365,3 +365,34 @@ def test_publishing_the_demo_stream_twice_opens_no_second_case(make_topic):
     clients = set(RawEvent.objects.filter(topic=topic).values_list("client_id", flat=True))
     assert Case.objects.count() == len(clients) == Client.objects.count()
     assert RawEvent.objects.filter(topic=topic, status="PROCESSED").count() == 60
+
+
+@pytest.mark.usefixtures("workflow_rules")
+def test_update_while_pending_approval_returns_the_proposal_and_keeps_the_assignee(make_topic):
+    from cases.workflow.commands import AssignCase, ProposeDecision
+    from cases.workflow.rules import ANALYST_GROUP
+    from cases.workflow.services import assign_case, propose_decision
+    from tests.integration.helpers import make_user
+
+    make_user("ana", ANALYST_GROUP)
+    topic = make_topic("pending")
+    produce(topic, encoded(JANE))
+    consume_all(topic, 1)
+    case = Case.objects.get(client_id="CLI-JANE")
+    change_case_status(ChangeCaseStatus(case.id, "IN_REVIEW", "USER:ana"))
+    assign_case(AssignCase(case.id, "ana", "USER:ana"))
+    propose_decision(ProposeDecision(case.id, "REJECTED", "address unverifiable", "ana"))
+
+    moved = {**JANE, "persons": [{**JANE["persons"][0], "lastname": "Doe-Smith"}]}
+    produce(topic, encoded(moved))
+    consume_all(topic, 2)
+
+    case.refresh_from_db()
+    assert (case.status, case.assignee, case.pending_decision) == ("IN_REVIEW", "ana", None)
+    returned = StoredEvent.objects.get(aggregate_id=case.id, event_type="DecisionReturned")
+    assert (returned.payload["reason"], returned.payload["proposed_by"]) == (
+        "client data changed",
+        "ana",
+    )
+    assert returned.correlation_id == str(raw_at(topic, 1).id)
+    assert Client.objects.get(client_id="CLI-JANE").open_case_id == case.id

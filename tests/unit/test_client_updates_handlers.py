@@ -19,7 +19,7 @@ BOB = {"firstname": "Bob", "lastname": "Noyce", "birthdate": None, "role_in_comp
 ADA_ID, BOB_ID = uuid.uuid4(), uuid.uuid4()
 
 
-def snapshot(status="AWAITING_UPLOAD", **overrides) -> CaseSnapshot:
+def snapshot(document_status="AWAITING_UPLOAD", **overrides) -> CaseSnapshot:
     case_id = uuid.uuid4()
     fields = dict(
         case_id=case_id,
@@ -30,7 +30,7 @@ def snapshot(status="AWAITING_UPLOAD", **overrides) -> CaseSnapshot:
         version=3,
         persons=(PersonState(ADA_ID, ADA, 0), PersonState(BOB_ID, BOB, 1)),
         requirements=(
-            RequirementSnapshot(uuid.uuid4(), BOB_ID, "PASSPORT", status, 2),
+            RequirementSnapshot(uuid.uuid4(), BOB_ID, "PASSPORT", document_status, 2),
             RequirementSnapshot(uuid.uuid4(), BOB_ID, "PROOF_OF_ADDRESS", "VERIFIED_MANUAL", 3),
         ),
     )
@@ -96,7 +96,7 @@ def test_update_claims_the_next_case_version_first_and_numbers_contiguously():
 
 
 def test_removed_party_only_retires_its_open_requirements():
-    state = snapshot(status="UPLOADED")
+    state = snapshot(document_status="UPLOADED")
     events = handle_update_case_from_client_event(command(state, ADA), state, RULES).events
     retired = [e for e in events if e.event_type == "DocumentStatusUpdated"]
     (event,) = retired  # the VERIFIED_MANUAL one is final and stays
@@ -126,3 +126,14 @@ def test_older_record_of_the_same_partition_is_superseded():
     assert not is_superseded("request:abc", "kafka:t:0:9")
     state = snapshot(last_update_source="kafka:t:0:9")
     assert handle_update_case_from_client_event(command(state, ADA), state, RULES).unchanged
+
+
+def test_update_of_a_pending_approval_returns_the_proposal_right_after_the_lock():
+    pending = {"decision": "APPROVED", "proposed_by": "ana", "rationale": "ok"}
+    state = snapshot(status="PENDING_APPROVAL", pending_decision=pending)
+    carl = {"firstname": "Carl", "lastname": "Sagan"}
+    events = handle_update_case_from_client_event(command(state, ADA, BOB, carl), state, RULES)
+    returned = events.events[1]
+    assert (returned.event_type, returned.version) == ("DecisionReturned", 5)
+    assert returned.payload["reason"] == "client data changed"
+    assert returned.payload["proposed_by"] == "ana"
