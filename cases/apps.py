@@ -12,7 +12,8 @@ class CasesConfig(AppConfig):
 
         from cases import notifications  # noqa: F401  (connects the signal receivers)
         from cases.admin.groups import sync_groups_after_migrate
-        from cases.workflow import projections  # noqa: F401  (registers its projections)
+        from cases.client_updates import projections as client_projections  # noqa: F401
+        from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.
         post_migrate.connect(sync_groups_after_migrate, dispatch_uid="casemgmt-sync-groups")

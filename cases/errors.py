@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 __all__ = [
+    "ClientConflict",
     "CaseNotActive",
     "ConcurrencyConflict",
     "DecisionRefused",
@@ -138,3 +139,11 @@ class MessageRejected(Exception):
         more = len(self.issues) - 10
         suffix = f" (+{more} more)" if more > 0 else ""
         return f"message rejected ({self.reason}): {shown or 'no details'}{suffix}"
+
+
+class ClientConflict(MessageRejected):
+    """A client record that contradicts the client's open case, e.g. KYB data for a KYC case
+    (HTTP 409; on Kafka: REJECTED + DLQ). Never applied: an analyst must look at it."""
+
+    def __init__(self, loc: str, msg: str) -> None:
+        super().__init__("client_conflict", [ValidationIssue(loc, msg)])

@@ -16,12 +16,21 @@ from cases.commands import (
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
+from cases.intake import KafkaMessage
 from cases.rules import DocumentRuleData, match_documents
 from cases.workflow.rules import SlaRuleData, due_at_for
 
 
 def case_id_for(source: str) -> uuid.UUID:
     return ev.derive_id(source, "case")
+
+
+def display_name_of(message: KafkaMessage) -> str:
+    """How the client is shown: the registered name (KYB) or the first person's name (KYC)."""
+    if message.company_profile is not None:
+        return message.company_profile.registered_name
+    first = message.persons[0] if message.persons else None
+    return f"{first.firstname} {first.lastname}" if first else message.client_id
 
 
 def handle_create_case(
@@ -74,6 +83,7 @@ def handle_create_case(
             "schema_version": message.version,
             "traitement_type": message.traitement_type,
             "company_id": str(company_id) if company_id else None,
+            "display_name": display_name_of(message),
             "source": command.source,
             "source_raw_event_id": str(command.raw_event_id) if command.raw_event_id else None,
             "due_at": _iso_ms(due_at) if due_at else None,

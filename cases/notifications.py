@@ -28,7 +28,12 @@ from cases.remote_rules import (
     first_remote_match,
     remote_trigger_name,
 )
-from cases.signals import case_opened, case_status_changed, document_status_changed
+from cases.signals import (
+    case_opened,
+    case_status_changed,
+    client_data_updated,
+    document_status_changed,
+)
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.notifications")
@@ -242,4 +247,18 @@ def notify_document_status_changed(sender: Any, case_id: uuid.UUID, event_id: uu
         NotificationTrigger.DOCUMENT_STATUS_CHANGED,
         _facts_for([case_id]),
         cause={case_id: f"event:{event_id}"},
+    )
+
+
+@receiver(client_data_updated, dispatch_uid="notify_client_data_updated")
+def notify_client_data_updated(sender: Any, updates: dict[uuid.UUID, uuid.UUID], **_: Any):
+    trigger = NotificationTrigger.CLIENT_DATA_UPDATED
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return  # the seeded rule is off by default: skip reading facts for nothing
+    require_notifications(
+        trigger,
+        _facts_for(list(updates)),
+        cause={case_id: f"event:{event_id}" for case_id, event_id in updates.items()},
     )

@@ -284,6 +284,17 @@ def _key(event: ProjectableEvent) -> Key:
     return HANDLERS[event.event_type][0], event.aggregate_id
 
 
+# Read models fed by several aggregates (the Client of §3b) cannot be version-gated per root;
+# they see each projected batch after the roots are written, and must be idempotent.
+BatchListener = Callable[[list[ProjectableEvent]], None]
+LISTENERS: list[BatchListener] = []
+
+
+def listen(listener: BatchListener) -> None:
+    if listener not in LISTENERS:
+        LISTENERS.append(listener)
+
+
 def _apply(uow: _UnitOfWork, batch: list[ProjectableEvent]) -> dict[uuid.UUID, bool]:
     """Run the version-gated handlers in memory: {event_id: applied}."""
     applied: dict[uuid.UUID, bool] = {}
@@ -309,7 +320,8 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
     roots stored before this batch, one insert per model for new roots and children, one
     update per model for changed roots. A redelivered batch costs one more read.
     """
-    batch = [ProjectableEvent.of(e) for e in events if e.event_type in HANDLERS]
+    everything = [ProjectableEvent.of(e) for e in events]
+    batch = [e for e in everything if e.event_type in HANDLERS]
     first: dict[Key, bool] = {}
     for event in batch:
         first.setdefault(_key(event), HANDLERS[event.event_type][2])
@@ -336,6 +348,8 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
                 outcome.created_case_ids.append(event.aggregate_id)
         else:
             outcome.skipped += 1
+    for listener in LISTENERS:
+        listener(everything)
     return outcome
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cases import event_store, projections
-from cases.models import BeneficialOwner, Case, Company, DocumentRequirement, Person, StoredEvent
+from cases.models import (
+    BeneficialOwner,
+    Case,
+    Client,
+    Company,
+    DocumentRequirement,
+    Person,
+    StoredEvent,
+)
 
-READ_MODELS = (Person, BeneficialOwner, DocumentRequirement, Case, Company)
+READ_MODELS = (Person, BeneficialOwner, DocumentRequirement, Case, Company, Client)
 
 
 def rebuild_read_models(

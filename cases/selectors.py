@@ -22,6 +22,7 @@ from cases.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
 from cases.models import (
     BeneficialOwner,
     Case,
+    Client,
     Company,
     DocumentRequirement,
     Notification,
@@ -33,6 +34,9 @@ from cases.models import (
 
 __all__ = [
     "CaseDetail",
+    "ClientDetail",
+    "get_client_detail",
+    "list_clients",
     "DashboardFigures",
     "compute_dashboard",
     "count_open_cases",
@@ -224,6 +228,35 @@ def list_case_events(case_id: uuid.UUID | str) -> QuerySet[StoredEvent]:
     return StoredEvent.objects.filter(case_id=case.pk).order_by(
         "recorded_at", "correlation_id", "sequence", "event_id"
     )
+
+
+# --- Clients (SPEC §3b) ----------------------------------------------------------------------
+
+
+def list_clients(
+    *, traitement_type: str | None = None, has_open_case: bool | None = None
+) -> QuerySet[Client]:
+    """By client id (unique; indexes `client_traitement`, `client_open` for the filters)."""
+    queryset = Client.objects.order_by("client_id")
+    if traitement_type:
+        queryset = queryset.filter(traitement_type=traitement_type.strip().upper())
+    if has_open_case is not None:
+        queryset = queryset.filter(has_open_case=has_open_case)
+    return queryset
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    client: Client
+    cases: list[Case]  # newest first
+
+
+def get_client_detail(client_id: str) -> ClientDetail:
+    """The client and all its cases (two indexed reads: `client_id` unique, `case_client`)."""
+    client = Client.objects.filter(client_id=client_id).first()
+    if client is None:
+        raise NotFound(f"client {client_id} not found")
+    return ClientDetail(client, list(list_cases(client_id=client.client_id)))
 
 
 # --- Parties ---------------------------------------------------------------------------------

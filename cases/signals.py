@@ -18,3 +18,7 @@ case_status_changed = Signal()
 
 # kwargs: requirement_id, case_id, old_status, new_status, event_id (DocumentStatusUpdated), actor.
 document_status_changed = Signal()
+
+# Fired once per batch after client updates (SPEC §3b) are projected. kwargs: updates, a
+# {case_id: event_id of its ClientDataUpdated} dict (one update per case and send).
+client_data_updated = Signal()

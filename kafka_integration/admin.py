@@ -63,6 +63,7 @@ class RawEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = [replay_raw_events]
     fields = (
         "status",
+        "outcome",
         "case_link",
         "client_id",
         "topic",

@@ -17,15 +17,14 @@ from typing import Any
 
 import bson
 from bson.errors import InvalidDocument
-from django.db import models
 from django.utils import timezone
 
 from cases import bulk
+from cases.client_updates.services import CREATED, FAILED, REJECTED, route_intake
 from cases.commands import CreateCase
 from cases.events import derive_id, kafka_source
 from cases.intake import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
-from cases.services import open_cases
 from cases.signals import case_opened
 from kafka_integration.failures import is_transient
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
@@ -72,6 +71,7 @@ class RecordOutcome:
     case_id: uuid.UUID | None = None
     trace_id: str = ""
     already_finished: bool = False
+    intake: str = ""  # created, updated or "no change" (SPEC §3b)
 
     @property
     def needs_dead_letter(self) -> bool:
@@ -242,10 +242,15 @@ def process_batch(
         outcomes.append(outcome)
         pending.append((outcome, command))
 
+    settled = frozenset(
+        command.source
+        for _, command in pending
+        if prior.get(command.raw_event_id) == RawEventStatus.PROCESSED
+    )
     try:
         with tracing.phases() as phases:
-            created = _open_cases_isolating_failures(pending)
-        _announce_new_cases(pending, prior, tracing, created)
+            _route_isolating_failures(pending, settled)
+        _announce_new_cases(pending, prior, tracing)
     except BaseException:
         tracing.abandon()
         raise
@@ -268,19 +273,22 @@ def _finished_outcome(record: InboundRecord, status: str) -> RecordOutcome:
     return outcome
 
 
-def _open_cases_isolating_failures(
-    pending: list[tuple[RecordOutcome, CreateCase]],
-) -> list[models.Model]:
-    """Open the cases; returns the read models created (for the case_opened receivers)."""
+def _route_isolating_failures(
+    pending: list[tuple[RecordOutcome, CreateCase]], settled: frozenset[str]
+) -> None:
+    """Create or update (cases.client_updates routes); a non-transient error is pinned on its
+    record by retrying one record at a time, which every step's idempotency makes safe."""
     if not pending:
-        return []
+        return
     try:
-        opened = open_cases([command for _, command in pending])
+        results = route_intake([command for _, command in pending], settled=settled)
     except Exception as exc:
         if is_transient(exc):
             raise
         if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
-            return [m for item in pending for m in _open_cases_isolating_failures([item])]
+            for item in pending:
+                _route_isolating_failures([item], settled)
+            return
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
@@ -293,23 +301,30 @@ def _open_cases_isolating_failures(
             extra={"raw_event_id": str(command.raw_event_id), "error_type": type(exc).__name__},
         )
         logger.debug("record failed: %s", exc, extra={"raw_event_id": str(command.raw_event_id)})
-        return []
-    for (outcome, _), case_id in zip(pending, opened.case_ids, strict=True):
-        outcome.case_id = case_id
-    return opened.created_read_models
+        return
+    for (outcome, _), result in zip(pending, results, strict=True):
+        outcome.case_id = result.case_id
+        if result.outcome == REJECTED:
+            outcome.status = RawEventStatus.REJECTED
+        elif result.outcome == FAILED:
+            outcome.status = RawEventStatus.FAILED
+        else:
+            outcome.intake = result.outcome
+        outcome.reason = result.reason
+        outcome.errors = result.errors
 
 
 def _announce_new_cases(
     pending: list[tuple[RecordOutcome, CreateCase]],
     prior: dict[uuid.UUID, str],
     tracing: RecordTracing,
-    created: list[models.Model],
 ) -> None:
     """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
     fresh = [
         (outcome, command)
         for outcome, command in pending
         if outcome.case_id is not None
+        and outcome.intake == CREATED
         and prior.get(command.raw_event_id) != RawEventStatus.PROCESSED
     ]
     if fresh:
@@ -319,7 +334,6 @@ def _announce_new_cases(
             trace_context={
                 outcome.case_id: tracing.traceparent(outcome.record) for outcome, _ in fresh
             },
-            read_models=created,
         )
 
 
@@ -335,6 +349,7 @@ def record_outcomes(outcomes: list[RecordOutcome]) -> None:
             status=outcome.status,
             errors=outcome.errors,
             case_id=outcome.case_id,
+            outcome=outcome.intake,
             processed_at=now,
             trace_id=outcome.trace_id,
         )

@@ -5,8 +5,10 @@ Deterministic for a given seed, so a benchmark or a test can be re-run on the sa
 
 from __future__ import annotations
 
+import copy
 import json
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 FIRST_NAMES = [
@@ -129,3 +131,53 @@ def sample_event(
         return key, rng.choice(INVALID_BODIES)
     event = kyb_event(rng, index) if rng.random() < kyb_ratio else kyc_event(rng, index)
     return key, json.dumps(event, ensure_ascii=False).encode("utf-8")
+
+
+# --- Client updates (SPEC §3b) ----------------------------------------------------------------
+
+
+def changed_client(rng: random.Random, event: dict) -> dict:
+    """The same client re-published with one realistic change."""
+    changed = copy.deepcopy(event)
+    if changed["traitement_type"] != "KYB":
+        if rng.random() < 0.5 or changed["type"] == "ENHANCED_DUE_DILIGENCE":
+            changed["persons"].append(_person(rng, False))  # a joint account holder joins
+        else:  # the risk assessment escalated the review
+            changed["type"] = "ENHANCED_DUE_DILIGENCE"
+        return changed
+    kind = rng.choice(["director", "share", "address"])
+    if kind == "director":
+        changed["persons"].append({**_person(rng, False), "role_in_company": "Director"})
+    elif kind == "share" and changed["beneficial_owners"]:
+        owner = changed["beneficial_owners"][0]
+        owner["ownership_percentage"] = round(rng.uniform(5, 60), 2)
+    else:
+        address = changed["company_profile"]["registered_address"]
+        address["street"] = f"{rng.randint(1, 200)} Station Road"
+        address["city"] = rng.choice(CITIES)
+        address["postal_code"] = str(rng.randint(10000, 99999))
+    return changed
+
+
+def sample_events(
+    rng: random.Random,
+    count: int,
+    kyb_ratio: float,
+    invalid_ratio: float,
+    updates_ratio: float = 0.0,
+) -> Iterator[tuple[bytes, bytes]]:
+    """`count` (key, value) records; a share `updates_ratio` re-publishes an earlier client
+    with a change (keyed by client_id, so each client's records stay in order)."""
+    published: dict[bytes, dict] = {}
+    index = 0
+    for _ in range(count):
+        if published and rng.random() < updates_ratio:
+            key = rng.choice(list(published))
+            published[key] = changed_client(rng, published[key])
+            yield key, json.dumps(published[key], ensure_ascii=False).encode("utf-8")
+            continue
+        key, value = sample_event(rng, index, kyb_ratio, invalid_ratio)
+        index += 1
+        if value not in INVALID_BODIES:
+            published[key] = json.loads(value)
+        yield key, value

@@ -20,7 +20,10 @@ $PY manage.py migrate --noinput
 $PY manage.py ensure_local_admin
 
 DEMO_EVENTS="${DEMO_EVENTS:-200}"
-$PY manage.py produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.05
+# A fixed seed: re-running the demo re-publishes the same clients, which updates (or leaves
+# unchanged) their open cases instead of opening new ones (SPEC §3b).
+$PY manage.py produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.05 \
+  --updates 0.1 --seed "${DEMO_SEED:-42}"
 
 mkdir -p .cache/run
 $PY manage.py consume_kafka > .cache/run/consumer.log 2>&1 &

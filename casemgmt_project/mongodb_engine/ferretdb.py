@@ -180,6 +180,7 @@ class FerretDBCollection:
             for doc in self._drain(self._collection.find({"_id": {"$in": ids}}, session=session))
         }
         outcome = BulkOutcome()
+        existing_ids = set(current)
         touched: dict[Any, None] = {}
         for request in requests:
             pk = request._filter["_id"]
@@ -197,7 +198,12 @@ class FerretDBCollection:
                 outcome.modified_count += replacement != existing
             current[pk] = replacement
             touched[pk] = None
-        if touched:
+        if len(touched) == 1 and next(iter(touched)) in existing_ids:
+            # One document: a replacement costs the same single scan as the delete, and
+            # readers never see the document missing (a racing consumer would route past it).
+            pk = next(iter(touched))
+            self._collection.replace_one({"_id": pk}, current[pk], session=session)
+        elif touched:
             self._collection.delete_many({"_id": {"$in": list(touched)}}, session=session)
             try:
                 self._collection.insert_many(

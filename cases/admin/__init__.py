@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from cases.admin import cases, events, parties, requirements, rules, tokens
+from cases.admin import cases, clients, events, parties, requirements, rules, tokens
 from cases.admin.site import brand
 
 brand(admin.site)
 
-__all__ = ["cases", "events", "parties", "requirements", "rules", "tokens"]
+__all__ = ["cases", "clients", "events", "parties", "requirements", "rules", "tokens"]

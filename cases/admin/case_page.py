@@ -52,9 +52,11 @@ def _party_labels(detail: CaseDetail) -> dict[str, str]:
         labels[str(detail.company.pk)] = f"Company · {detail.company.registered_name}"
     for person in detail.persons:
         role = f" ({person.role_in_company})" if person.role_in_company else ""
-        labels[str(person.pk)] = f"Person · {person.firstname} {person.lastname}{role}"
+        gone = " — removed by a client update" if person.removed_at else ""
+        labels[str(person.pk)] = f"Person · {person.firstname} {person.lastname}{role}{gone}"
     for owner in detail.owners:
-        labels[str(owner.pk)] = f"Beneficial owner · {owner.person}"
+        gone = " — removed by a client update" if owner.removed_at else ""
+        labels[str(owner.pk)] = f"Beneficial owner · {owner.person}{gone}"
     return labels
 
 

@@ -14,7 +14,13 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-__all__ = ["definition_list", "event_details", "event_summary", "pretty_json"]
+__all__ = [
+    "client_changes",
+    "definition_list",
+    "event_details",
+    "event_summary",
+    "pretty_json",
+]
 
 # Ids every payload repeats from the event row itself; they add nothing to a reading.
 _ROW_KEYS = frozenset({"case_id", "requirement_id", "company_id", "person_id", "owner_id"})
@@ -66,6 +72,15 @@ def event_summary(
         name = " ".join(str(person.get(key) or "") for key in ("firstname", "lastname")).strip()
         share = p.get("ownership_percentage")
         return f"Beneficial owner added: {name}" + (f" ({share}%)" if share is not None else "")
+    if event_type == "ClientDataUpdated":
+        count = len(client_changes(p.get("changes") or {}))
+        return f"Client data updated: {count} change{'s' if count != 1 else ''}"
+    if event_type == "PartyDetailsChanged":
+        return f"{_party_name(p)} changed"
+    if event_type == "PartyRemovedFromCase":
+        return f"{_party_name(p)} removed: {p.get('reason', '')}".rstrip(": ")
+    if event_type == "CompanyProfileChanged":
+        return f"Company profile changed ({len(p.get('changes') or [])} fields)"
     if event_type == "CaseAssigned":
         if p.get("assignee") is None:
             return f"Unassigned (was {p.get('previous')})"
@@ -84,8 +99,43 @@ def event_summary(
     return event_type
 
 
+def _party_name(payload: dict[str, Any]) -> str:
+    party = payload.get("party") or {}
+    details = party.get("person_details") or party
+    name = " ".join(str(details.get(key) or "") for key in ("firstname", "lastname")).strip()
+    kind = "Beneficial owner" if payload.get("party_type") == "OWNER" else "Person"
+    return f"{kind} {name}".strip()
+
+
+def _change(change: dict[str, Any]) -> str:
+    field = str(change.get("field", "")).replace("registered_address.", "address ")
+    return f"{field.replace('_', ' ')}: {_words(change.get('old'))} → {_words(change.get('new'))}"
+
+
+def client_changes(changes: dict[str, Any]) -> list[tuple[str, str]]:
+    """A ClientDataUpdated's differences (SPEC §3b) as (what, how) lines, one per change."""
+    lines: list[tuple[str, str]] = []
+    if changes.get("case_type"):
+        lines.append(("case type", _change(changes["case_type"]).split(": ", 1)[1]))
+    lines += [("company", _change(change)) for change in changes.get("company") or []]
+    for kind, label in (("persons", "person"), ("owners", "beneficial owner")):
+        lines += [(f"{label} added", name) for name in changes.get(f"{kind}_added") or []]
+        lines += [
+            (f"{label} removed", party.get("name", ""))
+            for party in changes.get(f"{kind}_removed") or []
+        ]
+        for party in changes.get(f"{kind}_changed") or []:
+            lines += [
+                (f"{label} {party.get('name', '')}", _change(change))
+                for change in party.get("changes") or []
+            ]
+    return lines
+
+
 def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """The payload as (label, text) pairs, nested values flattened to readable text."""
+    if isinstance((payload or {}).get("changes"), dict):  # ClientDataUpdated: what changed
+        return client_changes(payload["changes"])
     return [
         (key.replace("_", " "), _words(value))
         for key, value in (payload or {}).items()

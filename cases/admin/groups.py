@@ -19,6 +19,7 @@ _VIEW_ALL = tuple(
     f"cases.view_{model}"
     for model in (
         "case",
+        "client",
         "company",
         "person",
         "beneficialowner",

@@ -30,9 +30,11 @@ from cases.api.schemas import (
     CaseOut,
     CasePageOut,
     CaseStatusIn,
+    CaseUpdatedOut,
     EventPageOut,
     RequirementSummaryOut,
 )
+from cases.client_updates.services import update_if_open
 from cases.commands import AddCaseNote, ChangeCaseStatus, CreateCase
 from cases.intake import validate_payload
 from cases.intake_service import create_case
@@ -93,12 +95,14 @@ def _assignee(request: HttpRequest, assignee: str | None) -> str | None:
 
 @router.post(
     "",
-    response={201: CaseCreatedOut, **errors(400, 401, 403, 413, 422)},
-    summary="Create a case",
+    response={201: CaseCreatedOut, 200: CaseUpdatedOut, **errors(400, 401, 403, 409, 413, 422)},
+    summary="Create a case, or update the client's open one",
     description=(
         "Same contract, validation, events, requirements and notification as a Kafka record "
-        "(SPEC §1, §3). With `Idempotency-Key`, a retry answers the same 201 and creates "
-        "nothing. Needs `cases.add_case`."
+        "(SPEC §1, §3). 201 when a case was opened; 200 when the client already had an open "
+        "case and the record was applied to it (`outcome` `updated` or `no change`, SPEC §3b); "
+        "409 when it contradicts that case (another traitement type). With `Idempotency-Key`, "
+        "a retry answers the same and changes nothing. Needs `cases.add_case`."
     ),
     openapi_extra={"requestBody": intake_request_body()},
     auth=needs("cases.add_case"),
@@ -107,18 +111,28 @@ def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
     principal = principal_of(request)
     message = validate_payload(json_body(request, MAX_BODY_BYTES))
     source = f"api:{request_id_for(request, idempotency_key)}"
-    created = create_case(
-        CreateCase(
-            source=source,
-            message=message,
-            occurred_at=timezone.now(),
-            actor=principal.actor,
-            trace_id=current_trace_id(),
-        )
+    command = CreateCase(
+        source=source,
+        message=message,
+        occurred_at=timezone.now(),
+        actor=principal.actor,
+        trace_id=current_trace_id(),
     )
+    updated = update_if_open(command)
+    if updated is not None:
+        return Status(
+            200,
+            {
+                "outcome": updated.outcome,
+                "case_id": updated.case_id,
+                "event_ids": updated.event_ids,
+            },
+        )
+    created = create_case(command)
     return Status(
         201,
         {
+            "outcome": "created",
             "case_id": created.case.pk,
             "company_id": created.company_id,
             "person_ids": created.person_ids,

@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cases.errors import (
     CaseNotActive,
+    ClientConflict,
     DecisionRefused,
     IllegalTransition,
     InvalidCommand,
@@ -63,6 +64,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, 413, error_body("request body too large", [("$", str(exc))]))
+
+    @api.exception_handler(ClientConflict)
+    def client_conflict(request: HttpRequest, exc: ClientConflict) -> HttpResponse:
+        issues = [(issue.loc, issue.msg) for issue in exc.issues]
+        return respond(request, 409, error_body("the record conflicts with the open case", issues))
 
     @api.exception_handler(MessageRejected)
     def rejected(request: HttpRequest, exc: MessageRejected) -> HttpResponse:

@@ -7,7 +7,7 @@ body is not here: `POST /api/v1/cases` validates with the domain's contract (cas
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -22,6 +22,10 @@ __all__ = [
     "CaseOut",
     "CasePageOut",
     "CaseStatusIn",
+    "CaseUpdatedOut",
+    "ClientDetailOut",
+    "ClientOut",
+    "ClientPageOut",
     "ClaimNextIn",
     "CompanyOut",
     "DecisionApproveIn",
@@ -106,11 +110,39 @@ class CasePageOut(Schema):
 
 
 class CaseCreatedOut(Schema):
+    outcome: Literal["created"] = Field("created", description="A new case was opened (201).")
     case_id: uuid.UUID
     company_id: uuid.UUID | None
     person_ids: list[uuid.UUID]
     owner_ids: list[uuid.UUID]
     requirement_ids: list[uuid.UUID]
+
+
+class CaseUpdatedOut(Schema):
+    """200: the client already had an open case; the record was applied to it (SPEC §3b)."""
+
+    outcome: Literal["updated", "no change"]
+    case_id: uuid.UUID
+    event_ids: list[uuid.UUID] = Field(..., description="Events appended (none: no change).")
+
+
+class ClientOut(Schema):
+    client_id: str
+    display_name: str
+    traitement_type: str
+    open_case_id: uuid.UUID | None
+    case_ids: list[uuid.UUID] = Field(..., description="Oldest first.")
+    first_seen: datetime
+    last_event_at: datetime
+
+
+class ClientPageOut(Schema):
+    items: list[ClientOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class ClientDetailOut(ClientOut):
+    cases: list[CaseOut] = Field(..., description="All the client's cases, newest first.")
 
 
 class CaseStatusIn(Schema):
@@ -294,6 +326,9 @@ class RawEventOut(Schema):
     status: str
     errors: list[dict[str, Any]]
     case_id: uuid.UUID | None
+    outcome: str = Field(
+        "", description="PROCESSED records: `created`, `updated` or `no change` (SPEC §3b)."
+    )
     attempts: int
     processed_at: datetime | None
     trace_id: str

@@ -2,6 +2,7 @@
 
 from cases.models.audit import RawEvent, RawEventStatus
 from cases.models.case import Case, CaseStatus
+from cases.models.client import Client
 from cases.models.documents import DocumentRequirement, DocumentRule, DocumentStatus, EntityType
 from cases.models.event_log import EventCommit, StoredEvent
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
@@ -16,6 +17,7 @@ __all__ = [
     "BeneficialOwner",
     "Case",
     "CaseStatus",
+    "Client",
     "Company",
     "DocumentRequirement",
     "DocumentRule",

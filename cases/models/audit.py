@@ -31,6 +31,9 @@ class RawEvent(models.Model):
     )
     errors = models.JSONField(default=list, blank=True, help_text="[{loc, msg}, ...]")
     case_id = models.UUIDField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, blank=True, default="", help_text="created, updated or no change (§3b)"
+    )
     attempts = models.IntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     trace_id = models.CharField(max_length=32, blank=True, default="")

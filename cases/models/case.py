@@ -24,6 +24,9 @@ class Case(models.Model):
     )
     version = models.IntegerField(default=0, help_text="Version of the case aggregate")
     source_raw_event_id = models.UUIDField(null=True, blank=True)
+    client_source = models.CharField(
+        max_length=300, blank=True, default="", help_text="Input of the last client update (§3b)"
+    )
     notes = models.JSONField(default=list, blank=True, help_text="[{author, at, text}, ...]")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -71,6 +71,9 @@ class Person(models.Model):
     birthdate = models.DateField(null=True, blank=True)
     role_in_company = models.CharField(max_length=200, null=True, blank=True)
     position = models.IntegerField(default=0, help_text="Order in the source message")
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a client update no longer names the person"
+    )
 
     class Meta:
         db_table = "persons"
@@ -93,6 +96,9 @@ class BeneficialOwner(models.Model):
     types_of_control = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     is_ubo = models.BooleanField(default=False)
     position = models.IntegerField(default=0, help_text="Order in the source message")
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a client update no longer names the owner"
+    )
 
     class Meta:
         db_table = "beneficial_owners"

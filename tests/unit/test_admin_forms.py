@@ -45,3 +45,33 @@ def test_timeline_entries_read_as_sentences_without_repeating_row_ids():
         ("types of control", "SHARES, VOTING"),
         ("is ubo", "yes"),
     ]
+
+
+def test_client_update_reads_as_one_line_per_change():
+    from cases.admin.display import client_changes
+
+    changes = {
+        "case_type": {"field": "case_type", "old": "COMPANY_STANDARD", "new": "EDD"},
+        "company": [{"field": "registered_address.city", "old": "Paris", "new": "Lyon"}],
+        "persons_added": ["Carl New"],
+        "persons_removed": [{"party_id": "x", "name": "Ada Boss"}],
+        "persons_changed": [],
+        "owners_added": [],
+        "owners_removed": [],
+        "owners_changed": [
+            {
+                "name": "Olga Owner",
+                "changes": [{"field": "is_ubo", "old": True, "new": False}],
+            }
+        ],
+    }
+    assert client_changes(changes) == [
+        ("case type", "COMPANY_STANDARD → EDD"),
+        ("company", "address city: Paris → Lyon"),
+        ("person added", "Carl New"),
+        ("person removed", "Ada Boss"),
+        ("beneficial owner Olga Owner", "is ubo: yes → no"),
+    ]
+    assert event_summary("ClientDataUpdated", {"changes": changes}) == (
+        "Client data updated: 5 changes"
+    )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kafka_integration.producer import reliable_producer_config
-from kafka_integration.sample_events import sample_event
+from kafka_integration.sample_events import sample_events
 from kafka_integration.telemetry import traced_producer
 from kafka_integration.topics import ensure_topics
 
@@ -21,10 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--topic", default=settings.KAFKA_TOPIC_NAME)
         parser.add_argument("--kyb-ratio", type=float, default=0.4)
         parser.add_argument("--invalid-ratio", type=float, default=0.0)
+        parser.add_argument(
+            "--updates",
+            type=float,
+            default=0.0,
+            help="share of records re-publishing an earlier client with a change (0..1)",
+        )
         parser.add_argument("--seed", type=int, default=None, help="same seed, same records")
 
     def handle(self, *args, **options) -> None:
-        for name in ("kyb_ratio", "invalid_ratio"):
+        for name in ("kyb_ratio", "invalid_ratio", "updates"):
             if not 0 <= options[name] <= 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be between 0 and 1")
         ensure_topics(
@@ -42,8 +48,14 @@ class Command(BaseCommand):
         # Not a security concern: seeded fake data.
         rng = random.Random(options["seed"])  # nosec B311
         started = time.monotonic()
-        for index in range(options["count"]):
-            key, value = sample_event(rng, index, options["kyb_ratio"], options["invalid_ratio"])
+        records = sample_events(
+            rng,
+            options["count"],
+            options["kyb_ratio"],
+            options["invalid_ratio"],
+            options["updates"],
+        )
+        for key, value in records:
             while True:
                 try:
                     producer.produce(options["topic"], key=key, value=value)

@@ -172,16 +172,39 @@ def test_the_same_key_with_another_body_is_refused_and_changes_nothing(make_call
     assert StoredEvent.objects.count() == events
 
 
-def test_without_idempotency_key_each_post_is_a_new_case(make_caller):
+def test_without_idempotency_key_each_client_gets_its_case_and_a_repeat_updates_it(make_caller):
     caller = make_caller("cases.add_case")
-    ids = {caller.post(CASES, KYC).json()["case_id"] for _ in range(2)}
-    assert len(ids) == 2
+    first = caller.post(CASES, KYC)
+    other_client = caller.post(CASES, {**KYC, "client_id": "kyc-api-2"})
+    repeat = caller.post(CASES, KYC)
+    assert (first.status_code, other_client.status_code, repeat.status_code) == (201, 201, 200)
+    assert first.json()["case_id"] != other_client.json()["case_id"]
+    assert repeat.json() == {
+        "outcome": "no change",
+        "case_id": first.json()["case_id"],
+        "event_ids": [],
+    }
+
+
+def test_a_changed_record_for_an_open_case_answers_200_updated(make_caller):
+    caller = make_caller("cases.add_case")
+    created = caller.post(CASES, KYC).json()
+    moved = {**KYC, "persons": [*KYC["persons"], {"firstname": "Alan", "lastname": "Turing"}]}
+    answer = caller.post(CASES, moved)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["outcome"], body["case_id"]) == ("updated", created["case_id"])
+    assert StoredEvent.objects.get(pk=body["event_ids"][0]).event_type == "ClientDataUpdated"
+    conflict = caller.post(CASES, {**KYB, "client_id": KYC["client_id"]})
+    assert conflict.status_code == 409
+    assert conflict.json()["errors"][0]["loc"] == "traitement_type"
 
 
 def test_two_callers_using_the_same_key_get_two_cases(make_caller):
     one, two = make_caller("cases.add_case"), make_caller("cases.add_case")
     a = one.post(CASES, KYC, headers={"Idempotency-Key": "same"}).json()["case_id"]
-    b = two.post(CASES, KYC, headers={"Idempotency-Key": "same"}).json()["case_id"]
+    other = {**KYC, "client_id": "kyc-api-2"}
+    b = two.post(CASES, other, headers={"Idempotency-Key": "same"}).json()["case_id"]
     assert a != b
 
 

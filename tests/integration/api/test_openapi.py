@@ -55,6 +55,7 @@ def _real_ids() -> dict[str, str]:
         "company_id": str(case.company_id),
         "requirement_id": str(requirement.pk),
         "raw_event_id": str(raw.pk),
+        "client_id": case.client_id,
     }
 
 

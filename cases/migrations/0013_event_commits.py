@@ -41,7 +41,7 @@ def commit_existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_seed_workflow'),
+        ('cases', '0012_seed_client_updated_rule'),
     ]
 
     operations = [

@@ -1,0 +1,195 @@
+"""Projections of the client-update events, and the Client read model (SPEC §3b).
+
+Registered with `cases.projections` when the app is ready. Party changes write the whole
+party document from the event (see `cases.client_updates.events`), so live projection and a
+rebuild agree whatever order the case and company streams replay in. The Client row is fed by
+every case of the client and computed order-independently (min/max times, a per-case status
+map gated by the case version), so it is idempotent and rebuildable too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from cases import bulk, projections
+from cases import events as ev
+from cases.client_updates import events as cu
+from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.models import (
+    Address,
+    BeneficialOwner,
+    Case,
+    Client,
+    Company,
+    OwnerPerson,
+    Person,
+)
+from cases.projections import ProjectableEvent
+
+__all__ = ["client_pk", "project_clients"]
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- Case and company roots --------------------------------------------------------------------
+
+
+def _client_data_updated(uow: Any, event: ProjectableEvent, case: Case) -> Case:
+    case.case_type = event.payload["case_type"]
+    case.client_source = event.payload["source"]
+    case.updated_at = event.occurred_at
+    return case
+
+
+def _party_document(event: ProjectableEvent) -> Person | BeneficialOwner:
+    p = event.payload
+    party = p["party"]
+    removed_at = (
+        _moment(p.get("removed_at")) if event.event_type == cu.PARTY_REMOVED_FROM_CASE else None
+    )
+    if p["party_type"] == cu.OWNER:
+        details = party["person_details"]
+        return BeneficialOwner(
+            id=uuid.UUID(party["owner_id"]),
+            company_id=uuid.UUID(party["company_id"]),
+            person=OwnerPerson(
+                firstname=details["firstname"],
+                lastname=details["lastname"],
+                birthdate=_date(details.get("birthdate")),
+                role_in_company=details.get("role_in_company"),
+            ),
+            ownership_percentage=party.get("ownership_percentage"),
+            types_of_control=list(party.get("types_of_control") or []),
+            is_ubo=bool(party.get("is_ubo")),
+            position=party["position"],
+            removed_at=removed_at,
+        )
+    company_id = party.get("company_id")
+    return Person(
+        id=uuid.UUID(party["person_id"]),
+        case_id=uuid.UUID(party["case_id"]),
+        company_id=uuid.UUID(company_id) if company_id else None,
+        firstname=party["firstname"],
+        lastname=party["lastname"],
+        birthdate=_date(party.get("birthdate")),
+        role_in_company=party.get("role_in_company"),
+        position=party["position"],
+        removed_at=removed_at,
+    )
+
+
+def _party_changed(uow: Any, event: ProjectableEvent, case: Case) -> Case:
+    """Replace the party document whole; written after the batch's inserts (see _UnitOfWork)."""
+    uow.put(_party_document(event))
+    case.updated_at = event.occurred_at
+    return case
+
+
+def _company_profile_changed(uow: Any, event: ProjectableEvent, company: Company) -> Company:
+    profile = event.payload["profile"]
+    company.registered_name = profile["registered_name"]
+    company.trading_name = profile.get("trading_name")
+    company.registration_number = profile["registration_number"]
+    company.registration_date = _date(profile.get("registration_date"))
+    company.country_of_incorporation = profile["country_of_incorporation"]
+    company.registered_address = Address(**profile["registered_address"])
+    company.business_type = profile.get("business_type")
+    company.industry_sector = profile.get("industry_sector")
+    company.updated_at = event.occurred_at
+    return company
+
+
+projections.register(cu.CLIENT_DATA_UPDATED, Case, _client_data_updated, creates=False)
+projections.register(cu.PARTY_DETAILS_CHANGED, Case, _party_changed, creates=False)
+projections.register(cu.PARTY_REMOVED_FROM_CASE, Case, _party_changed, creates=False)
+projections.register(cu.COMPANY_PROFILE_CHANGED, Company, _company_profile_changed, creates=False)
+
+
+# --- Client ------------------------------------------------------------------------------------
+
+CLIENT_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED, ev.CASE_STATUS_CHANGED})
+
+
+def client_pk(client_id: str) -> uuid.UUID:
+    return ev.derive_id("client", client_id)
+
+
+def _ms(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds: compare and store at that precision so rebuilds match."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _apply(client: Client, event: ProjectableEvent) -> None:
+    p = event.payload
+    at = _ms(event.occurred_at)
+    entry = client.cases.setdefault(str(event.aggregate_id), {"status": "OPEN", "version": 0})
+    if event.event_type == ev.CASE_CREATED:
+        entry["created_at"] = at.isoformat()
+        client.first_seen = min(client.first_seen, at)
+    if entry["version"] < event.version:
+        entry["version"] = event.version
+        if event.event_type == ev.CASE_STATUS_CHANGED:
+            entry["status"] = p["new_status"]
+    client.last_event_at = max(client.last_event_at, at)
+    named_by = f"{at.isoformat()}|{event.event_id}"
+    if event.event_type != ev.CASE_STATUS_CHANGED and named_by >= client.named_by:
+        # The latest record says who the client is (events before display names existed
+        # fall back to the client id).
+        client.display_name = p.get("display_name") or client.client_id
+        client.traitement_type = p["traitement_type"]
+        client.named_by = named_by
+
+
+def _finish(client: Client) -> None:
+    ordered = sorted(
+        client.cases.items(), key=lambda item: (item[1].get("created_at", ""), item[0])
+    )
+    client.case_ids = [case_id for case_id, _ in ordered]
+    open_ids = [case_id for case_id, entry in ordered if entry["status"] in ACTIVE_CASE_STATUSES]
+    client.open_case_id = uuid.UUID(open_ids[-1]) if open_ids else None
+    client.has_open_case = bool(open_ids)
+
+
+def project_clients(batch: list[ProjectableEvent]) -> None:
+    """Fold a projected batch into the Client rows it touches (two reads, one write at most)."""
+    events = [e for e in batch if e.event_type in CLIENT_EVENTS]
+    if not events:
+        return
+    client_of = {e.aggregate_id: e.payload["client_id"] for e in events if "client_id" in e.payload}
+    unknown = {e.aggregate_id for e in events} - client_of.keys()
+    if unknown:
+        client_of.update(Case.objects.filter(pk__in=list(unknown)).values_list("id", "client_id"))
+    wanted = {client_of[e.aggregate_id] for e in events if e.aggregate_id in client_of}
+    clients = {c.client_id: c for c in Client.objects.filter(client_id__in=list(wanted)).order_by()}
+    for event in events:
+        client_id = client_of.get(event.aggregate_id)
+        if client_id is None:
+            continue
+        client = clients.get(client_id)
+        if client is None:
+            if event.event_type != ev.CASE_CREATED:
+                continue  # a case from before clients were tracked: rebuild_projections adds it
+            at = _ms(event.occurred_at)
+            client = clients[client_id] = Client(
+                id=client_pk(client_id),
+                client_id=client_id,
+                traitement_type=event.payload["traitement_type"],
+                cases={},
+                first_seen=at,
+                last_event_at=at,
+            )
+        _apply(client, event)
+    for client in clients.values():
+        _finish(client)
+    bulk.replace_all(clients.values())
+
+
+projections.listen(project_clients)
