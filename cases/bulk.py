@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
@@ -132,6 +132,22 @@ def set_all(instances: Iterable[models.Model]) -> None:
     for instance, document in zip(instances, to_documents(instances), strict=True):
         pk = document.pop("_id")
         by_model.setdefault(type(instance), []).append(UpdateOne({"_id": pk}, {"$set": document}))
+    for model, operations in by_model.items():
+        collection(model).bulk_write(operations, ordered=True)
+
+
+def replace_all(instances: Iterable[models.Model]) -> None:
+    """Write each instance whole, inserting it when missing (upsert by primary key).
+
+    For read models folded from several aggregates (the Client of §3b), whose rows may or may
+    not exist yet; per-aggregate roots use insert_missing and set_all instead.
+    """
+    instances = list(instances)
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for instance, document in zip(instances, to_documents(instances), strict=True):
+        by_model.setdefault(type(instance), []).append(
+            ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+        )
     for model, operations in by_model.items():
         collection(model).bulk_write(operations, ordered=True)
 

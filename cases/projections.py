@@ -91,6 +91,9 @@ class _UnitOfWork:
         self.dirty: dict[uuid.UUID, models.Model] = {}
         self.children: list[models.Model] = []
         self.children_of: dict[Key, list[models.Model]] = {}
+        # Child documents an event rewrites whole (a party changed or removed, SPEC §3b).
+        self.replacements: list[models.Model] = []
+        self.replacements_of: dict[Key, list[models.Model]] = {}
 
     def preload(self, model: type[models.Model], ids: set[uuid.UUID]) -> None:
         known = self.roots.setdefault(model, {})
@@ -126,6 +129,10 @@ class _UnitOfWork:
         if (type(instance), instance.pk) not in self.assumed_new:
             self.dirty[instance.pk] = instance
 
+    def replace(self, instance: models.Model) -> None:
+        """Rewrite a child document whole after this batch's inserts (upsert by id)."""
+        self.replacements.append(instance)
+
     def insert_new_roots(self) -> set[Key]:
         """Insert the roots this batch created; returns the keys that were already stored."""
         taken: set[Key] = set()
@@ -140,6 +147,7 @@ class _UnitOfWork:
         """Forget what this batch computed for aggregates stored before (see project)."""
         for key in keys:
             self.children_of.pop(key, None)
+            self.replacements_of.pop(key, None)
 
     def created_documents(self, taken: set[Key]) -> list[models.Model]:
         roots = [
@@ -151,9 +159,19 @@ class _UnitOfWork:
         fresh = [key for key in self.children_of if key in self.assumed_new and key not in taken]
         return roots + [child for key in fresh for child in self.children_of[key]]
 
-    def flush_rest(self) -> None:
+    def insert_children(self) -> None:
+        """Children before their roots: a root is stored at the version of the batch's last
+        event, so a crash after it and before its children would let a redelivery skip them
+        (version-gated); children first are simply found again (insert_missing)."""
         bulk.insert_missing_many(child for group in self.children_of.values() for child in group)
+
+    def flush_rest(self) -> None:
         bulk.set_all(self.dirty.values())
+        # The last rewrite of each document wins (events are applied in order).
+        last = {
+            (type(doc), doc.pk): doc for group in self.replacements_of.values() for doc in group
+        }
+        bulk.replace_all(last.values())
 
 
 def _date(value: str | None) -> date | None:
@@ -304,9 +322,10 @@ def _apply(uow: _UnitOfWork, batch: list[ProjectableEvent]) -> dict[uuid.UUID, b
         if (root is None) != creates or (root is not None and root.version >= event.version):
             applied[event.event_id] = False
             continue
-        before = len(uow.children)
+        before, rewrites = len(uow.children), len(uow.replacements)
         changed = handler(uow, event, root)
         uow.children_of.setdefault(_key(event), []).extend(uow.children[before:])
+        uow.replacements_of.setdefault(_key(event), []).extend(uow.replacements[rewrites:])
         changed.version = event.version
         uow.put(changed)
         applied[event.event_id] = True
@@ -317,7 +336,7 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
     """Apply events (in order) to the read models; safe to call again with the same events.
 
     Database commands per call do not depend on the number of events: one read per model for
-    roots stored before this batch, one insert per model for new roots and children, one
+    roots stored before this batch, one insert per model for children then new roots, one
     update per model for changed roots. A redelivered batch costs one more read.
     """
     everything = [ProjectableEvent.of(e) for e in events]
@@ -330,12 +349,14 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
     uow.preload_keys(key for key, creates in first.items() if not creates)
 
     applied = _apply(uow, batch)
+    uow.insert_children()
     taken = uow.insert_new_roots()
     if taken:  # a redelivery: the stored documents decide, exactly as if loaded first
         uow.discard(taken)
         again = _UnitOfWork()
         again.preload_keys(taken)
         applied.update(_apply(again, [e for e in batch if _key(e) in taken]))
+        again.insert_children()
         again.insert_new_roots()
         again.flush_rest()
     uow.flush_rest()

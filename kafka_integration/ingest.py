@@ -17,6 +17,7 @@ from typing import Any
 
 import bson
 from bson.errors import InvalidDocument
+from django.db import models
 from django.utils import timezone
 
 from cases import bulk
@@ -249,8 +250,8 @@ def process_batch(
     )
     try:
         with tracing.phases() as phases:
-            _route_isolating_failures(pending, settled)
-        _announce_new_cases(pending, prior, tracing)
+            created = _route_isolating_failures(pending, settled)
+        _announce_new_cases(pending, prior, tracing, created)
     except BaseException:
         tracing.abandon()
         raise
@@ -275,20 +276,18 @@ def _finished_outcome(record: InboundRecord, status: str) -> RecordOutcome:
 
 def _route_isolating_failures(
     pending: list[tuple[RecordOutcome, CreateCase]], settled: frozenset[str]
-) -> None:
+) -> list[models.Model]:
     """Create or update (cases.client_updates routes); a non-transient error is pinned on its
     record by retrying one record at a time, which every step's idempotency makes safe."""
     if not pending:
-        return
+        return []
     try:
         results = route_intake([command for _, command in pending], settled=settled)
     except Exception as exc:
         if is_transient(exc):
             raise
         if len(pending) > 1:  # find the culprit one record at a time; the rest still lands
-            for item in pending:
-                _route_isolating_failures([item], settled)
-            return
+            return [m for item in pending for m in _route_isolating_failures([item], settled)]
         outcome, command = pending[0]
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
@@ -301,7 +300,7 @@ def _route_isolating_failures(
             extra={"raw_event_id": str(command.raw_event_id), "error_type": type(exc).__name__},
         )
         logger.debug("record failed: %s", exc, extra={"raw_event_id": str(command.raw_event_id)})
-        return
+        return []
     for (outcome, _), result in zip(pending, results, strict=True):
         outcome.case_id = result.case_id
         if result.outcome == REJECTED:
@@ -312,12 +311,14 @@ def _route_isolating_failures(
             outcome.intake = result.outcome
         outcome.reason = result.reason
         outcome.errors = result.errors
+    return results.created_read_models
 
 
 def _announce_new_cases(
     pending: list[tuple[RecordOutcome, CreateCase]],
     prior: dict[uuid.UUID, str],
     tracing: RecordTracing,
+    created: list[models.Model],
 ) -> None:
     """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
     fresh = [
@@ -334,6 +335,7 @@ def _announce_new_cases(
             trace_context={
                 outcome.case_id: tracing.traceparent(outcome.record) for outcome, _ in fresh
             },
+            read_models=created,
         )
 
 

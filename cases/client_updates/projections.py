@@ -88,7 +88,7 @@ def _party_document(event: ProjectableEvent) -> Person | BeneficialOwner:
 
 def _party_changed(uow: Any, event: ProjectableEvent, case: Case) -> Case:
     """Replace the party document whole; written after the batch's inserts (see _UnitOfWork)."""
-    uow.put(_party_document(event))
+    uow.replace(_party_document(event))
     case.updated_at = event.occurred_at
     return case
 

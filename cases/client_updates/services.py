@@ -45,6 +45,7 @@ __all__ = [
     "UNCHANGED",
     "UPDATED",
     "IntakeResult",
+    "IntakeResults",
     "route_intake",
     "update_if_open",
 ]
@@ -71,6 +72,15 @@ class IntakeResult:
     event_ids: list[uuid.UUID] = field(default_factory=list)
 
 
+class IntakeResults(list):
+    """One IntakeResult per command, in order, plus the read models the batch created (the
+    case_opened receivers render notifications from them instead of reading them back)."""
+
+    def __init__(self, results: list[IntakeResult], created_read_models: list[Any]):
+        super().__init__(results)
+        self.created_read_models = created_read_models
+
+
 def find_open_cases(client_ids: list[str]) -> dict[str, uuid.UUID]:
     """The open case of each client, newest first should an old duplicate exist (one query on
     the `case_client` index)."""
@@ -90,7 +100,7 @@ def route_intake(
     *,
     settled: frozenset[str] = frozenset(),
     rules: list[DocumentRuleData] | None = None,
-) -> list[IntakeResult]:
+) -> IntakeResults:
     """One result per command, in order. `settled` names sources already processed once
     (replays): their update is never decided again, only completed if it was interrupted."""
     rules = load_document_rules() if rules is None else rules
@@ -107,16 +117,21 @@ def route_intake(
             open_case[client_id] = own_case
         else:
             updates.append((index, UpdateCaseFromClientEvent.routed(command, target)))
+    created: list[Any] = []
     if creates:
         opened = open_cases([commands[index] for index in creates], rules)
+        created += opened.created_read_models
         for index, case_id in zip(creates, opened.case_ids, strict=True):
             results[index] = IntakeResult(CREATED, case_id)
     reopen = _run_updates(updates, settled, rules, results)
     if reopen:  # their case closed between routing and deciding: a new review opens
         opened = open_cases([commands[index] for index in reopen], rules)
+        created += opened.created_read_models
         for index, case_id in zip(reopen, opened.case_ids, strict=True):
             results[index] = IntakeResult(CREATED, case_id)
-    return [result or IntakeResult(FAILED, reason="not processed") for result in results]
+    return IntakeResults(
+        [result or IntakeResult(FAILED, reason="not processed") for result in results], created
+    )
 
 
 def _first_event_id(command: UpdateCaseFromClientEvent) -> uuid.UUID:
