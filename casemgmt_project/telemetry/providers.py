@@ -196,7 +196,10 @@ def _install(
     if metrics_port is not None:
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port, addr=os.environ.get("METRICS_HOST", "0.0.0.0"))
+        # The scraper reaches this port from outside the container, so all interfaces by
+        # default; METRICS_HOST narrows it (e.g. 127.0.0.1 behind a sidecar).
+        host = os.environ.get("METRICS_HOST", "0.0.0.0")  # nosec B104
+        start_http_server(metrics_port, addr=host)
 
     from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
@@ -208,7 +211,8 @@ def _install(
 
 
 def _attach(state: TelemetryState, processor: SpanProcessor) -> Callable[[], None]:
-    assert state.fan_out is not None and state.gate is not None
+    if state.fan_out is None or state.gate is None:
+        raise RuntimeError("configure_telemetry() must run before exporters are attached")
     state.fan_out.processors.append(processor)
     state.gate.recording = True
 
