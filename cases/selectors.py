@@ -209,13 +209,9 @@ def committed_events(events: list[StoredEvent]) -> list[StoredEvent]:
 
 def get_case_timeline(case_id: uuid.UUID | str) -> list[StoredEvent]:
     """The case's domain events, all aggregates (case, company, requirements, notifications),
-    in the order they were recorded (index `event_case_timeline`); committed commands only."""
-    case = get_case(case_id)
-    return event_store.visible(
-        StoredEvent.objects.filter(case_id=case.pk).order_by(
-            "recorded_at", "correlation_id", "sequence"
-        )
-    )
+    in the order they were recorded (index `event_case_timeline`); committed commands only.
+    The same list as `list_case_events`, so the admin and the API share one ordering."""
+    return committed_events(list(list_case_events(case_id)))
 
 
 def list_case_events(case_id: uuid.UUID | str) -> QuerySet[StoredEvent]:
