@@ -80,9 +80,8 @@ def main() -> int:
     names = list(SCENARIOS) if args.all else args.scenarios
     unknown = [name for name in names if name not in SCENARIOS]
     if not names or unknown:
-        parser.error(
-            f"unknown {unknown}; " if unknown else "" + "pick from: " + ", ".join(SCENARIOS)
-        )
+        prefix = f"unknown {', '.join(unknown)}; " if unknown else ""
+        parser.error(prefix + "pick from: " + ", ".join(SCENARIOS) + " (or --all)")
 
     base = Path(tempfile.mkdtemp(prefix="casemgmt-chaos-"))
     results = []

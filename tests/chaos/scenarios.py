@@ -10,15 +10,19 @@ import json
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 
+from casemgmt_project.progress import ProgressBar
 from kafka_integration.consumer import EXIT_WEDGED
 from tests.chaos.records import produce_hostile
 from tests.chaos.workspace import PrivateKafka, Workspace
@@ -96,6 +100,35 @@ def seconds_until_progress(count: Callable[[], int], total: int, timeout: float 
     return time.monotonic() - started
 
 
+@contextmanager
+def progress(ws: Workspace, total: int, every: float = 5.0) -> Iterator[None]:
+    """A progress bar of finished records on stderr while a scenario runs.
+
+    Polls from its own thread and its own client, so a stopped database only pauses the bar.
+    """
+    bar, stop = ProgressBar("records"), threading.Event()
+
+    def watch() -> None:
+        client = MongoClient(ws.mongodb_uri, serverSelectionTimeoutMS=2000)
+        while not stop.wait(every):
+            try:
+                done = min(ws.processed(client), total)
+            except PyMongoError:
+                continue  # the server is down on purpose; the next tick reads again
+            bar(done, total)
+            if done >= total:
+                break
+        client.close()
+
+    thread = threading.Thread(target=watch, name="chaos-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 class Members:
     """Consumer processes of one group, each with a stable transactional.id per slot."""
 
@@ -106,6 +139,11 @@ class Members:
         self.all: list[ManagedProcess] = []
         self.starts = 0
         self.restarts = 0  # supervisor restarts after a wedged Kafka client (exit 75)
+        self._watching = ExitStack()
+
+    def watch(self, total: int) -> None:
+        """Show a progress bar of the group's finished records until `stop`."""
+        self._watching.enter_context(progress(self.ws, total))
 
     def start(self, slot: int) -> ManagedProcess:
         self.starts += 1
@@ -143,6 +181,7 @@ class Members:
     def stop(self) -> None:
         for process in self.all:
             process.stop()
+        self._watching.close()
 
 
 def _finished(ws: Workspace, client: MongoClient) -> Callable[[], int]:
@@ -173,6 +212,7 @@ def sigkills(
         produced = produce_samples(
             ws.bootstrap_servers, ws.topic, records, seed=seed, invalid_ratio=0.08
         )
+        members.watch(produced.total)
         rng, recoveries, done = random.Random(seed), [], 0
         members.start(1)
         for kill in range(1, kills + 1):
@@ -206,6 +246,7 @@ def broker_restart(
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records // 2, seed=seed)
+        members.watch(records)
         members.start(1)
         _wait_finished(ws, client, produced.total // 3, members)
         kafka.crash()
@@ -239,6 +280,7 @@ def database_outage(
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        members.watch(produced.total)
         consumer = members.start(1)
         _wait_finished(ws, client, produced.total // 3, members)
         server.crash()
@@ -266,6 +308,7 @@ def group_churn(base: Path, *, records: int = 6_000, seed: int = 4) -> ScenarioR
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        members.watch(produced.total)
         for slot in (1, 2, 3):
             members.start(slot)
         _wait_finished(ws, client, produced.total // 4, members)
@@ -296,6 +339,7 @@ def hostile_records(
         produced = produce_hostile(
             ws.bootstrap_servers, ws.topic, hostile=hostile, valid=valid, seed=seed
         )
+        members.watch(produced.total)
         members.start(1)
         members.wait_all()
         accounting = run_accounting(ws, produced)
@@ -332,6 +376,7 @@ def relay_faults(
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        members.watch(produced.total)
         members.start(1)
         members.wait_all()  # every case opened; the outbox is full and nothing relayed yet
         kafka.crash()
