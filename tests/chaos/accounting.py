@@ -17,7 +17,6 @@ import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 
 @dataclass
@@ -37,9 +36,8 @@ class Accounting:
             self.problems.append(f"{kind} {count}: {what}")
 
 
-def _chunks(items: list, size: int = 1000):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+# Large pages: on FerretDB every page of the rebuild's keyset scan sorts the whole event store.
+REBUILD_CHUNK = 20_000
 
 
 def _read_models_snapshot() -> dict[str, list[dict]]:
@@ -53,10 +51,9 @@ def _read_models_snapshot() -> dict[str, list[dict]]:
 
 
 def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
-    from cases import event_store
     from cases.commands import CreateCase
     from cases.handlers import handle_create_case
-    from cases.models import Case, RawEvent, StoredEvent
+    from cases.models import Case, RawEvent
     from cases.rebuild import rebuild_read_models
     from cases.rules import load_document_rules
     from kafka_integration import ingest
@@ -77,37 +74,27 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
         "lost", sum(status.get(p) != "REJECTED" for p in invalid), "invalid records not REJECTED"
     )
 
-    # Cases and their exact event sets.
+    # Cases and their exact event sets. Whole collections are read once and joined here: the
+    # scenario's database holds only its own records, and FerretDB scans for every `$in`.
     processed = [r for r in raw if (r.partition, r.offset) in valid]
-    by_raw = Counter()
-    for ids in _chunks([r.id for r in processed]):
-        by_raw.update(
-            Case.objects.filter(source_raw_event_id__in=ids).values_list(
-                "source_raw_event_id", flat=True
-            )
-        )
+    processed_ids = {r.id for r in processed}
+    cases = [c for c in Case.objects.all() if c.source_raw_event_id in processed_ids]
+    by_raw = Counter(c.source_raw_event_id for c in cases)
     result.note("lost", sum(1 for r in processed if by_raw[r.id] == 0), "valid without a case")
     result.note("duplicated", sum(max(0, n - 1) for n in by_raw.values()), "records, 2+ cases")
     rules = load_document_rules()
-    missing_events = extra_events = 0
-    for chunk in _chunks(processed, 500):
-        wanted: dict[Any, set] = {}
-        for record in chunk:
-            command = CreateCase(
-                source=ingest.record_from_raw_event(record).source,
-                message=parse_message(ingest.payload_bytes(record)),
-                occurred_at=record.received_at,
-                raw_event_id=record.id,
-            )
-            wanted[str(record.id)] = {e.event_id for e in handle_create_case(command, rules)}
-        stored: dict[str, set] = {key: set() for key in wanted}
-        events = StoredEvent.objects.filter(correlation_id__in=list(wanted))
-        for event in event_store.visible(events):
-            if event.metadata.get("causation_id", "").startswith("kafka:"):
-                stored[event.correlation_id].add(event.event_id)
-        for key, ids in wanted.items():
-            missing_events += len(ids - stored[key])
-            extra_events += len(stored[key] - ids)
+    wanted: dict[str, set] = {}
+    for record in processed:
+        command = CreateCase(
+            source=ingest.record_from_raw_event(record).source,
+            message=parse_message(ingest.payload_bytes(record)),
+            occurred_at=record.received_at,
+            raw_event_id=record.id,
+        )
+        wanted[str(record.id)] = {e.event_id for e in handle_create_case(command, rules)}
+    stored = _committed_kafka_events()
+    missing_events = sum(len(ids - stored.get(key, set())) for key, ids in wanted.items())
+    extra_events = sum(len(stored.get(key, set()) - ids) for key, ids in wanted.items())
     result.note("lost", missing_events, "events a command decided but the store lacks")
     result.note("duplicated", extra_events, "stored events no command decided")
 
@@ -119,12 +106,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     result.note("duplicated", sum(n for p, n in copies.items() if p not in invalid), "DLQ strays")
 
     # Notifications: one per case whose CASE_CREATED matches an active rule, on the topic.
-    case_ids = list(
-        Case.objects.filter(source_raw_event_id__in=[r.id for r in processed]).values_list(
-            "id", flat=True
-        )
-    )
-    expected_ids = _expected_notifications(case_ids)
+    expected_ids = _expected_notifications(cases)
     on_topic = count_topic(
         bootstrap, os.environ["NOTIFICATION_KAFKA_TOPIC"], _event_id_header, timeout=120
     )
@@ -136,7 +118,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
 
     # Read models: identical to a rebuild from the event store alone.
     before = _read_models_snapshot()
-    rebuild_read_models()
+    rebuild_read_models(chunk_size=REBUILD_CHUNK)
     after = _read_models_snapshot()
     differing = [name for name in before if before[name] != after[name]]
     if differing:
@@ -148,10 +130,25 @@ def _event_id_header(message) -> str | None:
     return dict(message.headers() or []).get("event_id", b"").decode() or None
 
 
-def _expected_notifications(case_ids: list) -> set[str]:
+def _committed_kafka_events() -> dict[str, set]:
+    """Event ids of committed commands caused by Kafka records, by correlation id."""
+    from cases import event_store
+    from cases.models import EventCommit, StoredEvent
+
+    committed = set(EventCommit.objects.filter(aborted=False).values_list("pk", flat=True))
+    stored: dict[str, set] = {}
+    rows = StoredEvent.objects.values_list("correlation_id", "event_id", "metadata")
+    for correlation_id, event_id, metadata in rows.iterator(chunk_size=5000):
+        causation = (metadata or {}).get("causation_id", "")
+        if causation.startswith("kafka:") and event_store.command_id_of(causation) in committed:
+            stored.setdefault(correlation_id, set()).add(event_id)
+    return stored
+
+
+def _expected_notifications(cases: list) -> set[str]:
     """Ids the CASE_CREATED rules owe, derived as cases.notifications derives them."""
     from cases import events as ev
-    from cases.models import Case, NotificationRule
+    from cases.models import NotificationRule
     from cases.models.notifications import NotificationTrigger
     from cases.notifications import _local_match
 
@@ -161,12 +158,11 @@ def _expected_notifications(case_ids: list) -> set[str]:
         key=lambda rule: (rule.priority, str(rule.pk)),
     )
     wanted = set()
-    for chunk in _chunks(case_ids):
-        for case in Case.objects.filter(pk__in=chunk):
-            if _local_match(rules, trigger, case.traitement_type, case.case_type):
-                notification_id = ev.derive_id(f"case:{case.id}", "notification", trigger)
-                # The relay's event_id header is the NotificationRequired event's id.
-                wanted.add(str(ev.derive_id(f"notification:{notification_id}", "event", 0)))
+    for case in cases:
+        if _local_match(rules, trigger, case.traitement_type, case.case_type):
+            notification_id = ev.derive_id(f"case:{case.id}", "notification", trigger)
+            # The relay's event_id header is the NotificationRequired event's id.
+            wanted.add(str(ev.derive_id(f"notification:{notification_id}", "event", 0)))
     return wanted
 
 

@@ -5,9 +5,15 @@ The same runners as `scripts/chaos.py`, with small N; each ends with the full ac
 notifications on the topic, read models equal to a rebuild).
 """
 
+import uuid
+
 import pytest
+from django.conf import settings
+from pymongo import MongoClient
 
 from tests.chaos import scenarios
+from tests.chaos.workspace import Workspace
+from tests.integration.consumer_process import produce_samples
 
 pytestmark = [pytest.mark.integration]
 
@@ -29,3 +35,31 @@ def test_hostile_records_are_all_rejected_once_and_block_nothing(tmp_path):
     result = scenarios.hostile_records(tmp_path, hostile=96, valid=24)
     assert_accounted(result)
     assert result.details["dead_letters"] > 48  # most hostile records are rejected
+
+
+def test_the_accounting_reports_a_missing_case_and_an_extra_event(tmp_path):
+    """The accounting itself can fail: tamper with a clean run and it must say what changed."""
+    ws = Workspace("tamper", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, tmp_path)
+    client = MongoClient(ws.mongodb_uri)
+    members = scenarios.Members(ws, idle_timeout=5)
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, 20, seed=11)
+        members.start(1)
+        members.wait_all()
+        clean = scenarios.run_accounting(ws, produced)
+        assert (clean["lost"], clean["duplicated"], clean["problems"]) == (0, 0, []), clean
+
+        db = ws.database(client)
+        db["cases"].delete_one({"source_raw_event_id": {"$exists": True}})
+        extra = db["event_store"].find_one({"metadata.causation_id": {"$regex": "^kafka:"}})
+        extra.update(_id=uuid.uuid4().hex, version=extra["version"] + 1000)
+        db["event_store"].insert_one(extra)
+        tampered = scenarios.run_accounting(ws, produced)
+    finally:
+        members.stop()
+        ws.cleanup(client)
+    assert tampered["lost"] >= 1 and tampered["duplicated"] >= 1, tampered
+    problems = "\n".join(tampered["problems"])
+    assert "valid without a case" in problems
+    assert "stored events no command decided" in problems
