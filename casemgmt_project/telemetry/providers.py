@@ -27,6 +27,8 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace import Status, StatusCode
+from pymongo.monitoring import CommandFailedEvent
 
 from casemgmt_project.telemetry.gate import GatedTracerProvider
 
@@ -207,7 +209,13 @@ def _install(
     # Probes and scrapes would drown the request traces; OTEL_PYTHON_DJANGO_EXCLUDED_URLS wins.
     excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", PROBE_URLS)
     DjangoInstrumentor().instrument(excluded_urls=excluded)
-    PymongoInstrumentor().instrument()
+    PymongoInstrumentor().instrument(failed_hook=_status_without_server_message)
+
+
+def _status_without_server_message(span: Span, event: CommandFailedEvent) -> None:
+    """A refused command's span says why by code name only: the server's message can quote the
+    values of the command (a duplicate key, a bad operand), i.e. personal data."""
+    span.set_status(Status(StatusCode.ERROR, str(event.failure.get("codeName", "UnknownError"))))
 
 
 def _attach(state: TelemetryState, processor: SpanProcessor) -> Callable[[], None]:
