@@ -20,6 +20,7 @@ PRODUCTION_LIKE = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
     "SECURE_PROXY_SSL_HEADER": "true",
+    "LOGIN_THROTTLE_CACHE_URL": "redis://cache.internal:6379/1",
 }
 
 
@@ -40,6 +41,13 @@ def test_deployment_checklist_passes_with_production_variables():
     result = manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_LIKE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deployment_checklist_warns_while_login_failures_are_counted_per_process():
+    variables = {k: v for k, v in PRODUCTION_LIKE.items() if k != "LOGIN_THROTTLE_CACHE_URL"}
+    result = manage(["check", "--deploy", "--fail-level", "WARNING"], variables)
+    assert result.returncode != 0
+    assert "casemgmt.W001" in result.stderr and "LOGIN_THROTTLE_CACHE_URL" in result.stderr
 
 
 def test_the_example_secret_key_stops_start_up_outside_debug():
