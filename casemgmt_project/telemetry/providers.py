@@ -31,6 +31,7 @@ from opentelemetry.trace import Status, StatusCode
 from pymongo.monitoring import CommandFailedEvent
 
 from casemgmt_project.telemetry.gate import GatedTracerProvider
+from casemgmt_project.telemetry.redaction import without_exception_texts
 
 __all__ = [
     "TelemetryState",
@@ -67,6 +68,7 @@ class _FanOutProcessor(SpanProcessor):
             processor.on_start(span, parent_context=parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
+        span = without_exception_texts(span)  # what an exporter receives, never the message
         for processor in self.processors:
             processor.on_end(span)
 

@@ -238,3 +238,26 @@ def test_a_refused_database_command_leaves_the_server_message_out_of_its_span(sp
     assert span.status.status_code is StatusCode.ERROR
     assert span.status.description == refused.value.details["codeName"]
     assert not leaks({"Vandermeersch"}, span_text([span]))
+
+
+def test_a_crashing_admin_page_leaves_the_exception_text_out_of_its_span(
+    spans, debug_logs, monkeypatch
+):
+    from django.contrib.auth.forms import AuthenticationForm
+
+    def clean(form):  # a view error that quotes what it was given
+        raise ValueError(f"cannot log in {form.data['username']}")
+
+    monkeypatch.setattr(AuthenticationForm, "clean", clean)
+    client = Client(raise_request_exception=False)
+
+    crashed = client.post("/admin/login/", {"username": "Vandermeersch", "password": "x"})
+
+    assert crashed.status_code == 500
+    request_spans = [s for s in spans.get_finished_spans() if s.kind.name == "SERVER"]
+    assert request_spans and request_spans[0].status.status_code is StatusCode.ERROR
+    (event,) = [e for s in request_spans for e in s.events if e.name == "exception"]
+    assert event.attributes["exception.type"] == "ValueError"
+    assert "test_personal_data.py" in event.attributes["exception.stacktrace"]  # frames kept
+    assert not leaks({"Vandermeersch"}, span_text(request_spans)), "request span"
+    assert not leaks({"Vandermeersch"}, debug_logs.getvalue()), "log lines"
