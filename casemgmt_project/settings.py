@@ -132,6 +132,8 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+# Error pages and reports hide the URI (it carries the database password) like other secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "casemgmt_project.reporting.CredentialsHidingFilter"
 # The contrib apps need migrations written for ObjectId primary keys (see mongo_migrations/).
 MIGRATION_MODULES = {
     "admin": "mongo_migrations.admin",

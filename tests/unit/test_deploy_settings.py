@@ -68,3 +68,14 @@ def test_debug_is_off_and_cookies_are_secure_by_default():
     result = manage(["shell", "-c", script], variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["False"] + ["True"] * 4
+
+
+def test_error_reports_hide_the_database_uri_with_its_password():
+    script = (
+        "from django.views.debug import get_default_exception_reporter_filter as f; "
+        "print(f().get_safe_settings())"
+    )
+    variables = {**PRODUCTION_LIKE, "MONGODB_URI": "mongodb://casemgmt:pw-9f3k@db:27017"}
+    result = manage(["shell", "-c", script], variables)
+    assert result.returncode == 0, result.stderr
+    assert "MONGODB_URI" in result.stdout and "pw-9f3k" not in result.stdout
