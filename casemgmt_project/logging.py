@@ -2,8 +2,9 @@
 
 Every line on stderr is one JSON object: time, level, logger, message, trace_id/span_id when a
 span is active, then the record's `extra=` fields. Exception messages can quote the data that
-caused them (a driver error repeats the refused document), so at INFO and above only the
-exception's type and stack frames are written; the message itself only in DEBUG records.
+caused them (a driver error repeats the refused document), so only the exception's type and
+stack frames are written, at every level: DEBUG is switched on in production to chase a
+problem, and personal data must not reach the log store then either (issue #12).
 librdkafka's own log lines go through `librdkafka_logger()` into the same stream (SPEC §8).
 """
 
@@ -56,10 +57,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             exc_type, exc, tb = record.exc_info
             entry["exc_type"] = exc_type.__qualname__ if exc_type else ""
-            if record.levelno < logging.INFO:
-                entry["exc_info"] = self.formatException(record.exc_info)
-            else:
-                entry["exc_info"] = _frames_only(exc, tb)
+            entry["exc_info"] = _frames_only(exc, tb)
         return json.dumps(entry, default=str)
 
 

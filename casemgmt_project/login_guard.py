@@ -9,7 +9,8 @@ is checked (constant work for the attacker's guesses) until the window passes. A
 login clears its (username, address) counter.
 
 Every attempt is logged on `casemgmt.audit.login` (success, failure, refusal) with the
-username and client address; never the password.
+username and client address; never the password. The counters are only as shared as their
+cache: `check --deploy` warns while it is a per-process one (docs/security.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core import checks
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
@@ -30,6 +32,24 @@ audit = logging.getLogger("casemgmt.audit.login")
 
 def _cache():
     return caches[settings.LOGIN_THROTTLE_CACHE]
+
+
+PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_login_cache(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """Each gunicorn worker would count its own failures: N workers allow N times the limit."""
+    backend = settings.CACHES.get(settings.LOGIN_THROTTLE_CACHE, {}).get("BACKEND", "")
+    if not backend.endswith(PER_PROCESS_CACHES):
+        return []
+    return [
+        checks.Warning(
+            f"login failures are counted per process ({backend.rsplit('.', 1)[-1]})",
+            hint="set LOGIN_THROTTLE_CACHE_URL to a shared cache, e.g. redis://host:6379/1",
+            id="casemgmt.W001",
+        )
+    ]
 
 
 def client_address(request: HttpRequest | None) -> str:

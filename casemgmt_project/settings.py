@@ -105,9 +105,12 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # per username and address
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
-# The per-process memory cache counts per worker; point this alias at a shared cache (e.g.
-# Redis or django_mongodb_backend's MongoDBCache) to count across workers.
-LOGIN_THROTTLE_CACHE = env("LOGIN_THROTTLE_CACHE", default="default")
+# Failures must be counted by all workers together, so production points the "login" cache at
+# a shared server: LOGIN_THROTTLE_CACHE_URL=redis://host:6379/1 (the `redis` package) or
+# pymemcache://host:11211. The default memory cache counts per process, which `check --deploy`
+# warns about; Django's database cache is SQL-only and fails on MongoDB (docs/security.md).
+CACHES["login"] = env.cache_url("LOGIN_THROTTLE_CACHE_URL", default="locmemcache://casemgmt-login")
+LOGIN_THROTTLE_CACHE = env("LOGIN_THROTTLE_CACHE", default="login")
 
 # --- Database (MongoDB through django-mongodb-backend) ---------------------------------------
 MONGODB_URI = env("MONGODB_URI")
@@ -129,6 +132,8 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+# Error pages and reports hide the URI (it carries the database password) like other secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "casemgmt_project.reporting.CredentialsHidingFilter"
 # The contrib apps need migrations written for ObjectId primary keys (see mongo_migrations/).
 MIGRATION_MODULES = {
     "admin": "mongo_migrations.admin",

@@ -7,14 +7,13 @@ Kafka record and one opened from the API are the same events and the same read m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 from django.db import models
 
-from cases import event_store, projections, signals
+from cases import event_store, projections
 from cases import events as ev
+from cases.command_bus import announce, check_replayed_ids, execute, load
 from cases.commands import (
     AddCaseNote,
     ChangeCaseStatus,
@@ -50,7 +49,6 @@ from cases.models import (
     Person,
     StoredEvent,
 )
-from cases.projections import ProjectableEvent
 from cases.rules import DocumentRuleData, load_document_rules
 from cases.tracing import phase
 from cases.workflow.rules import SlaRuleData, load_sla_rules
@@ -105,97 +103,7 @@ def open_cases(
     )
 
 
-# --- Commands on existing aggregates ----------------------------------------------------------
-# Load the read model, decide (pure handler), append (optimistic concurrency), project, then
-# fire the domain signal: receivers see the change already in the read models. A request is
-# identified by its request_id: a retry of a request whose events are stored re-projects them
-# and re-fires its signals (receivers dedupe on event_id) instead of applying it twice, so a
-# caller that lost the answer, or hit a failing receiver, can simply retry.
-
-ModelT = TypeVar("ModelT", bound=models.Model)
-
-
-def _load(model: type[ModelT], pk: uuid.UUID) -> ModelT:
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise NotFound(f"{model.__name__} {pk} not found")
-    return instance
-
-
-def _check_expected_version(instance: models.Model, expected: int | None) -> None:
-    if expected is not None and instance.version != expected:
-        raise VersionConflict(instance.pk, expected, instance.version)
-
-
-def _request_events(request_id: str) -> list[StoredEvent]:
-    """The events an earlier run of this request stored (oldest first); [] for a new request."""
-    causation = request_metadata(request_id, "").causation_id
-    if not StoredEvent.objects.filter(pk=ev.derive_id(causation, "event", 0)).exists():
-        return []
-    stored = StoredEvent.objects.filter(correlation_id=request_id).order_by("sequence")
-    # Uncommitted (a crash before the commit marker): re-run, which lands on the same ids.
-    return event_store.visible(
-        event for event in stored if event.metadata.get("causation_id") == causation
-    )
-
-
-def _append(events: list[DomainEvent], based_on: int) -> None:
-    """Append; another writer holding the version becomes VersionConflict.
-
-    Nothing is projected on a conflict: the winner is projecting its own events right now, and
-    two writers replacing one read-model document race (on FerretDB a replacement is a delete
-    plus an insert). A command projects only the events it wrote; a read model left behind by
-    a crash is completed by retrying that request (same request_id), which re-projects.
-    """
-    try:
-        result = event_store.append(events)
-    except ConcurrencyConflict as exc:
-        aggregate_id = exc.aggregate_ids[0]
-        raise VersionConflict(
-            aggregate_id, based_on, event_store.current_version(aggregate_id)
-        ) from exc
-    _check_replayed_ids(events, result.new_event_ids)
-
-
-def _check_replayed_ids(events: list[DomainEvent], new_ids: frozenset[uuid.UUID]) -> None:
-    """An id already stored must be this very event; otherwise a request_id was reused."""
-    replayed = {e.event_id: e for e in events if e.event_id not in new_ids}
-    if not replayed:
-        return
-    stored = StoredEvent.objects.filter(event_id__in=list(replayed)).values_list(
-        "event_id", "aggregate_id", "version"
-    )
-    for event_id, aggregate_id, version in stored:
-        event = replayed[event_id]
-        if (event.aggregate_id, event.version) != (aggregate_id, version):
-            raise InvalidCommand(
-                f"request_id {event.metadata.correlation_id} was already used for another "
-                "change; send a new request_id"
-            )
-
-
-def _execute(
-    model: type[ModelT],
-    aggregate_id: uuid.UUID,
-    command: Any,
-    decide: Callable[[ModelT], list[DomainEvent]],
-) -> tuple[ModelT, list[ProjectableEvent]]:
-    """Run a one-aggregate command end to end; returns the fresh read model and its events."""
-    earlier = _request_events(command.request_id)
-    if earlier:
-        if any(event.aggregate_id != aggregate_id for event in earlier):
-            raise InvalidCommand(
-                f"request_id {command.request_id} was already used for another aggregate"
-            )
-        projections.project(earlier)
-        return _load(model, aggregate_id), [ProjectableEvent.of(e) for e in earlier]
-    current = _load(model, aggregate_id)
-    _check_expected_version(current, command.expected_version)
-    events = decide(current)
-    _append(events, based_on=current.version)
-    projections.project(events)
-    current.refresh_from_db()
-    return current, [ProjectableEvent.of(e) for e in events]
+# --- Commands on existing aggregates (run through cases.command_bus) --------------------------
 
 
 def _case_state(case: Case) -> CaseState:
@@ -211,41 +119,15 @@ def _requirement_state(requirement: DocumentRequirement) -> RequirementState:
     )
 
 
-def _announce(events: Sequence[ProjectableEvent]) -> None:
-    """Fire the domain signals of projected events (see cases.signals for the kwargs)."""
-    for event in events:
-        p = event.payload
-        actor = event.metadata.get("actor", "")
-        if event.event_type == ev.CASE_STATUS_CHANGED:
-            signals.case_status_changed.send(
-                sender=Case,
-                case_id=uuid.UUID(p["case_id"]),
-                old_status=p["old_status"],
-                new_status=p["new_status"],
-                event_id=event.event_id,
-                actor=actor,
-            )
-        elif event.event_type == ev.DOCUMENT_STATUS_UPDATED:
-            signals.document_status_changed.send(
-                sender=DocumentRequirement,
-                requirement_id=uuid.UUID(p["requirement_id"]),
-                case_id=uuid.UUID(p["case_id"]),
-                old_status=p["old_status"],
-                new_status=p["new_status"],
-                event_id=event.event_id,
-                actor=actor,
-            )
-
-
 def change_case_status(command: ChangeCaseStatus) -> Case:
     """Move a case along its lifecycle; IllegalTransition lists the allowed statuses."""
-    case, events = _execute(
+    case, events = execute(
         Case,
         command.case_id,
         command,
         lambda case: handle_change_case_status(command, _case_state(case)),
     )
-    _announce(events)
+    announce(events)
     return case
 
 
@@ -253,7 +135,7 @@ def add_case_note(command: AddCaseNote) -> Case:
     """Append a note to a case (allowed in every status: the audit trail never closes)."""
     if not command.text.strip():
         raise InvalidCommand("a note needs text")
-    case, _ = _execute(
+    case, _ = execute(
         Case,
         command.case_id,
         command,
@@ -264,13 +146,13 @@ def add_case_note(command: AddCaseNote) -> Case:
 
 def update_document_status(command: UpdateDocumentStatus) -> DocumentRequirement:
     """Record a decision on a document: who, when, old → new, merged metadata, notes."""
-    requirement, events = _execute(
+    requirement, events = execute(
         DocumentRequirement,
         command.requirement_id,
         command,
         lambda requirement: handle_update_document_status(command, _requirement_state(requirement)),
     )
-    _announce(events)
+    announce(events)
     return requirement
 
 
@@ -302,7 +184,7 @@ def _determine_once(command: DetermineDocumentRequirements, rules: list[Document
     """Store and project what is missing; the event store, not the read model, says what is.
 
     Events this very request stored in an interrupted earlier run are projected now (retrying
-    completes it); other writers' events are theirs to project (see `_append`).
+    completes it); other writers' events are theirs to project (see `cases.command_bus.append`).
     """
     stored = _stored_requirement_events(owed_requirement_ids(command, rules))
     causation = request_metadata(command.request_id, "").causation_id
@@ -310,7 +192,7 @@ def _determine_once(command: DetermineDocumentRequirements, rules: list[Document
     existing = frozenset(event.aggregate_id for event in stored)
     events = handle_determine_document_requirements(command, rules, existing)
     result = event_store.append(events)
-    _check_replayed_ids(events, result.new_event_ids)
+    check_replayed_ids(events, result.new_event_ids)
     projections.project(events)
 
 
@@ -322,7 +204,7 @@ def determine_document_requirements(
     Idempotent: determining twice creates nothing new. A concurrent determination of the same
     document wins the race harmlessly: one more pass finds it stored and adds nothing.
     """
-    case = _load(Case, command.case_id)
+    case = load(Case, command.case_id)
     _check_party(case, command.entity_type, command.entity_id)
     rules = load_document_rules() if rules is None else rules
     try:

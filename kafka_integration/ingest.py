@@ -292,14 +292,13 @@ def _route_isolating_failures(
         outcome.status = RawEventStatus.FAILED
         outcome.reason = "processing_error"
         # The type only: an exception's text can quote the record (personal data, SPEC §8),
-        # and these errors travel on in the dead-letter headers. The text is a DEBUG line.
+        # and these errors travel on in the dead-letter headers and the logs, at any level.
         outcome.errors = [{"loc": "$", "msg": type(exc).__name__}]
         logger.error(
             "record failed",
             exc_info=exc,
             extra={"raw_event_id": str(command.raw_event_id), "error_type": type(exc).__name__},
         )
-        logger.debug("record failed: %s", exc, extra={"raw_event_id": str(command.raw_event_id)})
         return []
     for (outcome, _), result in zip(pending, results, strict=True):
         outcome.case_id = result.case_id

@@ -7,9 +7,11 @@
 #   scripts/services.sh status   say what runs
 #   scripts/services.sh reset    down, then delete broker and database data (keeps the caches)
 #
-# KAFKA_SASL=1 adds a SASL_PLAINTEXT (PLAIN) listener on KAFKA_SASL_PORT (9094) for the user
-# KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (default casemgmt / casemgmt-local); clients then
-# set KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT and KAFKA_SASL_MECHANISM=PLAIN. Opt-in: the
+# KAFKA_SASL=1 adds a SASL_PLAINTEXT listener on KAFKA_SASL_PORT (9094) for the user
+# KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (default casemgmt / casemgmt-local), offering PLAIN
+# and SCRAM-SHA-512; clients then set KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT and
+# KAFKA_SASL_MECHANISM=PLAIN or SCRAM-SHA-512. The SCRAM credential is written when the storage
+# is formatted (KRaft), so a broker formatted without it needs `reset` once. Opt-in: the
 # PLAINTEXT listener stays, for the test suite.
 #
 # Downloads and builds are cached under .cache/ so a second `up` takes seconds. Runtime data,
@@ -99,10 +101,11 @@ EOF
     # The file holds a local-only password; keep it private to this user.
     chmod 600 "$dir/server.properties"
     cat >> "$dir/server.properties" <<EOF
-sasl.enabled.mechanisms=PLAIN
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
+listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 EOF
-    log "SASL/PLAIN listener on 127.0.0.1:$KAFKA_SASL_PORT (user $KAFKA_SASL_USERNAME)"
+    log "SASL listener (PLAIN, SCRAM-SHA-512) on 127.0.0.1:$KAFKA_SASL_PORT (user $KAFKA_SASL_USERNAME)"
   fi
   sed "s#@LOG_DIR@#$dir/logs#" "$ROOT/infra/kafka/log4j2.properties" > "$dir/log4j2.properties"
 }
@@ -121,7 +124,11 @@ kafka_up() {
   kafka_config
   if [ ! -f "$RUN/kafka/data/meta.properties" ]; then
     log "formatting Kafka storage (KRaft)"
-    (kafka_java kafka.tools.StorageTool format --ignore-formatted \
+    local scram=()  # KRaft keeps SCRAM credentials in its metadata log: written at format time
+    if [ "$KAFKA_SASL" = 1 ]; then
+      scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USERNAME,password=$KAFKA_SASL_PASSWORD]")
+    fi
+    (kafka_java kafka.tools.StorageTool format --ignore-formatted "${scram[@]}" \
       -t "$(cat "$RUN/kafka/cluster.id" 2>/dev/null || (kafka_java kafka.tools.StorageTool random-uuid) | tee "$RUN/kafka/cluster.id")" \
       -c "$RUN/kafka/server.properties") >"$RUN/kafka/logs/format.log" 2>&1 \
       || { cat "$RUN/kafka/logs/format.log" >&2; die "Kafka storage format failed"; }

@@ -51,10 +51,12 @@ def telemetry_metrics() -> InMemoryMetricReader:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    """Each test starts with an empty Django cache: the dashboard caches its figures per process,
-    and one test's cached dashboard must not answer for the next test's data."""
-    from django.core.cache import cache
+    """Each test starts with empty Django caches: the dashboard caches its figures per process,
+    and one test's cached dashboard (or login failures) must not answer for the next test."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

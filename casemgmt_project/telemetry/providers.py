@@ -27,8 +27,11 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace import Status, StatusCode
+from pymongo.monitoring import CommandFailedEvent
 
 from casemgmt_project.telemetry.gate import GatedTracerProvider
+from casemgmt_project.telemetry.redaction import without_exception_texts
 
 __all__ = [
     "TelemetryState",
@@ -65,6 +68,7 @@ class _FanOutProcessor(SpanProcessor):
             processor.on_start(span, parent_context=parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
+        span = without_exception_texts(span)  # what an exporter receives, never the message
         for processor in self.processors:
             processor.on_end(span)
 
@@ -207,7 +211,13 @@ def _install(
     # Probes and scrapes would drown the request traces; OTEL_PYTHON_DJANGO_EXCLUDED_URLS wins.
     excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", PROBE_URLS)
     DjangoInstrumentor().instrument(excluded_urls=excluded)
-    PymongoInstrumentor().instrument()
+    PymongoInstrumentor().instrument(failed_hook=_status_without_server_message)
+
+
+def _status_without_server_message(span: Span, event: CommandFailedEvent) -> None:
+    """A refused command's span says why by code name only: the server's message can quote the
+    values of the command (a duplicate key, a bad operand), i.e. personal data."""
+    span.set_status(Status(StatusCode.ERROR, str(event.failure.get("codeName", "UnknownError"))))
 
 
 def _attach(state: TelemetryState, processor: SpanProcessor) -> Callable[[], None]:

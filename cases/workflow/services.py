@@ -14,11 +14,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from cases import projections, selectors
+from cases.command_bus import announce, append, execute, load, request_events
 from cases.errors import CaseNotActive, NoCaseAvailable, NotAllowed, VersionConflict
 from cases.events import DomainEvent
 from cases.models import Case
 from cases.projections import ProjectableEvent
-from cases.services import _announce, _append, _execute, _load, _request_events
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
@@ -77,9 +77,7 @@ def _run(
 ) -> tuple[Case, list[ProjectableEvent]]:
     """Resolve the actor, then the usual load, decide, append, project (cases.services)."""
     actor = _actor(command.actor)
-    return _execute(
-        Case, command.case_id, command, lambda case: decide(workflow_state(case), actor)
-    )
+    return execute(Case, command.case_id, command, lambda case: decide(workflow_state(case), actor))
 
 
 def assign_case(command: AssignCase) -> Case:
@@ -123,7 +121,7 @@ def propose_decision(command: ProposeDecision) -> Case:
             else [],
         )
 
-    case, _ = _execute(Case, command.case_id, command, decide)
+    case, _ = execute(Case, command.case_id, command, decide)
     return case
 
 
@@ -131,7 +129,7 @@ def approve_decision(command: ApproveDecision) -> Case:
     """The second pair of eyes: the case takes the proposed status (CaseStatusChanged fires the
     status-change notification like any other)."""
     case, events = _run(command, partial(handlers.handle_approve_decision, command))
-    _announce(events)
+    announce(events)
     return case
 
 
@@ -158,7 +156,7 @@ def _claim(command: ClaimNextCase, actor: Actor, case_id: uuid.UUID) -> Case | N
         return None
     try:
         events = handlers.handle_claim_case(command, workflow_state(case), actor)
-        _append(events, based_on=case.version)
+        append(events, based_on=case.version)
     except (CaseNotActive, VersionConflict):
         return None  # someone else was quicker, or the case moved on since the queue was read
     projections.project(events)
@@ -169,10 +167,10 @@ def _claim(command: ClaimNextCase, actor: Actor, case_id: uuid.UUID) -> Case | N
 def claim_next_case(command: ClaimNextCase) -> Case:
     """Assign the oldest matching unassigned OPEN/IN_REVIEW case to the caller, atomically;
     NoCaseAvailable when none is left. A retried request returns the case it claimed."""
-    earlier = _request_events(command.request_id)
+    earlier = request_events(command.request_id)
     if earlier:
         projections.project(earlier)
-        return _load(Case, earlier[0].aggregate_id)
+        return load(Case, earlier[0].aggregate_id)
     actor = _actor(command.actor)
     check_may_claim(actor)
     tried: set[uuid.UUID] = set()

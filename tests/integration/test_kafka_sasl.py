@@ -1,6 +1,9 @@
-"""Kafka security passed through settings: SASL/PLAIN login works, a wrong password stops.
+"""Kafka security passed through settings: SASL/PLAIN and SCRAM-SHA-512 logins work, a wrong
+password stops.
 
-A private broker of the test's own with a SASL_PLAINTEXT listener (the shared one has none).
+A private broker of the test's own with a SASL_PLAINTEXT listener offering both mechanisms
+(the shared one has none); the SCRAM credentials are written when its storage is formatted,
+as `scripts/services.sh` does with KAFKA_SASL=1.
 """
 
 import json
@@ -27,12 +30,32 @@ from tests.integration.consumer_process import (
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 USER, PASSWORD = "casemgmt", "s3cret-for-this-test"
+SCRAM = "SCRAM-SHA-512"
+MECHANISMS = ["PLAIN", SCRAM]
+
+
+class PlainAndScramKafka(PrivateKafka):
+    """The private PLAIN broker, its client listener also offering SCRAM-SHA-512 to USER."""
+
+    def _write_config(self) -> None:
+        super()._write_config()
+        with self._config.open("a") as config:  # later keys win in a properties file
+            config.write(
+                f"sasl.enabled.mechanisms=PLAIN,{SCRAM}\n"
+                f"listener.name.client.{SCRAM.lower()}.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;\n"
+            )
+
+    def _java(self, *args: str) -> list[str]:
+        if args[:2] == ("kafka.tools.StorageTool", "format"):  # KRaft: credentials at format
+            args = (*args, "--add-scram", f"{SCRAM}=[name={USER},password={PASSWORD}]")
+        return super()._java(*args)
 
 
 @pytest.fixture(scope="module")
 def sasl_broker(tmp_path_factory):
     base = tmp_path_factory.mktemp("sasl")
-    broker = PrivateKafka(base / "kafka", base, sasl_users={USER: PASSWORD})
+    broker = PlainAndScramKafka(base / "kafka", base, sasl_users={USER: PASSWORD})
     broker.start()
     try:
         yield broker
@@ -40,16 +63,20 @@ def sasl_broker(tmp_path_factory):
         broker.stop()
 
 
-def security_env(password: str) -> dict[str, str]:
+def security_env(password: str, mechanism: str) -> dict[str, str]:
     return {
         "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-        "KAFKA_SASL_MECHANISM": "PLAIN",
+        "KAFKA_SASL_MECHANISM": mechanism,
         "KAFKA_SASL_USERNAME": USER,
         "KAFKA_SASL_PASSWORD": password,
     }
 
 
-def env_for(broker: PrivateKafka, topic: str, password: str) -> dict[str, str]:
+def client_config(broker: PrivateKafka, mechanism: str) -> dict[str, str]:
+    return {**broker.client_config(), "sasl.mechanism": mechanism}
+
+
+def env_for(broker: PrivateKafka, topic: str, password: str, mechanism: str) -> dict[str, str]:
     return {
         **consumer_env(
             mongodb_uri=settings.MONGODB_URI,
@@ -57,17 +84,18 @@ def env_for(broker: PrivateKafka, topic: str, password: str) -> dict[str, str]:
             bootstrap_servers=broker.bootstrap_servers,
             topic=topic,
         ),
-        **security_env(password),
+        **security_env(password, mechanism),
     }
 
 
-def test_consumer_and_producers_authenticate_with_sasl_plain(sasl_broker, tmp_path):
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_consumer_and_producers_authenticate_with_sasl(sasl_broker, tmp_path, mechanism):
     topic = f"sasl.{uuid.uuid4().hex[:8]}"
-    admin = AdminClient(sasl_broker.client_config())
+    admin = AdminClient(client_config(sasl_broker, mechanism))
     names = [topic, f"{topic}.dlq", f"{topic}.notifications"]
     for future in admin.create_topics([NewTopic(name, 1, 1) for name in names]).values():
         future.result(timeout=60)
-    producer = Producer(sasl_broker.client_config())
+    producer = Producer(client_config(sasl_broker, mechanism))
     valid = json.dumps(kyc_event(random.Random(1), 1)).encode()
     for value in (valid, b"not json", valid):
         producer.produce(topic, value=value)
@@ -78,7 +106,7 @@ def test_consumer_and_producers_authenticate_with_sasl_plain(sasl_broker, tmp_pa
         topic=topic,
         group=f"sasl-{uuid.uuid4().hex[:6]}",
         idle_timeout=8,
-        env=env_for(sasl_broker, topic, PASSWORD),
+        env=env_for(sasl_broker, topic, PASSWORD, mechanism),
         log_dir=tmp_path,
     )
     assert consumer.wait_exit(300) == 0, consumer.logs()
@@ -89,7 +117,11 @@ def test_consumer_and_producers_authenticate_with_sasl_plain(sasl_broker, tmp_pa
         sasl_broker.bootstrap_servers,
         f"{topic}.dlq",
         lambda message: message.offset(),
-        extra={k: v for k, v in sasl_broker.client_config().items() if k != "bootstrap.servers"},
+        extra={
+            k: v
+            for k, v in client_config(sasl_broker, mechanism).items()
+            if k != "bootstrap.servers"
+        },
     )
     assert sum(dead_letters.values()) == 1  # the DLQ producer logged in
     assert PASSWORD not in consumer.stdout.read_text() + consumer.stderr.read_text()
@@ -97,8 +129,9 @@ def test_consumer_and_producers_authenticate_with_sasl_plain(sasl_broker, tmp_pa
     assert delivered == Notification.objects.count()  # the relay's producer logged in too
 
 
+@pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_a_wrong_password_stops_consume_kafka_at_start_up_with_a_clear_message(
-    sasl_broker, tmp_path
+    sasl_broker, tmp_path, mechanism
 ):
     topic = f"sasl.{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
@@ -107,7 +140,7 @@ def test_a_wrong_password_stops_consume_kafka_at_start_up_with_a_clear_message(
         topic=topic,
         group="sasl-wrong",
         idle_timeout=600,
-        env=env_for(sasl_broker, topic, "wrong-password"),
+        env=env_for(sasl_broker, topic, "wrong-password", mechanism),
         log_dir=tmp_path,
     )
     try:

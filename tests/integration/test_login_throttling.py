@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.test import Client, override_settings
@@ -14,7 +15,7 @@ PASSWORD = "right-horse-battery-staple"
 
 @pytest.fixture
 def staff_user():
-    caches["default"].clear()
+    caches[settings.LOGIN_THROTTLE_CACHE].clear()
     return get_user_model().objects.create_user(
         username="officer", password=PASSWORD, is_staff=True
     )

@@ -20,6 +20,7 @@ PRODUCTION_LIKE = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
     "SECURE_PROXY_SSL_HEADER": "true",
+    "LOGIN_THROTTLE_CACHE_URL": "redis://cache.internal:6379/1",
 }
 
 
@@ -42,6 +43,13 @@ def test_deployment_checklist_passes_with_production_variables():
     assert "no issues" in result.stdout
 
 
+def test_the_deployment_checklist_warns_while_login_failures_are_counted_per_process():
+    variables = {k: v for k, v in PRODUCTION_LIKE.items() if k != "LOGIN_THROTTLE_CACHE_URL"}
+    result = manage(["check", "--deploy", "--fail-level", "WARNING"], variables)
+    assert result.returncode != 0
+    assert "casemgmt.W001" in result.stderr and "LOGIN_THROTTLE_CACHE_URL" in result.stderr
+
+
 def test_the_example_secret_key_stops_start_up_outside_debug():
     result = manage(["check"], {**PRODUCTION_LIKE, "SECRET_KEY": "change-me"})
     assert result.returncode != 0
@@ -60,3 +68,14 @@ def test_debug_is_off_and_cookies_are_secure_by_default():
     result = manage(["shell", "-c", script], variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["False"] + ["True"] * 4
+
+
+def test_error_reports_hide_the_database_uri_with_its_password():
+    script = (
+        "from django.views.debug import get_default_exception_reporter_filter as f; "
+        "print(f().get_safe_settings())"
+    )
+    variables = {**PRODUCTION_LIKE, "MONGODB_URI": "mongodb://casemgmt:pw-9f3k@db:27017"}
+    result = manage(["shell", "-c", script], variables)
+    assert result.returncode == 0, result.stderr
+    assert "MONGODB_URI" in result.stdout and "pw-9f3k" not in result.stdout

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import traceback
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -11,6 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from casemgmt_project.logging import JsonFormatter
 from casemgmt_project.telemetry.gate import GatedTracerProvider
 from casemgmt_project.telemetry.providers import _otlp_wanted, build_resource
+from casemgmt_project.telemetry.redaction import frames_only
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"
@@ -107,9 +109,11 @@ def test_log_line_at_error_keeps_the_exception_type_and_frames_but_not_its_text(
     assert "Lovelace" not in json.dumps(entry)
 
 
-def test_log_line_at_debug_keeps_the_exception_text():
-    entry = log_line(logging.DEBUG, ValueError("detail for developers"))
-    assert "detail for developers" in entry["exc_info"]
+def test_log_line_at_debug_leaves_the_exception_text_out_too():
+    entry = log_line(logging.DEBUG, ValueError("Ada Lovelace, born 1815-12-10"))
+
+    assert entry["exc_type"] == "ValueError" and "test_telemetry.py" in entry["exc_info"]
+    assert "Lovelace" not in json.dumps(entry)
 
 
 def test_log_line_carries_the_active_trace_and_span_ids():
@@ -122,3 +126,21 @@ def test_log_line_carries_the_active_trace_and_span_ids():
     assert entry["span_id"] == format(context.span_id, "016x")
     assert "trace_id" not in log_line(logging.INFO)
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+def test_a_span_traceback_keeps_its_frames_and_types_but_no_message_of_a_chain():
+    person = {"name": "Ada Lovelace", "born": "1815-12-10\n    in London"}  # code lines show
+    try:  # the expressions below, never these values
+        try:
+            raise KeyError(person["name"])
+        except KeyError as exc:
+            raise ValueError(person["born"]) from exc
+    except ValueError as exc:
+        text = "".join(traceback.format_exception(exc))
+
+    kept = frames_only(text)
+
+    assert "Lovelace" in text and "London" in text
+    assert "Lovelace" not in kept and "1815" not in kept and "London" not in kept
+    assert kept.count("test_telemetry.py") == 2
+    assert "KeyError" in kept and "ValueError" in kept and "direct cause" in kept
