@@ -17,7 +17,9 @@ class ProgressBar:
 
     def __init__(self, label: str, stream: TextIO = sys.stderr):
         self.label = label
-        self.stream = stream
+        # A command's self.stderr is Django's OutputWrapper, which ends every write with a
+        # newline; tqdm redraws its line with "\r", so it gets the wrapped stream itself.
+        self.stream = getattr(stream, "_out", stream)
         self._bar: tqdm | None = None
 
     def __call__(self, done: int, total: int) -> None:

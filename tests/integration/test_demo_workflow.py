@@ -1,0 +1,70 @@
+"""`manage.py seed_demo_workflow` (scripts/run.sh): the demo cases reach every workflow state
+through the real services, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import random
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases.models import Case, DocumentRequirement, StoredEvent
+from cases.workflow.rules import ANALYST_GROUP
+from kafka_integration.sample_events import kyb_event, kyc_event
+from tests.integration.helpers import make_user, open_case
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("document_rules", "workflow_rules"),
+]
+
+
+@pytest.fixture
+def demo_cases(settings) -> dict[str, Case]:
+    settings.DEBUG = True
+    make_user("boss", superuser=True)
+    make_user("ana", ANALYST_GROUP)
+    rng = random.Random(7)
+    kinds = {
+        "kyc": {**kyc_event(rng, 1), "type": "INDIVIDUAL_STANDARD"},
+        "kyc-edd": {**kyc_event(rng, 2), "type": "ENHANCED_DUE_DILIGENCE"},
+        "kyb": {**kyb_event(rng, 3), "type": "COMPANY_STANDARD"},
+        "kyb-edd": {**kyb_event(rng, 4), "type": "ENHANCED_DUE_DILIGENCE"},
+        "untouched": {**kyc_event(rng, 5), "type": "INDIVIDUAL_STANDARD"},
+    }
+    return {name: open_case(payload) for name, payload in kinds.items()}
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo_workflow", admin="boss", analyst="ana", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_demo_workflow_leaves_a_case_in_every_state_and_a_second_run_changes_nothing(
+    demo_cases,
+):
+    printed = seed()
+    cases = {name: Case.objects.get(pk=case.pk) for name, case in demo_cases.items()}
+
+    assert (cases["kyc"].status, cases["kyc"].assignee) == ("IN_REVIEW", "ana")
+    assert cases["kyb-edd"].status == "PENDING_APPROVAL"
+    assert cases["kyb-edd"].proposed_by == "ana"
+    assert cases["kyc-edd"].status == "APPROVED"
+    assert cases["kyb"].status == "REJECTED"
+    # The oldest case of a kind plays the scenario; the later one stays in the queue.
+    assert (cases["untouched"].status, cases["untouched"].assignee) == ("OPEN", None)
+    states = set(DocumentRequirement.objects.values_list("status", flat=True))
+    assert {"UPLOADED", "REJECTED", "VERIFIED_MANUAL", "NOT_APPLICABLE"} <= states
+    assert "PENDING_APPROVAL" in printed and "awaiting approval" in printed
+
+    events_before = StoredEvent.objects.count()
+    assert seed() == printed
+    assert StoredEvent.objects.count() == events_before
+
+
+def test_the_demo_workflow_names_the_step_refused_for_an_unknown_analyst(demo_cases):
+    with pytest.raises(CommandError, match="nobody is not an active analyst"):
+        call_command("seed_demo_workflow", admin="boss", analyst="nobody", stdout=StringIO())
