@@ -22,6 +22,11 @@ class ProgressBar:
         self.stream = getattr(stream, "_out", stream)
         self._bar: tqdm | None = None
 
+    @property
+    def started(self) -> bool:
+        """Whether anything was drawn yet (a caller may skip a bar that would be complete)."""
+        return self._bar is not None
+
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
             self._bar = tqdm(total=total, desc=self.label, unit=" " + self.label, file=self.stream)

@@ -18,6 +18,20 @@ from kafka_integration.lag import group_progress
 CAP = 100_000
 
 
+def describe(consumed: int, figures: dict[str, int]) -> tuple[str, str]:
+    """Two lines for a person: what the records became; where the notifications are."""
+    ingest = (
+        f"{consumed} record(s) consumed: {figures['records_processed']} processed, "
+        f"{figures['records_rejected']} rejected, {figures['records_failed']} failed; "
+        f"{figures['cases']} case(s) in the database"
+    )
+    relay = (
+        f"{figures['notifications_delivered']} notification(s) delivered, "
+        f"{figures['notifications_pending']} pending, {figures['notifications_failed']} failed"
+    )
+    return ingest, relay
+
+
 class Command(BaseCommand):
     help = "Wait until GROUP has consumed TOPIC (and, optionally, notifications are relayed)."
 
@@ -33,8 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         deadline = time.monotonic() + options["timeout"]
-        # On the terminal's stdout: run.sh sends stderr (JSON logs) to a file.
-        bar = ProgressBar("records", sys.stdout)
+        # The bar is for the terminal (stderr); stdout carries the one-line result for run.sh.
+        bar = ProgressBar("records", sys.stderr)
         while True:
             progress = group_progress(
                 settings.KAFKA_BOOTSTRAP_SERVERS,
@@ -42,6 +56,8 @@ class Command(BaseCommand):
                 options["topic"],
                 settings.KAFKA_SECURITY,
             )
+            if progress.lag == 0 and not bar.started:
+                break  # caught up already: no bar to draw
             bar(progress.committed, progress.available)
             if progress.lag == 0:
                 break
@@ -53,8 +69,9 @@ class Command(BaseCommand):
                 break
             self._check(deadline, f"{pending} notification(s) still pending")
             time.sleep(0.5)
-        figures = count_ingest_outcome(cap=CAP)
-        self.stdout.write(" ".join(f"{name}={value}" for name, value in figures.items()))
+        ingest, relay = describe(progress.committed, count_ingest_outcome(cap=CAP))
+        self.stdout.write(ingest)
+        self.stdout.write(relay)
 
     @staticmethod
     def _check(deadline: float, situation: str) -> None:
