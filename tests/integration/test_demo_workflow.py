@@ -1,16 +1,21 @@
-"""`manage.py seed_demo_workflow` (scripts/run.sh): the demo cases reach every workflow state
-through the real services, and a second run changes nothing."""
+"""What scripts/run.sh relies on: `seed_demo_workflow` takes the demo cases to every workflow
+state through the real services (a second run changes nothing), `wait_for_consumer`'s view of
+a group's progress, and `produce_sample_events --if-empty`."""
 
 from __future__ import annotations
 
 import random
+import uuid
 from io import StringIO
 
 import pytest
+from confluent_kafka import Consumer
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from cases.models import Case, DocumentRequirement, StoredEvent
 from cases.workflow.rules import ANALYST_GROUP
+from kafka_integration.lag import GroupProgress, group_progress, topic_records
 from kafka_integration.sample_events import kyb_event, kyc_event
 from tests.integration.helpers import make_user, open_case
 
@@ -68,3 +73,33 @@ def test_the_demo_workflow_leaves_a_case_in_every_state_and_a_second_run_changes
 def test_the_demo_workflow_names_the_step_refused_for_an_unknown_analyst(demo_cases):
     with pytest.raises(CommandError, match="nobody is not an active analyst"):
         call_command("seed_demo_workflow", admin="boss", analyst="nobody", stdout=StringIO())
+
+
+def test_group_progress_counts_what_the_group_committed_and_if_empty_publishes_nothing_twice():
+    topic = f"{settings.KAFKA_TOPIC_NAME}.lag-{uuid.uuid4().hex[:8]}"
+    group = f"lag-{uuid.uuid4().hex[:8]}"
+    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    call_command(
+        "produce_sample_events", count=3, topic=topic, seed=1, if_empty=True, stdout=StringIO()
+    )
+    assert group_progress(servers, group, topic) == GroupProgress(committed=0, available=3)
+
+    consumer = Consumer(
+        {"bootstrap.servers": servers, "group.id": group, "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    taken = []
+    try:
+        while len(taken) < 2:
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                taken.append(message)
+        consumer.commit(message=taken[-1], asynchronous=False)
+    finally:
+        consumer.close()
+    assert group_progress(servers, group, topic).lag == 1
+
+    out = StringIO()
+    call_command("produce_sample_events", count=3, topic=topic, seed=1, if_empty=True, stdout=out)
+    assert "already holds 3" in out.getvalue()
+    assert topic_records(servers, topic) == 3
