@@ -1,7 +1,8 @@
 """Progress for long management commands (replay, rebuild, benchmarks), drawn by tqdm.
 
 The services report `on_progress(done, total)`; this adapter turns those calls into one tqdm
-bar, so the services stay free of any terminal concern.
+bar, so the services stay free of any terminal concern. The bar is drawn only when the stream
+is a terminal: in a pipeline or a container log, stderr keeps carrying JSON lines alone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
-            self._bar = tqdm(total=total, desc=self.label, unit=" " + self.label, file=self.stream)
+            # disable=None: drawn on a terminal only, so piped stderr stays JSON log lines.
+            self._bar = tqdm(
+                total=total,
+                desc=self.label,
+                unit=" " + self.label,
+                file=self.stream,
+                disable=None,
+            )
         self._bar.total = max(total, done)
         self._bar.update(done - self._bar.n)
         if done >= total:
