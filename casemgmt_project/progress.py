@@ -23,6 +23,10 @@ class ProgressBar:
         self.stream = getattr(stream, "_out", stream)
         self._bar: tqdm | None = None
 
+    def _on_terminal(self) -> bool:
+        isatty = getattr(self.stream, "isatty", None)
+        return bool(isatty and isatty())
+
     @property
     def started(self) -> bool:
         """Whether anything was drawn yet (a caller may skip a bar that would be complete)."""
@@ -30,13 +34,14 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
-            # disable=None: drawn on a terminal only, so piped stderr stays JSON log lines.
+            # Drawn on a terminal only, so piped stderr stays JSON log lines. (tqdm's own
+            # disable=None asks its write-error wrapper, which never reports a terminal.)
             self._bar = tqdm(
                 total=total,
                 desc=self.label,
                 unit=" " + self.label,
                 file=self.stream,
-                disable=None,
+                disable=not self._on_terminal(),
             )
         self._bar.total = max(total, done)
         self._bar.update(done - self._bar.n)
