@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from confluent_kafka import Consumer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from cases.models import Case, DocumentRequirement, StoredEvent
@@ -103,3 +104,20 @@ def test_group_progress_counts_what_the_group_committed_and_if_empty_publishes_n
     call_command("produce_sample_events", count=3, topic=topic, seed=1, if_empty=True, stdout=out)
     assert "already holds 3" in out.getvalue()
     assert topic_records(servers, topic) == 3
+
+
+def test_the_local_users_take_the_password_of_env_when_it_changed(settings):
+    settings.DEBUG = True
+    settings.LOCAL_ADMIN_USERNAME, settings.LOCAL_ADMIN_PASSWORD = "boss", "first"
+    call_command("ensure_local_admin", stdout=StringIO())
+    call_command("ensure_local_user", "ana", password="first", stdout=StringIO())
+
+    settings.LOCAL_ADMIN_PASSWORD = "second"  # a new .env on the same database
+    out = StringIO()
+    call_command("ensure_local_admin", stdout=out)
+    call_command("ensure_local_user", "ana", password="second", stdout=out)
+
+    users = get_user_model().objects
+    assert users.get(username="boss").check_password("second")
+    assert users.get(username="ana").check_password("second")
+    assert "password reset" in out.getvalue() and "reset the password of 'ana'" in out.getvalue()
