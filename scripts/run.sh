@@ -60,8 +60,10 @@ NOTIFICATION_TOPIC=$(setting NOTIFICATION_KAFKA_TOPIC)
 # --- services, database, users ---------------------------------------------------------------
 say "starting Kafka and FerretDB (log $SETUP_LOG)"
 scripts/services.sh up >>"$SETUP_LOG" 2>&1 || fail "services did not start" "$SETUP_LOG"
-if grep -q "already running" "$SETUP_LOG"; then services_note="reused (already running)"
-else services_note="started"; fi
+state_of() { if grep -q "$1 already running" "$SETUP_LOG"; then echo reused; else echo started; fi; }
+services_note="Kafka $(state_of Kafka), FerretDB $(state_of FerretDB)"
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if port_open "$PORT"; then say "error: port $PORT is taken; set PORT to a free one"; exit 1; fi
 
 $PY manage.py migrate --noinput >>"$SETUP_LOG" 2>&1 || fail "migrate failed" "$SETUP_LOG"
 applied=$(grep -c "Applying " "$SETUP_LOG" || true)
@@ -99,7 +101,7 @@ produced=$(quiet produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.
   --updates 0.1 --seed "$DEMO_SEED" --if-empty) || fail "publishing the demo failed" "$SETUP_LOG"
 say "waiting for the consumer to catch up"
 quiet wait_for_consumer >/dev/null || fail "the consumer did not catch up" "$RUN_LOGS/consumer.log"
-workflow=$(quiet seed_demo_workflow) || fail "the demo workflow failed" "$SETUP_LOG"
+workflow=$(quiet seed_demo_workflow) || fail "the demo workflow failed" "$RUN_LOGS/consumer.log"
 outcome=$(quiet wait_for_consumer --notifications) || fail "notifications not delivered" "$RUN_LOGS/relay.log"
 
 for _ in $(seq 1 60); do
@@ -120,7 +122,7 @@ cat <<EOF
 
 casemgmt is running ($(( $(date +%s) - started ))s). Ctrl-C stops the server, the consumer and the relay.
 
-  services   Kafka $(setting KAFKA_BOOTSTRAP_SERVERS), FerretDB $(setting MONGODB_URI): $services_note
+  services   Kafka $(setting KAFKA_BOOTSTRAP_SERVERS), FerretDB $(setting MONGODB_URI | sed 's#//[^@/]*@#//#'): $services_note
   database   $(setting DB_NAME): $applied migration(s) applied
   demo       $produced
   ingest     $(printf '%s\n' "$outcome" | sed -n 1p)
