@@ -73,7 +73,7 @@ class Command(BaseCommand):
             options["invalid_ratio"],
             options["updates"],
         )
-        progress = ProgressBar("records", self.stderr)
+        progress = ProgressBar("published", self.stderr)
         for done, (key, value) in enumerate(records, start=1):
             while True:
                 try:

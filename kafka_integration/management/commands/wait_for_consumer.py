@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         deadline = time.monotonic() + options["timeout"]
         # The bar is for the terminal (stderr); stdout carries the one-line result for run.sh.
-        bar = ProgressBar("records", sys.stderr)
+        bar = ProgressBar("ingested", sys.stderr)
         while True:
             progress = group_progress(
                 settings.KAFKA_BOOTSTRAP_SERVERS,
