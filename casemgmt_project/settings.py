@@ -224,3 +224,6 @@ LOGGING = {
 # --- Local development only (scripts/run.sh, `manage.py ensure_local_admin`) -----------------
 LOCAL_ADMIN_USERNAME = env("LOCAL_ADMIN_USERNAME", default="")
 LOCAL_ADMIN_PASSWORD = env("LOCAL_ADMIN_PASSWORD", default="")
+# The demo's analyst (`manage.py seed_demo_workflow` proposes as them, the admin approves).
+LOCAL_ANALYST_USERNAME = env("LOCAL_ANALYST_USERNAME", default="")
+LOCAL_ANALYST_PASSWORD = env("LOCAL_ANALYST_PASSWORD", default="")

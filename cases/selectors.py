@@ -29,6 +29,7 @@ from cases.models import (
     NotificationStatus,
     Person,
     RawEvent,
+    RawEventStatus,
     StoredEvent,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "compute_dashboard",
     "count_open_cases",
     "count_pending_notifications",
+    "count_ingest_outcome",
     "get_dashboard",
     "list_company_cases",
     "WorkflowCounts",
@@ -464,3 +466,19 @@ def count_pending_notifications(*, cap: int) -> tuple[int, datetime | None]:
     pending = Notification.objects.filter(status=NotificationStatus.PENDING)
     oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
     return pending.order_by()[:cap].count(), oldest
+
+
+def count_ingest_outcome(*, cap: int) -> dict[str, int]:
+    """What ingest and the relay made of the records so far, each figure counted up to `cap`:
+    raw records per status (index `raw_status_received`), cases (primary key) and notifications
+    per status (index `notification_status`). The demo's summary (`wait_for_consumer`)."""
+    figures = {
+        f"records_{status.lower()}": RawEvent.objects.filter(status=status).order_by()[:cap].count()
+        for status in RawEventStatus.values
+    }
+    figures["cases"] = Case.objects.order_by()[:cap].count()
+    for status in NotificationStatus.values:
+        figures[f"notifications_{status.lower()}"] = (
+            Notification.objects.filter(status=status).order_by()[:cap].count()
+        )
+    return figures

@@ -1,34 +1,141 @@
 #!/usr/bin/env bash
-# The main job, for a fresh clone: install, start Kafka and FerretDB, migrate, create the local
-# admin user, publish demo client events and run the consumer that ingests them, then serve the
-# admin on http://127.0.0.1:8000 until Ctrl-C (which also stops the consumer).
+# The main job, for a fresh clone: install, start (or reuse) Kafka and FerretDB, migrate, create
+# the local admin and analyst, publish demo client events, run the consumer and the notification
+# relay, work a few demo cases through the workflow, then serve the back office until Ctrl-C.
 #
-# Local settings come from .env (created from .env.example on first run; never commit it).
+# The terminal shows progress and one summary; every process logs to $RUN_LOGS (.cache/run/).
+# Ctrl-C stops the server, the consumer and the relay; `scripts/services.sh down` stops Kafka
+# and FerretDB. A second run reuses everything: the demo records are published only into an
+# empty topic, and every workflow step has a fixed request id.
+#
+# Local settings come from .env (written on the first run, with generated passwords; never
+# commit it). Environment variables win over .env. PORT (8000) moves the server, DEMO_EVENTS
+# (200) and DEMO_SEED (42) change the demo records, RUN_LOGS the log directory.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-scripts/bootstrap.sh requirements.txt
-scripts/services.sh up
-if [ ! -f .env ]; then
-  sed "s/^SECRET_KEY=.*/SECRET_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')/" .env.example > .env
-  echo "[run] wrote .env from .env.example" >&2
-fi
-
-PY=.venv/bin/python
-$PY manage.py migrate --noinput
-$PY manage.py ensure_local_admin
-
+PORT="${PORT:-8000}"
+RUN_LOGS="${RUN_LOGS:-.cache/run}"
 DEMO_EVENTS="${DEMO_EVENTS:-200}"
-# A fixed seed: re-running the demo re-publishes the same clients, which updates (or leaves
-# unchanged) their open cases instead of opening new ones (SPEC §3b).
-$PY manage.py produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.05 \
-  --updates 0.1 --seed "${DEMO_SEED:-42}"
+DEMO_SEED="${DEMO_SEED:-42}"
+PY=.venv/bin/python
+started=$(date +%s)
 
-mkdir -p .cache/run
-$PY manage.py consume_kafka > .cache/run/consumer.log 2>&1 &
-consumer=$!
-trap 'kill -TERM $consumer 2>/dev/null; wait $consumer 2>/dev/null || true' EXIT
-echo "[run] consumer running (pid $consumer, log .cache/run/consumer.log)" >&2
-echo "[run] admin: http://127.0.0.1:8000/admin/ (user and password in .env: LOCAL_ADMIN_*)" >&2
-$PY manage.py runserver 127.0.0.1:8000
+say() { printf '[run] %s\n' "$*" >&2; }
+fail() { say "error: $1 (see $2)"; tail -n 20 "$2" >&2; exit 1; }
+secret() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
+# A setting as Django will see it: the environment first, then .env.
+setting() {
+  local name=$1
+  if [ -n "${!name:-}" ]; then printf '%s' "${!name}"; return; fi
+  sed -n "s/^$name=//p" .env | tail -n 1
+}
+
+scripts/bootstrap.sh requirements.txt
+mkdir -p "$RUN_LOGS"
+SETUP_LOG="$RUN_LOGS/setup.log"
+: > "$SETUP_LOG"
+
+# --- .env: created once; passwords are generated and shown on the run that made them --------
+new_logins=""
+if [ ! -f .env ]; then
+  sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
+    -e "s/^LOCAL_ADMIN_PASSWORD=.*/LOCAL_ADMIN_PASSWORD=$(secret)/" \
+    -e "s/^LOCAL_ANALYST_PASSWORD=.*/LOCAL_ANALYST_PASSWORD=$(secret)/" .env.example > .env
+  chmod 600 .env
+  new_logins=1
+  say "wrote .env from .env.example (fresh SECRET_KEY and passwords)"
+fi
+if ! grep -q '^LOCAL_ANALYST_PASSWORD=.' .env; then  # .env of an older clone
+  sed -i '/^LOCAL_ANALYST_/d' .env
+  printf 'LOCAL_ANALYST_USERNAME=analyst\nLOCAL_ANALYST_PASSWORD=%s\n' "$(secret)" >> .env
+  new_logins=1
+fi
+ADMIN_USER=$(setting LOCAL_ADMIN_USERNAME)
+ANALYST_USER=$(setting LOCAL_ANALYST_USERNAME)
+TOPIC=$(setting KAFKA_TOPIC_NAME)
+NOTIFICATION_TOPIC=$(setting NOTIFICATION_KAFKA_TOPIC)
+
+# --- services, database, users ---------------------------------------------------------------
+say "starting Kafka and FerretDB (log $SETUP_LOG)"
+scripts/services.sh up >>"$SETUP_LOG" 2>&1 || fail "services did not start" "$SETUP_LOG"
+state_of() { if grep -q "$1 already running" "$SETUP_LOG"; then echo reused; else echo started; fi; }
+services_note="Kafka $(state_of Kafka), FerretDB $(state_of FerretDB)"
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if port_open "$PORT"; then say "error: port $PORT is taken; set PORT to a free one"; exit 1; fi
+
+$PY manage.py migrate --noinput >>"$SETUP_LOG" 2>&1 || fail "migrate failed" "$SETUP_LOG"
+applied=$(grep -c "Applying " "$SETUP_LOG" || true)
+$PY manage.py ensure_local_admin >>"$SETUP_LOG" 2>&1 || fail "no local admin" "$SETUP_LOG"
+$PY manage.py ensure_local_user "$ANALYST_USER" --role analyst \
+  --password "$(setting LOCAL_ANALYST_PASSWORD)" >>"$SETUP_LOG" 2>&1 || fail "no analyst" "$SETUP_LOG"
+
+# --- the three processes Ctrl-C stops ---------------------------------------------------------
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  [ ${#pids[@]} -eq 0 ] && exit "${1:-0}"
+  echo >&2
+  say "stopping the server, the consumer and the relay"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  say "stopped; Kafka and FerretDB keep running (scripts/services.sh down stops them)"
+  exit "${1:-0}"
+}
+trap 'stop 0' INT TERM
+trap 'stop 1' EXIT
+
+# The dedicated relay delivers notifications, so the consumer does not run its own.
+NOTIFICATION_RELAY_IN_CONSUMER=false $PY manage.py consume_kafka >"$RUN_LOGS/consumer.log" 2>&1 &
+pids+=($!)
+$PY manage.py relay_notifications >"$RUN_LOGS/relay.log" 2>&1 &
+pids+=($!)
+$PY manage.py runserver "127.0.0.1:$PORT" --noreload >"$RUN_LOGS/server.log" 2>&1 &
+pids+=($!)
+
+# --- demo data: publish, wait for the consumer, work the workflow, wait for the relay -------
+# Quiet commands: only their progress bars (stderr) and one result line (stdout) are shown.
+quiet() { LOG_LEVEL=WARNING "$PY" manage.py "$@"; }
+produced=$(quiet produce_sample_events --count "$DEMO_EVENTS" --invalid-ratio 0.05 \
+  --updates 0.1 --seed "$DEMO_SEED" --if-empty) || fail "publishing the demo failed" "$SETUP_LOG"
+say "waiting for the consumer to catch up"
+quiet wait_for_consumer >/dev/null || fail "the consumer did not catch up" "$RUN_LOGS/consumer.log"
+workflow=$(quiet seed_demo_workflow) || fail "the demo workflow failed" "$RUN_LOGS/consumer.log"
+outcome=$(quiet wait_for_consumer --notifications) || fail "notifications not delivered" "$RUN_LOGS/relay.log"
+
+for _ in $(seq 1 60); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null && break
+  sleep 0.5
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health" || fail "the server did not answer" "$RUN_LOGS/server.log"
+
+# --- the summary -----------------------------------------------------------------------------
+if [ -n "$new_logins" ]; then
+  logins="$ADMIN_USER / $(setting LOCAL_ADMIN_PASSWORD) (superuser), $ANALYST_USER / $(setting LOCAL_ANALYST_PASSWORD) (Compliance analyst)
+             shown once; kept in .env (LOCAL_ADMIN_PASSWORD, LOCAL_ANALYST_PASSWORD)"
+else
+  logins="$ADMIN_USER (superuser), $ANALYST_USER (Compliance analyst); passwords in .env (LOCAL_ADMIN_PASSWORD, LOCAL_ANALYST_PASSWORD)"
+fi
+url="http://127.0.0.1:$PORT"
+cat <<EOF
+
+casemgmt is running ($(( $(date +%s) - started ))s). Ctrl-C stops the server, the consumer and the relay.
+
+  services   Kafka $(setting KAFKA_BOOTSTRAP_SERVERS), FerretDB $(setting MONGODB_URI | sed 's#//[^@/]*@#//#'): $services_note
+  database   $(setting DB_NAME): $applied migration(s) applied
+  demo       $produced
+  ingest     $(printf '%s\n' "$outcome" | sed -n 1p)
+  workflow   $(printf '%s\n' "$workflow" | sed '2,$s/^/             /')
+  relay      $(printf '%s\n' "$outcome" | sed -n 2p) to $NOTIFICATION_TOPIC
+  admin      $url/admin/
+  API docs   $url/api/v1/docs
+  health     $url/health   ready: $url/ready
+  logins     $logins
+  logs       $RUN_LOGS/server.log, consumer.log, relay.log, setup.log
+
+EOF
+# The server runs until Ctrl-C (the trap stops all three) or until it dies.
+wait "${pids[2]}" || true
+say "the server stopped by itself (see $RUN_LOGS/server.log)"
+stop 1

@@ -19,6 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, password: str, role: str, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("ensure_local_user is for local development (DEBUG=true) only")
-        _, created = ensure_back_office_user(username, password, ROLES[role])
+        user, created = ensure_back_office_user(username, password, ROLES[role])
         verb = "created" if created else "kept existing"
+        if not created and not user.check_password(password):  # see ensure_local_admin
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            verb = "reset the password of"
         self.stdout.write(f"{verb} {username!r} in group {ROLES[role]!r}")

@@ -7,10 +7,14 @@ from confluent_kafka import Producer
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from casemgmt_project.progress import ProgressBar
+from kafka_integration.lag import topic_records
 from kafka_integration.producer import reliable_producer_config
 from kafka_integration.sample_events import sample_events
 from kafka_integration.telemetry import traced_producer
 from kafka_integration.topics import ensure_topics
+
+PROGRESS_EVERY = 100
 
 
 class Command(BaseCommand):
@@ -28,6 +32,11 @@ class Command(BaseCommand):
             help="share of records re-publishing an earlier client with a change (0..1)",
         )
         parser.add_argument("--seed", type=int, default=None, help="same seed, same records")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="publish only into an empty topic (a second demo run re-uses what is there)",
+        )
 
     def handle(self, *args, **options) -> None:
         for name in ("kyb_ratio", "invalid_ratio", "updates"):
@@ -39,6 +48,15 @@ class Command(BaseCommand):
             settings.KAFKA_TOPIC_PARTITIONS,
             settings.KAFKA_SECURITY,
         )
+        if options["if_empty"]:
+            present = topic_records(
+                settings.KAFKA_BOOTSTRAP_SERVERS, options["topic"], settings.KAFKA_SECURITY
+            )
+            if present:
+                self.stdout.write(
+                    f"produced 0 record(s): {options['topic']} already holds {present}"
+                )
+                return
         # Traced, the samples carry a `traceparent` like a real upstream producer's would.
         producer = traced_producer(
             Producer(
@@ -55,7 +73,8 @@ class Command(BaseCommand):
             options["invalid_ratio"],
             options["updates"],
         )
-        for key, value in records:
+        progress = ProgressBar("published", self.stderr)
+        for done, (key, value) in enumerate(records, start=1):
             while True:
                 try:
                     producer.produce(options["topic"], key=key, value=value)
@@ -63,6 +82,8 @@ class Command(BaseCommand):
                 except BufferError:  # local queue full: let deliveries drain
                     producer.poll(0.1)
             producer.poll(0)
+            if done % PROGRESS_EVERY == 0 or done == options["count"]:
+                progress(done, options["count"])
         undelivered = producer.flush(60)
         if undelivered:
             raise CommandError(f"{undelivered} record(s) not delivered")
