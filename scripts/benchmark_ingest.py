@@ -31,6 +31,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -195,6 +196,7 @@ def main() -> int:
         print(json.dumps(run_steps(json.loads(args.steps))))
         return 0
 
+    began = time.monotonic()
     _django()
     from django.db import connections
 
@@ -248,6 +250,7 @@ def main() -> int:
         Path(args.json).write_text(json.dumps(document, indent=2, default=str))
     if args.plot:
         report.plot(by_preload, args.plot)
+    print(f"wall time: {(time.monotonic() - began) / 60:.1f} min")
     return 0
 
 
