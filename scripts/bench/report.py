@@ -281,7 +281,7 @@ def plot(by_preload: dict[int, dict], path: str) -> None:
             (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
             for (t0, n0), (t1, n1) in zip([(0.0, 0), *timeline[:-1]], timeline, strict=True)
         ]
-        left.plot(times, rates, label=f"{preload:,} stored")
+        left.plot(times, rates, marker=".", label=f"{preload:,} stored")
     left.set(title="pipeline throughput per batch", xlabel="seconds", ylabel="records/s")
     left.legend()
     sizes = sorted(by_preload)
