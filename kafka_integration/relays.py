@@ -19,7 +19,7 @@ OPEN_CASES_GAUGE_CAP = 100_000
 # BUSY_SWEEP_SECONDS however busy: it catches rows other processes queued (the web app, a
 # consumer that lost the lead) and rows whose delivery failed.
 IDLE_SWEEP_SECONDS = 1.0
-BUSY_SWEEP_SECONDS = 30.0
+BUSY_SWEEP_SECONDS = 10.0
 
 
 class ConsumerRelay:

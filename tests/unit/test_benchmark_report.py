@@ -5,7 +5,8 @@ from scripts.bench import report
 
 def _reads(p99: float, server_p99: float) -> dict:
     figures = {name: {"p50_ms": p99 / 2, "p99_ms": p99} for name in report.API_READS}
-    figures[report.SERVER_READ] = {"p50_ms": server_p99 / 2, "p99_ms": server_p99}
+    for server in (report.SERVER_READ, *report.EQUIVALENT.values()):
+        figures[server] = {"p50_ms": server_p99 / 2, "p99_ms": server_p99}
     return figures
 
 
@@ -51,3 +52,10 @@ def test_rss_is_flat_within_ten_percent_between_the_two_counts_or_fails():
         return _verdicts(by_count=by_count)[target]
 
     assert (rss(100, 109), rss(100, 115)) == ("PASS", "FAIL")
+
+
+def test_the_api_table_prints_growth_against_find_by_id_and_against_the_same_finds():
+    table = report.api_table({1_000: _reads(20, 2), 100_000: _reads(300, 20)})
+
+    assert "read's p99 ratio / find by _id's: list first page 1.50" in table
+    assert "the same finds sent straight to the server: list first page 1.50" in table
