@@ -3,9 +3,10 @@
 Used twice by the benchmark: to preload K records' worth of history (fast, no consumer), and as
 the write limit, where the same documents are bulk-inserted in the pipeline's batch size. Built
 with the functions the consumer calls (audit copy, decoding, the CreateCase handler, the event
-store's conversion, the projection handlers), so shapes and sizes are the real ones. The
-notification outbox is left out, which makes the write limit a little faster than exact:
-the pipeline's ratio to it is, if anything, understated.
+store's conversion, the projection handlers, the Client fold), so shapes and sizes are the
+real ones. The notification outbox and the commit markers are left out, which makes the write
+limit a little faster than exact (the pipeline's ratio to it is, if anything, understated) and
+a preload's outbox smaller than the pipeline's would be.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from cases import bulk, event_store, projections
+from cases.client_updates.projections import CLIENT_EVENTS, fold_into
 from cases.commands import CreateCase
+from cases.events import CASE_CREATED
 from cases.handlers import handle_create_case
 from cases.intake import MessageRejected
 from cases.models import RawEvent, RawEventStatus
@@ -62,7 +65,12 @@ def documents_for(
         raw.processed_at, raw.attempts = now, 1
         out[RawEvent._meta.db_table].append(bulk.to_document(raw))
     stored = [event_store.to_stored(event, now) for event in events]
-    for instances in (stored, projections.new_read_models(events)):
+    client_of = {
+        e.aggregate_id: e.payload["client_id"] for e in events if e.event_type == CASE_CREATED
+    }
+    clients: dict[str, Any] = {}
+    fold_into(clients, [e for e in events if e.event_type in CLIENT_EVENTS], client_of)
+    for instances in (stored, projections.new_read_models(events), list(clients.values())):
         for instance, document in zip(instances, bulk.to_documents(instances), strict=True):
             out[instance._meta.db_table].append(document)
     return dict(out)
