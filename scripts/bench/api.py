@@ -90,8 +90,10 @@ def find_by_id_ms(collection: str, ids: list[Any], repeat: int) -> list[float]:
 
 
 def case_ids(sample: int) -> list[uuid.UUID]:
-    """Up to `sample` stored case ids, spread over the collection (one read, not a count)."""
-    return list(Case.objects.order_by("-created_at", "id").values_list("id", flat=True)[:sample])
+    """Up to `sample` stored case ids, spread over the collection (see phases.spread_ids)."""
+    ids = list(Case.objects.order_by("created_at", "id").values_list("id", flat=True))
+    step = max(1, len(ids) // sample)
+    return ids[step - 1 :: step][:sample]
 
 
 def measure_reads(requests: int, ids: list[uuid.UUID] | None = None) -> dict[str, dict]:
@@ -117,8 +119,9 @@ def measure_reads(requests: int, ids: list[uuid.UUID] | None = None) -> dict[str
     for operation in operations.values():
         timed(operation, 3)
     results = {name: summary(timed(call, requests)) for name, call in operations.items()}
-    raw_cases = connections[DEFAULT_DB_ALIAS].database[Case._meta.db_table]
-    stored_ids = [doc["_id"] for doc in raw_cases.find({}, {"_id": 1}).limit(20)]
+    from scripts.bench.phases import spread_ids
+
+    stored_ids = spread_ids(connections[DEFAULT_DB_ALIAS].database[Case._meta.db_table], 20)
     results["find by _id (server)"] = summary(
         find_by_id_ms(Case._meta.db_table, stored_ids, requests)
     )
