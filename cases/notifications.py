@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from opentelemetry import propagate, trace
 
-from cases import bulk, event_store
+from cases import bulk, event_store, outbox_tap
 from cases import events as ev
 from cases.models import Case, Company, Notification, NotificationRule, Person
 from cases.models.notifications import NotificationTrigger
@@ -203,7 +203,8 @@ def require_notifications(
                 created_at=recorded.recorded_at,
             )
         )
-    bulk.insert_missing(outbox)
+    duplicates = bulk.insert_missing(outbox)
+    outbox_tap.offer([row for index, row in enumerate(outbox) if index not in duplicates])
     return outbox
 
 

@@ -333,9 +333,14 @@ class CaseEventConsumer:
     def _run_background_hooks(self) -> None:
         """After each batch and when idle (leader only): relay what the batches queued.
 
-        Time spent here does not count as idle time.
+        Time spent here does not count as idle time. A member that does not lead tells the
+        hooks that can stand by (`standby()`), so they hold nothing for later.
         """
         if not self.leads_group():
+            for hook in self.background_hooks:
+                standby = getattr(hook, "standby", None)
+                if callable(standby):
+                    standby()
             return
         started = time.monotonic()
         for hook in self.background_hooks:

@@ -73,6 +73,9 @@ class RecordOutcome:
     trace_id: str = ""
     already_finished: bool = False
     intake: str = ""  # created, updated or "no change" (SPEC §3b)
+    # The audit row exactly as this run inserted it; None when it was stored before (a
+    # redelivery). Lets the FerretDB adapter update it without reading it back.
+    inserted_row: RawEvent | None = field(default=None, repr=False)
 
     @property
     def needs_dead_letter(self) -> bool:
@@ -142,8 +145,11 @@ def to_raw_event(
     )
 
 
-def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> set[int]:
-    """Insert the audit rows blind; returns the indexes whose row was already stored.
+def _store_audit_copies(
+    records: list[InboundRecord], received_at: datetime
+) -> tuple[set[int], list[RawEvent]]:
+    """Insert the audit rows blind; returns the indexes whose row was already stored, and the
+    rows as sent.
 
     A duplicate key is a redelivery, so the caller reads prior status for those alone. The
     database may refuse some valid JSON (FerretDB refuses nested arrays, for one) and the driver
@@ -153,11 +159,12 @@ def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> 
     """
     refused: set[int] = set()
     while True:
+        rows = [
+            to_raw_event(record, received_at, force_base64=index in refused)
+            for index, record in enumerate(records)
+        ]
         try:
-            duplicates = bulk.insert_missing(
-                to_raw_event(record, received_at, force_base64=index in refused)
-                for index, record in enumerate(records)
-            )
+            duplicates = bulk.insert_missing(rows)
             break
         except bulk.InsertRefused as exc:  # FerretDB may report only the first refusal: go again
             more = set(exc.refused)
@@ -170,7 +177,7 @@ def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> 
         logger.warning(
             "payload refused by the database; stored as base64", extra={"count": len(refused)}
         )
-    return duplicates
+    return duplicates, rows
 
 
 def _prior_status(records: list[InboundRecord], duplicates: set[int]) -> dict[uuid.UUID, str]:
@@ -206,16 +213,18 @@ def process_batch(
     Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
     """
     received_at = timezone.now()
-    prior = _prior_status(records, _store_audit_copies(records, received_at))
+    duplicates, rows = _store_audit_copies(records, received_at)
+    prior = _prior_status(records, duplicates)
 
     outcomes: list[RecordOutcome] = []
     pending: list[tuple[RecordOutcome, CreateCase]] = []
     tracing = RecordTracing(len(records))
-    for record in records:
+    for index, record in enumerate(records):
         status = prior.get(record.raw_event_id)
         if status in FINISHED and not rerun_finished:
             outcomes.append(_finished_outcome(record, status))
             continue
+        row = None if index in duplicates else rows[index]
         span = tracing.start(record)
         trace_id = trace_id_of(span)
         with tracing.validating(span):
@@ -228,10 +237,13 @@ def process_batch(
                     reason=exc.reason,
                     errors=_issues_as_dicts(exc.issues),
                     trace_id=trace_id,
+                    inserted_row=row,
                 )
                 outcomes.append(outcome)
                 continue
-        outcome = RecordOutcome(record, RawEventStatus.PROCESSED, trace_id=trace_id)
+        outcome = RecordOutcome(
+            record, RawEventStatus.PROCESSED, trace_id=trace_id, inserted_row=row
+        )
         command = CreateCase(
             source=record.source,
             message=message,
@@ -339,12 +351,18 @@ def _announce_new_cases(
 
 
 def record_outcomes(outcomes: list[RecordOutcome]) -> None:
-    """Write each record's final status to its audit row (before the offsets are committed)."""
+    """Write each record's final status to its audit row (before the offsets are committed).
+
+    One update per batch. The rows this run inserted go along as they are stored, so on
+    FerretDB the update does not read them back (MongoDB receives the same update either way).
+    """
     now = timezone.now()
-    updates = []
+    updates, current = [], []
     for outcome in outcomes:
         if outcome.already_finished:
             continue
+        if outcome.inserted_row is not None:
+            current.append(outcome.inserted_row)
         values = bulk.prepared(
             RawEvent,
             status=outcome.status,
@@ -355,7 +373,7 @@ def record_outcomes(outcomes: list[RecordOutcome]) -> None:
             trace_id=outcome.trace_id,
         )
         updates.append((bulk.prepared_pk(RawEvent, outcome.record.raw_event_id), values))
-    bulk.update_fields(RawEvent, updates, increment={"attempts": 1})
+    bulk.update_fields(RawEvent, updates, increment={"attempts": 1}, current=current)
 
 
 def record_from_raw_event(raw: RawEvent) -> InboundRecord:

@@ -1,10 +1,12 @@
 """Work the consumer's group leader does between batches: relay pending notifications, refresh
 the gauges and, every OVERDUE_CHECK_INTERVAL_SECONDS, the due-date check."""
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 
+from cases import outbox_tap
 from cases.selectors import count_open_cases
 from cases.workflow.overdue import PeriodicOverdueCheck
 from kafka_integration import telemetry
@@ -12,6 +14,48 @@ from kafka_integration.notification_relay import NotificationRelay
 
 OPEN_CASES_REFRESH_SECONDS = 30.0
 OPEN_CASES_GAUGE_CAP = 100_000
+# The pending-rows query runs at start-up, when a round hands over nothing (idle, or a batch
+# that queued no notification) at most every IDLE_SWEEP_SECONDS, and at least every
+# BUSY_SWEEP_SECONDS however busy: it catches rows other processes queued (the web app, a
+# consumer that lost the lead) and rows whose delivery failed.
+IDLE_SWEEP_SECONDS = 1.0
+BUSY_SWEEP_SECONDS = 10.0
+
+
+class ConsumerRelay:
+    """Delivers the outbox rows this process's batches just queued, straight from memory.
+
+    On FerretDB the pending query scans the whole outbox, so it is a periodic sweep here, not
+    a per-batch read. A member that is not the group's leader calls `standby`: what it queued
+    is the leader's to deliver (through the sweep), never two relays' at once.
+    """
+
+    __name__ = "relay_notifications"
+
+    def __init__(
+        self,
+        relay: NotificationRelay,
+        idle_sweep: float = IDLE_SWEEP_SECONDS,
+        busy_sweep: float = BUSY_SWEEP_SECONDS,
+    ):
+        self.relay = relay
+        self.tap = outbox_tap.open_tap()
+        self._idle_sweep, self._busy_sweep = idle_sweep, busy_sweep
+        self._swept_at: float | None = None
+
+    def __call__(self) -> None:
+        handed = sorted(self.tap.take(), key=lambda row: (row.created_at, str(row.pk)))
+        if handed:
+            self.relay.deliver(handed)
+        since = None if self._swept_at is None else time.monotonic() - self._swept_at
+        if since is None or since >= (self._busy_sweep if handed else self._idle_sweep):
+            self.relay.relay_pending()
+            self._swept_at = time.monotonic()
+
+    def standby(self) -> None:
+        """Not the leader now: drop the hand-over; sweep first thing on becoming it again."""
+        self.tap.discard()
+        self._swept_at = None
 
 
 def open_cases_gauge_hook(every: float = OPEN_CASES_REFRESH_SECONDS) -> Callable[[], None]:
@@ -33,6 +77,6 @@ def consumer_background_hooks() -> list[Callable[[], object]]:
     # The check first, so what it queues is relayed in the same round.
     return [
         PeriodicOverdueCheck(settings.OVERDUE_CHECK_INTERVAL_SECONDS),
-        relay.relay_pending,
+        ConsumerRelay(relay),
         open_cases_gauge_hook(),
     ]

@@ -1,6 +1,9 @@
 #!/usr/bin/env python
 """REST API latency: p50/p99 of list, detail and create with N cases stored (default 1,000).
 
+The measuring code is scripts/bench/api.py, which the ingest benchmark also runs on its
+preloaded databases (scripts/benchmark_ingest.py --api-cases).
+
 Runs the whole Django stack in this process (URL routing, token auth, permission check,
 validation, services, database) through Django's test client, so the figures are the app's
 time without the network. A private database is created and dropped (settings_test). Services
@@ -12,9 +15,7 @@ local FerretDB, on collection sizes (docs/performance.md).
 
 import argparse
 import os
-import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -27,16 +28,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cases.commands import CreateCase  # noqa: E402
 from cases.intake import validate_payload  # noqa: E402
 from cases.services import open_cases  # noqa: E402
-from cases.tokens import issue_token  # noqa: E402
+from scripts.bench import api  # noqa: E402
 
 
 def payload(index: int) -> dict:
@@ -80,21 +79,6 @@ def seed(count: int) -> list[str]:
     return ids
 
 
-def timed(call, repeat: int) -> list[float]:
-    samples = []
-    for index in range(repeat):
-        started = time.perf_counter()
-        response = call(index)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code < 300, (response.status_code, response.content[:300])
-    return samples
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1000)
@@ -104,49 +88,24 @@ def main() -> int:
     call_command("migrate", verbosity=0)  # seeds the default document and notification rules
     try:
         ids = seed(args.cases)
-        user = get_user_model().objects.create_superuser("latency", "", "pw")
-        headers = {"Authorization": f"Bearer {issue_token(user, 'latency').secret}"}
-        client = Client(SERVER_NAME="localhost")  # an ALLOWED_HOSTS name, as in production
-        pages: list[str | None] = [None]
-
-        def list_page(i: int):
-            cursor = pages[-1] if i % 10 else None  # walk ten pages deep, then start over
-            response = client.get(
-                "/api/v1/cases",
-                {"limit": 20, **({"cursor": cursor} if cursor else {})},
-                headers=headers,
-            )
-            pages.append(response.json()["next_cursor"])
-            return response
-
-        def detail(i: int):
-            return client.get(f"/api/v1/cases/{ids[(i * 7919) % len(ids)]}", headers=headers)
+        results = api.measure_reads(args.requests, [uuid.UUID(i) for i in ids])
+        client = api.ApiClient()
 
         def create(i: int):
-            return client.post(
-                "/api/v1/cases",
-                payload(10_000_000 + i),
-                content_type="application/json",
-                headers=headers,
-            )
+            return client.post("/api/v1/cases", payload(10_000_000 + i))
 
-        for operation in (list_page, detail, create):  # warm caches and connections
-            timed(operation, 5)
-        results = {
-            "list (20/page)": timed(list_page, args.requests),
-            "detail": timed(detail, args.requests),
-            "create": timed(create, args.requests),
-        }
+        api.timed(create, 5)
+        results["create"] = api.summary(api.timed(create, args.requests))
         server = connections["default"].database.client.admin.command("buildInfo")
         kind = "FerretDB" if "ferretdbVersion" in server else f"MongoDB {server['version']}"
         print(
             f"server: {kind}; cases stored: {args.cases}; requests per operation: {args.requests}"
         )
-        print(f"{'operation':<16} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
-        for name, samples in results.items():
+        print(f"{'operation':<22} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+        for name, figures in results.items():
             print(
-                f"{name:<16} {percentile(samples, 0.5):>8.1f} {percentile(samples, 0.99):>8.1f} "
-                f"{statistics.fmean(samples):>8.1f}"
+                f"{name:<22} {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} "
+                f"{figures['mean_ms']:>8.1f}"
             )
     finally:
         connections["default"].database.client.drop_database(settings.DATABASES["default"]["NAME"])

@@ -160,25 +160,37 @@ class FerretDBCollection:
         return self._drain(self._collection.database[name].find())
 
     # --- writes ---
-    def bulk_write(self, requests: list[Any], ordered: bool = True, **kwargs: Any) -> BulkOutcome:
+    def bulk_write(
+        self,
+        requests: list[Any],
+        ordered: bool = True,
+        known_documents: list[dict] | None = None,
+        **kwargs: Any,
+    ) -> BulkOutcome:
+        """`known_documents`: the targets as stored now, when the caller has them (an
+        adapter-only hint; pymongo's bulk_write has no such argument)."""
         requests = list(requests)
         if requests and all(_targets_one_id(request) for request in requests):
-            return self._write_by_id(requests, kwargs.get("session"))
+            return self._write_by_id(requests, kwargs.get("session"), known_documents or [])
         return self._write_in_chunks(requests, ordered, **kwargs)
 
-    def _write_by_id(self, requests: list[Any], session: Any) -> BulkOutcome:
+    def _write_by_id(self, requests: list[Any], session: Any, known: list[dict]) -> BulkOutcome:
         """Updates and replacements by `_id`, done as one read, one delete and one insert.
 
         FerretDB v1 on SQLite has no index on `_id`: each update statement scans the whole
-        collection, which makes batches quadratic. A crash between the delete and the insert
-        leaves documents missing until the same input is processed again; every writer in
-        casemgmt is idempotent and commits its input only after this call returns.
+        collection, which makes batches quadratic. The read is skipped for the targets in
+        `known` (the caller vouches they are stored exactly so), leaving the delete as the one
+        scan. A crash between the delete and the insert leaves documents missing until the
+        same input is processed again; every writer in casemgmt is idempotent and commits its
+        input only after this call returns.
         """
         ids = list(dict.fromkeys(request._filter["_id"] for request in requests))
-        current = {
-            doc["_id"]: doc
-            for doc in self._drain(self._collection.find({"_id": {"$in": ids}}, session=session))
-        }
+        wanted = set(ids)
+        current = {doc["_id"]: doc for doc in known if doc["_id"] in wanted}
+        unknown = [pk for pk in ids if pk not in current]
+        if unknown:
+            found = self._collection.find({"_id": {"$in": unknown}}, session=session)
+            current.update((doc["_id"], doc) for doc in self._drain(found))
         outcome = BulkOutcome()
         existing_ids = set(current)
         touched: dict[Any, None] = {}

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from pymongo import monitoring
 
+from casemgmt_project.progress import ProgressBar
 from cases.intake import MessageRejected
 from cases.models import Case, DocumentRule, RawEvent
 from cases.rules import load_document_rules, seed_document_rules
@@ -68,16 +69,30 @@ def setup(preload: int, seed: int) -> dict:
     call_command("migrate", verbosity=0)
     seed_document_rules(DocumentRule)
     started = time.perf_counter()
-    documents.preload(preload, seed)
+    if preload:
+        documents.preload(preload, seed, on_progress=ProgressBar("records preloaded"))
     return {"preload": preload, "preload_seconds": time.perf_counter() - started}
 
 
-def produce(topic: str, count: int, seed: int, rate: float | None = None) -> float:
-    """Send the sample records (4 partitions); at `rate` records/s if given. Returns seconds."""
+def api_latency(requests: int) -> dict:
+    """REST API reads on the cases stored (a preload's), beside the server's find by `_id`."""
+    from scripts.bench import api
+
+    figures = api.measure_reads(requests)
+    figures["cases_stored"] = database()[Case._meta.db_table].estimated_document_count()
+    return figures
+
+
+def produce(topic: str, count: int, seed: int, rate: float | None = None, start: int = 0) -> float:
+    """Send the sample records (4 partitions); at `rate` records/s if given. Returns seconds.
+
+    `start`: the first record's index, which names its client: runs sharing a database use
+    disjoint ranges, so every record opens a new case (no routing to a preloaded one).
+    """
     ensure_topics(settings.KAFKA_BOOTSTRAP_SERVERS, [topic, f"{topic}.dlq"], 4)
     producer = Producer({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS, "acks": "all"})
     started = time.perf_counter()
-    for index, record in enumerate(documents.sample_records(topic, count, seed)):
+    for index, record in enumerate(documents.sample_records(topic, count, seed, start)):
         if rate:
             time.sleep(max(0.0, started + index / rate - time.perf_counter()))
         while True:
@@ -97,7 +112,9 @@ class _Timed:
     Instrumentation only: the real function runs unchanged, and the consumer is the real one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, expected: int) -> None:
+        self.progress = ProgressBar("records consumed")
+        self.expected = expected
         self.latencies_ms: list[float] = []
         self.timeline: list[tuple[float, int]] = []  # (seconds since first batch, records)
         self.first: float | None = None
@@ -107,6 +124,7 @@ class _Timed:
     def __call__(self, records: list, **kwargs: Any) -> list:
         if self.first is None:
             self.first = time.perf_counter()
+            self.progress(0, self.expected)
         outcomes = self._real(records, **kwargs)
         visible = time.time()
         for record in records:
@@ -114,6 +132,7 @@ class _Timed:
                 self.latencies_ms.append((visible - record.timestamp.timestamp()) * 1000)
         self.records += len(records)
         self.timeline.append((time.perf_counter() - self.first, self.records))
+        self.progress(min(self.records, self.expected), self.expected)
         return outcomes
 
 
@@ -143,7 +162,7 @@ def pipeline(
     counter = CommandCounter()
     monitoring.register(counter)
     connections[DEFAULT_DB_ALIAS].close()  # the next client carries the listener
-    timed = _Timed()
+    timed = _Timed(count)
     ingest.process_batch = timed
     run_id = uuid.uuid4().hex[:8]
     consumer = _AssignedConsumer(
@@ -198,7 +217,7 @@ def pipeline(
         "peak_rss_mb": rss,
         "commands_per_batch": commands / max(1, stats.batches),
         "timeline": timed.timeline,
-        "cases": Case.objects.count(),
+        "cases": database()[Case._meta.db_table].estimated_document_count(),
     }
 
 
@@ -238,10 +257,11 @@ def consume_limit(topic: str, count: int) -> dict:
     }
 
 
-def write_limit(count: int, batch_size: int, seed: int) -> dict:
+def write_limit(count: int, batch_size: int, seed: int, start: int = 0) -> dict:
     """The pipeline's documents for `count` records, bulk-inserted batch by batch with pymongo."""
     rules = load_document_rules()
-    records = list(documents.sample_records(f"limit.{uuid.uuid4().hex[:6]}", count, seed))
+    topic = f"limit.{uuid.uuid4().hex[:6]}"
+    records = list(documents.sample_records(topic, count, seed, start))
     batches = [
         documents.documents_for(records[start : start + batch_size], rules)
         for start in range(0, len(records), batch_size)
@@ -259,10 +279,23 @@ def write_limit(count: int, batch_size: int, seed: int) -> dict:
     }
 
 
+def spread_ids(collection: Any, samples: int) -> list[Any]:
+    """`samples` ids spread evenly over the collection's storage order.
+
+    The first documents would flatter a scanning server: a find by `_id` stops at its match,
+    so ids near the start cost next to nothing however large the collection.
+    """
+    ids = [doc["_id"] for doc in collection.find({}, {"_id": 1})]
+    if not ids:
+        return []
+    step = max(1, len(ids) // samples)
+    return ids[step - 1 :: step][:samples]
+
+
 def primitives(samples: int = 5) -> dict:
     """The server's own cost at the current size: one find by `_id` (median of `samples`)."""
     raw = database()[RawEvent._meta.db_table]
-    ids = [doc["_id"] for doc in raw.find({}, {"_id": 1}).limit(samples)]
+    ids = spread_ids(raw, samples)
     timings = []
     for pk in ids:
         started = time.perf_counter()

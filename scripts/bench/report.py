@@ -53,7 +53,129 @@ def ratios(summary: dict) -> dict:
     }
 
 
-def targets(by_preload: dict[int, dict], rss_budget_mb: float = 250.0) -> list[dict]:
+API_READS = ("list first page", "list 50 pages deep", "case detail")
+SERVER_READ = "find by _id (server)"
+# The same reads sent straight to the server (scripts/bench/api.server_equivalents).
+EQUIVALENT = {
+    "list first page": "sorted page (server)",
+    "list 50 pages deep": "sorted page (server)",
+    "case detail": "detail's finds (server)",
+}
+
+
+def api_growth(by_cases: dict[int, dict]) -> dict[str, float | None]:
+    """{read: (its p99 at the largest size / at the smallest) / the same ratio of find by _id}.
+
+    At most 1.3 means our code adds at most 30 % growth beyond the server's own primitive.
+    """
+    small, large = by_cases[min(by_cases)], by_cases[max(by_cases)]
+    server = _ratio(large[SERVER_READ]["p99_ms"], small[SERVER_READ]["p99_ms"])
+    return {
+        name: _ratio(_ratio(large[name]["p99_ms"], small[name]["p99_ms"]), server)
+        for name in API_READS
+    }
+
+
+def api_table(by_cases: dict[int, dict]) -> str:
+    lines = ["REST API reads (in-process test client), ms"]
+    lines.append(f"{'cases':>8} {'read':<24} {'p50':>8} {'p99':>8}")
+    for cases, figures in sorted(by_cases.items()):
+        for name in (*API_READS, SERVER_READ, *sorted(set(EQUIVALENT.values()))):
+            if name in figures:
+                lines.append(
+                    f"{cases:>8,} {name:<24} {figures[name]['p50_ms']:>8.1f} "
+                    f"{figures[name]['p99_ms']:>8.1f}"
+                )
+    if len(by_cases) > 1:
+        growth = api_growth(by_cases)
+        lines.append(
+            f"growth {min(by_cases):,} -> {max(by_cases):,} cases, read's p99 ratio / find by "
+            "_id's: " + ", ".join(f"{name} {_fmt(value)}" for name, value in growth.items())
+        )
+        own = equivalent_growth(by_cases)
+        lines.append(
+            "  ... / the same finds sent straight to the server: "
+            + ", ".join(f"{name} {_fmt(value)}" for name, value in own.items())
+        )
+    return "\n".join(lines)
+
+
+def equivalent_growth(by_cases: dict[int, dict]) -> dict[str, float | None]:
+    """Like api_growth, against each read's own server-side finds: what our code adds."""
+    small, large = by_cases[min(by_cases)], by_cases[max(by_cases)]
+    result = {}
+    for name, server in EQUIVALENT.items():
+        if server in small and server in large:
+            base = _ratio(large[server]["p99_ms"], small[server]["p99_ms"])
+            result[name] = _ratio(_ratio(large[name]["p99_ms"], small[name]["p99_ms"]), base)
+        else:
+            result[name] = None
+    return result
+
+
+def rss_table(by_count: dict[int, dict]) -> str:
+    lines = ["consumer peak RSS by records consumed (empty database)"]
+    for count, figures in sorted(by_count.items()):
+        lines.append(
+            f"{count:>9,} records: {figures['peak_rss_mb']:.0f} MB, "
+            f"{figures['records_per_second']:.1f} rec/s"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def _api_targets(by_cases: dict[int, dict], add: Any) -> None:
+    if not by_cases:
+        add("API list/detail p99 targets", None, "skipped (--api-cases '')")
+        return
+    smallest = min(by_cases)
+    worst = max(API_READS, key=lambda name: by_cases[smallest][name]["p99_ms"])
+    p99 = by_cases[smallest][worst]["p99_ms"]
+    add(
+        f"API list/detail p99 <= 100 ms at {smallest:,} cases",
+        p99 <= 100,
+        f"worst {worst} p99 {p99:.1f} ms",
+    )
+    if len(by_cases) < 2:
+        add("API growth within 1.3 x of find by _id's", None, "needs two --api-cases sizes")
+        return
+    growth = api_growth(by_cases)
+    known = {name: value for name, value in growth.items() if value is not None}
+    worst = max(known, key=known.get) if known else None
+    add(
+        f"API p99 growth {smallest:,} -> {max(by_cases):,} cases within 1.3 x of find by _id's",
+        bool(known) and max(known.values()) <= 1.3,
+        f"worst {worst} {known[worst]:.2f} x" if worst else "-",
+    )
+
+
+def _rss_targets(by_count: dict[int, dict], add: Any) -> None:
+    if len(by_count) < 2:
+        add(
+            "consumer RSS flat (+-10 %) from 20,000 to 200,000 records",
+            None,
+            "needs --rss-counts A,B",
+        )
+        return
+    small, large = min(by_count), max(by_count)
+    ratio = by_count[large]["peak_rss_mb"] / by_count[small]["peak_rss_mb"]
+    add(
+        f"consumer RSS flat (+-10 %) from {small:,} to {large:,} records",
+        abs(ratio - 1) <= 0.10,
+        f"{by_count[small]['peak_rss_mb']:.0f} -> {by_count[large]['peak_rss_mb']:.0f} MB "
+        f"({ratio:.2f} x)",
+    )
+
+
+def targets(
+    by_preload: dict[int, dict],
+    by_cases: dict[int, dict] | None = None,
+    by_count: dict[int, dict] | None = None,
+    rss_budget_mb: float = 250.0,
+) -> list[dict]:
     """PASS/FAIL per target of issue #13 that this run measured; the rest say why not."""
     results = []
 
@@ -97,17 +219,14 @@ def targets(by_preload: dict[int, dict], rss_budget_mb: float = 250.0) -> list[d
     else:
         add("p99 produce->visible <= 500 ms at 100 rec/s", None, "needs --rate and preload 0")
     rss = [entry["summary"]["pipeline"]["peak_rss_mb"] for entry in by_preload.values()]
+    rss += [figures["peak_rss_mb"] for figures in (by_count or {}).values()]
     add(
         f"consumer peak RSS <= {rss_budget_mb:.0f} MB",
         max(rss) <= rss_budget_mb,
         f"{max(rss):.0f} MB",
     )
-    add(
-        "consumer RSS flat (+-10 %) from 20,000 to 200,000 records",
-        None,
-        "compare peak_rss_mb of two runs (--count 20000, --count 200000)",
-    )
-    add("API list/detail p99 targets", None, "the REST API is not on main yet")
+    _rss_targets(by_count or {}, add)
+    _api_targets(by_cases or {}, add)
     return results
 
 
@@ -162,7 +281,7 @@ def plot(by_preload: dict[int, dict], path: str) -> None:
             (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
             for (t0, n0), (t1, n1) in zip([(0.0, 0), *timeline[:-1]], timeline, strict=True)
         ]
-        left.plot(times, rates, label=f"{preload:,} stored")
+        left.plot(times, rates, marker=".", label=f"{preload:,} stored")
     left.set(title="pipeline throughput per batch", xlabel="seconds", ylabel="records/s")
     left.legend()
     sizes = sorted(by_preload)

@@ -11,7 +11,9 @@ from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.relays import ConsumerRelay
 from tests.integration.helpers import closed_port, read_topic
+from tests.integration.test_command_count import counter  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -134,6 +136,40 @@ def test_notification_waits_for_the_broker_and_is_delivered_once(notification_to
     assert (recovered.delivered, restarted.delivered) == (1, 0)
     assert Notification.objects.get(case_id=case_id).status == "DELIVERED"
     assert [m.key().decode() for m in read_topic(notification_topic, seconds=8)] == [str(case_id)]
+
+
+def test_the_consumer_relay_delivers_what_its_batch_queued_without_reading_the_outbox(
+    notification_topic,
+    counter,  # noqa: F811
+):
+    case_created_rule()
+    relay = ConsumerRelay(NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS), 3600, 3600)
+    relay()  # the start-up sweep
+    case_id = ingest_directly(KYC)
+
+    counter.active = True
+    relay()
+    counter.active = False
+
+    reads = {key for key in counter.counts if key[0] in ("find", "aggregate")}
+    assert not {key for key in reads if key[1] == "notifications"}, counter.counts
+    row = Notification.objects.get(case_id=case_id)
+    assert (row.status, row.attempts, row.delivered_offset) == ("DELIVERED", 1, 0)
+    assert row.envelope["event_type"] == "NotificationRequired"
+
+
+def test_a_member_that_stops_leading_leaves_its_rows_to_the_sweep(notification_topic):
+    case_created_rule()
+    relay = ConsumerRelay(NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS), 3600, 3600)
+    relay()
+    case_id = ingest_directly(KYC)
+
+    relay.standby()
+    assert relay.tap.take() == []
+    relay()  # leading again: it sweeps first, which finds the row still pending
+
+    assert Notification.objects.get(case_id=case_id).status == "DELIVERED"
+    assert len(read_topic(notification_topic, seconds=8)) == 1
 
 
 def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notification_topic):
