@@ -194,10 +194,14 @@ class CaseEventConsumer:
 
     # --- rebalance ---
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Take the partitions unpaused: librdkafka keeps a partition's pause across a
+        rebalance, so one paused for a retry, lost (session timeout) and given back would
+        otherwise never be fetched again; any batch in hand is dropped anyway (generation)."""
         if self.options.from_beginning:
             for partition in partitions:
                 partition.offset = OFFSET_BEGINNING
-            consumer.assign(partitions)
+        consumer.assign(partitions)
+        consumer.resume(partitions)
         self._assignment |= {(p.topic, p.partition) for p in partitions}
         self._generation += 1
         self._last_record_at = time.monotonic()  # idle time counts from the assignment
