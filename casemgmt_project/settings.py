@@ -4,6 +4,7 @@ Variable names follow the original service so existing deployments keep working.
 variable that is missing stops start-up with django-environ's message naming it.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,8 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Local settings file; fills only unset variables. ENV_FILE="" reads none (as in the image).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 # --- Core -----------------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY")

@@ -9,14 +9,17 @@ from typing import Any
 
 from django_mongodb_backend.base import DatabaseWrapper as MongoDatabaseWrapper
 
-from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection
+from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection, recover_rewrites
 
 
 class DatabaseWrapper(MongoDatabaseWrapper):
     @cached_property
     def is_ferretdb(self) -> bool:
         build_info = self.database.client.admin.command("buildInfo")
-        return "ferretdbVersion" in build_info
+        if "ferretdbVersion" not in build_info:
+            return False
+        recover_rewrites(self.database)  # once per connection: what a crash left half done
+        return True
 
     def get_collection(self, name: str, **kwargs: Any) -> Any:
         collection = super().get_collection(name, **kwargs)

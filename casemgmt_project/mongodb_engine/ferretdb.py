@@ -13,9 +13,12 @@ Only used when the server is FerretDB. The gaps bridged:
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 from pymongo.operations import IndexModel, ReplaceOne, UpdateOne
 
@@ -26,6 +29,8 @@ logger = logging.getLogger(__name__)
 # FerretDB v1 accepts $addFields/$set/$project expressions but does not evaluate field paths in
 # them (it stores the string "$field"), so only stages without expressions run on the server.
 MAX_STATEMENTS_PER_COMMAND = 50
+# Documents of a delete+insert rewrite in flight, so a crash between the two loses nothing.
+REWRITE_JOURNAL = "ferretdb_rewrite_journal"
 SERVER_SAFE_STAGES = frozenset({"$match", "$sort", "$limit", "$skip", "$count"})
 SERVER_UNSAFE_QUERY_KEYS = frozenset({"$expr", "$where", "$jsonSchema"})
 
@@ -180,9 +185,10 @@ class FerretDBCollection:
         FerretDB v1 on SQLite has no index on `_id`: each update statement scans the whole
         collection, which makes batches quadratic. The read is skipped for the targets in
         `known` (the caller vouches they are stored exactly so), leaving the delete as the one
-        scan. A crash between the delete and the insert leaves documents missing until the
-        same input is processed again; every writer in casemgmt is idempotent and commits its
-        input only after this call returns.
+        scan. The new documents are journalled first (`REWRITE_JOURNAL`, inserts only: no
+        scan), so a crash between the delete and the insert loses nothing: the next process
+        to connect restores them (`recover_rewrites`). The chaos suite found the hole this
+        closes: a relay killed there lost outbox rows for good.
         """
         ids = list(dict.fromkeys(request._filter["_id"] for request in requests))
         wanted = set(ids)
@@ -216,14 +222,25 @@ class FerretDBCollection:
             pk = next(iter(touched))
             self._collection.replace_one({"_id": pk}, current[pk], session=session)
         elif touched:
+            documents = [current[pk] for pk in touched]
+            journal = self._collection.database[REWRITE_JOURNAL]
+            rewrite = uuid.uuid4().hex
+            journal.insert_many(
+                [
+                    {
+                        "_id": f"{rewrite}:{n}",
+                        "rewrite": rewrite,
+                        "collection": self._collection.name,
+                        "document": document,
+                        "at": datetime.now(UTC),
+                    }
+                    for n, document in enumerate(documents)
+                ],
+                session=session,
+            )
             self._collection.delete_many({"_id": {"$in": list(touched)}}, session=session)
-            try:
-                self._collection.insert_many(
-                    [current[pk] for pk in touched], ordered=False, session=session
-                )
-            except BulkWriteError as exc:  # a concurrent writer re-inserted some ids first
-                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                    raise
+            _insert_missing(self._collection, documents, session)
+            journal.delete_many({"rewrite": rewrite}, session=session)
         return outcome
 
     def _write_in_chunks(self, requests: list[Any], ordered: bool, **kwargs: Any) -> BulkOutcome:
@@ -272,6 +289,49 @@ class FerretDBCollection:
             )
             modified += result.modified_count
         return UpdateOutcome(matched, modified)
+
+
+def _insert_missing(collection: Collection, documents: list[dict], session: Any = None) -> None:
+    """Insert; an id already stored was written by a concurrent writer or a recovery."""
+    try:
+        collection.insert_many(documents, ordered=False, session=session)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+
+
+def recover_rewrites(database: Database) -> int:
+    """Finish the rewrites a crashed process left half done; returns the documents restored.
+
+    Run when a process first connects. A journalled document is inserted only where its id is
+    missing (the rewrite's delete ran, its insert did not); where the id is present the
+    rewrite finished, or a later write replaced it, and that version stays.
+    """
+    journal = database[REWRITE_JOURNAL]
+    entries = list(journal.find())
+    restored = 0
+    by_collection: dict[str, list[dict]] = {}
+    for entry in entries:
+        by_collection.setdefault(entry["collection"], []).append(entry["document"])
+    for name, documents in by_collection.items():
+        collection = database[name]
+        present = {
+            doc["_id"]
+            for doc in collection.find(
+                {"_id": {"$in": [d["_id"] for d in documents]}}, projection={"_id": 1}
+            )
+        }
+        missing = [d for d in documents if d["_id"] not in present]
+        if missing:
+            _insert_missing(collection, missing)
+            restored += len(missing)
+            logger.warning(
+                "restored documents of an interrupted rewrite",
+                extra={"collection": name, "count": len(missing)},
+            )
+    if entries:
+        journal.delete_many({"_id": {"$in": [entry["_id"] for entry in entries]}})
+    return restored
 
 
 def _targets_one_id(request: Any) -> bool:

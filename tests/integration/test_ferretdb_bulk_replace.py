@@ -56,3 +56,49 @@ def test_an_update_of_documents_the_caller_holds_skips_the_read_and_stores_the_s
     assert sorted(collection.find(), key=lambda d: d["_id"]) == [
         {**doc, "status": "DELIVERED"} for doc in stored
     ]
+
+
+def ferretdb_collection(name: str):
+    from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection
+
+    collection = connections["default"].get_collection(name)
+    if not isinstance(collection, FerretDBCollection):
+        pytest.skip("the rewrite journal exists only in the FerretDB adapter")
+    return collection
+
+
+def test_a_rewrite_leaves_no_journal_behind():
+    from casemgmt_project.mongodb_engine.ferretdb import REWRITE_JOURNAL
+
+    collection = ferretdb_collection("adapter_journal_probe")
+    collection.insert_many([{"_id": f"r-{i}", "n": 0} for i in range(3)])
+    collection.bulk_write([UpdateOne({"_id": f"r-{i}"}, {"$set": {"n": i}}) for i in range(3)])
+
+    assert [d["n"] for d in collection.find(sort=[("_id", 1)])] == [0, 1, 2]
+    assert collection.database[REWRITE_JOURNAL].count_documents({}) == 0
+
+
+def test_a_rewrite_cut_between_its_delete_and_its_insert_is_restored_by_the_next_process():
+    """The state a SIGKILL there leaves: journal written, targets deleted, nothing inserted.
+    One target was written again since (a later version): that version must stay."""
+    from casemgmt_project.mongodb_engine.ferretdb import REWRITE_JOURNAL, recover_rewrites
+
+    collection = ferretdb_collection("adapter_cut_probe")
+    database = collection.database
+    journalled = [{"_id": f"o-{i}", "status": "DELIVERED", "v": 1} for i in range(3)]
+    database[REWRITE_JOURNAL].insert_many(
+        [
+            {"_id": f"cut:{i}", "rewrite": "cut", "collection": collection.name, "document": d}
+            for i, d in enumerate(journalled)
+        ]
+    )
+    collection.insert_one({"_id": "o-2", "status": "PENDING", "v": 2})  # written after the cut
+
+    assert recover_rewrites(database) == 2
+    assert sorted(collection.find(), key=lambda d: d["_id"]) == [
+        journalled[0],
+        journalled[1],
+        {"_id": "o-2", "status": "PENDING", "v": 2},
+    ]
+    assert database[REWRITE_JOURNAL].count_documents({}) == 0
+    assert recover_rewrites(database) == 0

@@ -10,6 +10,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_LIKE = {
     "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings",
+    "ENV_FILE": "",  # the image has no .env; a developer's must not decide the outcome
     "SECRET_KEY": secrets.token_urlsafe(50),
     "MONGODB_URI": "mongodb://casemgmt:secret@db.internal:27017/?tls=true",
     "KAFKA_BOOTSTRAP_SERVERS": "kafka.internal:9093",
@@ -25,7 +26,7 @@ PRODUCTION_LIKE = {
 
 
 def manage(args: list[str], variables: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run manage.py with only these variables (a .env file fills only what is unset)."""
+    """Run manage.py with only these variables."""
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **variables}
     return subprocess.run(
         [sys.executable, str(REPO_ROOT / "manage.py"), *args],
@@ -62,7 +63,7 @@ def test_debug_is_off_and_cookies_are_secure_by_default():
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY)"
     )
-    variables = {k: PRODUCTION_LIKE[k] for k in ("SECRET_KEY", "MONGODB_URI")}
+    variables = {k: PRODUCTION_LIKE[k] for k in ("SECRET_KEY", "MONGODB_URI", "ENV_FILE")}
     variables["KAFKA_BOOTSTRAP_SERVERS"] = "kafka.internal:9093"
     variables["DJANGO_SETTINGS_MODULE"] = "casemgmt_project.settings"
     result = manage(["shell", "-c", script], variables)
