@@ -13,10 +13,11 @@ from django.db import connections
 from django.utils import timezone
 
 from cases import event_store
-from cases.client_updates import claims
+from cases.client_updates import claims, services
 from cases.client_updates.services import CREATED, UPDATED, open_or_update, route_intake
 from cases.commands import ChangeCaseStatus, CreateCase
 from cases.intake import validate_payload
+from cases.intake_service import CreatedCase
 from cases.lifecycle import ACTIVE_CASE_STATUSES
 from cases.models import Case, StoredEvent
 from cases.services import change_case_status
@@ -94,9 +95,14 @@ def test_consumer_and_api_creating_the_same_client_at_once_open_one_case():
     from_kafka = command(f"kafka:race:2:{client_id}", client_id, "Kafka")
     from_api = command(f"api:race:{client_id}", client_id, "Api")
 
-    in_parallel(lambda: route_intake([from_kafka]), lambda: open_or_update(from_api))
+    (kafka,), api = in_parallel(
+        lambda: route_intake([from_kafka]), lambda: open_or_update(from_api)
+    )
 
-    assert len(open_cases_of(client_id)) == 1
+    (opened,) = open_cases_of(client_id)
+    api_case = api.case.pk if isinstance(api, CreatedCase) else api.case_id
+    assert (kafka.case_id, api_case) == (opened.pk, opened.pk)
+    assert isinstance(api, CreatedCase) != (kafka.outcome == CREATED)
 
 
 def test_client_with_only_closed_cases_reopens_once_under_two_racing_records():
@@ -144,3 +150,34 @@ def test_claim_left_uncommitted_by_a_dead_writer_is_reaped_and_does_not_block_th
     assert result.outcome == CREATED
     assert [case.pk for case in open_cases_of(client_id)] == [result.case_id]
     assert not StoredEvent.objects.filter(event_id=claim.event_id).exists()
+
+
+def test_fresh_uncommitted_claim_is_left_to_its_writer_and_the_record_fails_to_be_retried(
+    monkeypatch,
+):
+    monkeypatch.setattr(services, "MAX_ATTEMPTS", 2)
+    client_id = f"CLI-RACE-{uuid.uuid4().hex[:8]}"
+    claim = claims.claim_event(command(f"kafka:race:10:{client_id}", client_id, "Slow"), 1)
+    event_store.bulk.insert_missing([event_store.to_stored(claim, timezone.now())])
+
+    (result,) = route_intake([command(f"kafka:race:11:{client_id}", client_id, "Other")])
+
+    assert (result.outcome, result.reason) == ("failed", "concurrent_updates")
+    assert open_cases_of(client_id) == []
+    assert StoredEvent.objects.filter(event_id=claim.event_id).exists()
+
+
+def test_two_records_of_one_client_in_one_batch_after_its_case_closed_open_one_case():
+    client_id = f"CLI-RACE-{uuid.uuid4().hex[:8]}"
+    (old,) = route_intake([command(f"kafka:race:12:{client_id}", client_id, "Old")])
+    change_case_status(ChangeCaseStatus(case_id=old.case_id, new_status="CLOSED", actor="analyst"))
+
+    results = route_intake(
+        [
+            command(f"kafka:race:{n}:{client_id}", client_id, name)
+            for n, name in ((13, "A"), (14, "B"))
+        ]
+    )
+
+    (opened,) = open_cases_of(client_id)
+    assert [(r.outcome, r.case_id) for r in results] == [(CREATED, opened.pk), (UPDATED, opened.pk)]
