@@ -75,8 +75,9 @@ def _current_traceparent() -> str:
     return carrier.get("traceparent", "")
 
 
-def create_case(command: CreateCase) -> CreatedCase:
-    """Open the case (idempotent on `command.source`) and announce it.
+def create_case(command: CreateCase, generation: int | None = None) -> CreatedCase:
+    """Open the case (idempotent on `command.source`) and announce it. With `generation`, the
+    case also claims its client (cases.client_updates.claims; ConcurrencyConflict if taken).
 
     `case_opened` fires on every successful call, retries included: its receivers are
     idempotent (cases.signals), and a first try that died between projecting and announcing
@@ -84,7 +85,7 @@ def create_case(command: CreateCase) -> CreatedCase:
     """
     rules = load_document_rules()
     _check_same_request(command, handle_create_case(command, rules))
-    opened = open_cases([command], rules)
+    opened = open_cases([command], rules, generations=None if generation is None else [generation])
     case_id = opened.case_ids[0]
     case_opened.send(
         sender=create_case,

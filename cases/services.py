@@ -7,12 +7,14 @@ Kafka record and one opened from the API are the same events and the same read m
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
 
 from cases import event_store, projections
 from cases import events as ev
+from cases.client_updates.claims import claim_event
 from cases.command_bus import announce, check_replayed_ids, execute, load
 from cases.commands import (
     AddCaseNote,
@@ -79,8 +81,14 @@ def open_cases(
     commands: list[CreateCase],
     rules: list[DocumentRuleData] | None = None,
     sla_rules: list[SlaRuleData] | None = None,
+    *,
+    generations: Sequence[int] | None = None,
 ) -> OpenedCases:
     """Open many cases with one append and one projection pass (the consumer's batch path).
+
+    `generations` (one per command) adds each case's claim on its client's stream
+    (cases.client_updates.claims): a ConcurrencyConflict on it means another writer opened the
+    client's case first, and nothing of this batch was kept.
 
     Idempotent: re-running the same commands finds their events stored and their read models
     at the same version, and changes nothing.
@@ -89,8 +97,11 @@ def open_cases(
     sla_rules = load_sla_rules() if sla_rules is None else sla_rules
     events: list[DomainEvent] = []
     with phase("casemgmt.command.handle"):
-        for command in commands:
-            events.extend(handle_create_case(command, rules, sla_rules))
+        for index, command in enumerate(commands):
+            decided = handle_create_case(command, rules, sla_rules)
+            events.extend(decided)
+            if generations is not None:
+                events.append(claim_event(command, generations[index], len(decided)))
     with phase("casemgmt.events.append"):
         event_store.append(events)
     with phase("casemgmt.projection.apply"):

@@ -34,10 +34,9 @@ from cases.api.schemas import (
     EventPageOut,
     RequirementSummaryOut,
 )
-from cases.client_updates.services import update_if_open
+from cases.client_updates.services import IntakeResult, open_or_update
 from cases.commands import AddCaseNote, ChangeCaseStatus, CreateCase
 from cases.intake import validate_payload
-from cases.intake_service import create_case
 from cases.services import add_case_note, change_case_status
 
 __all__ = ["router"]
@@ -118,8 +117,9 @@ def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
         actor=principal.actor,
         trace_id=current_trace_id(),
     )
-    updated = update_if_open(command)
-    if updated is not None:
+    outcome = open_or_update(command)
+    if isinstance(outcome, IntakeResult):
+        updated = outcome
         return Status(
             200,
             {
@@ -128,7 +128,7 @@ def create(request: HttpRequest, idempotency_key: str | None = IdempotencyKey):
                 "event_ids": updated.event_ids,
             },
         )
-    created = create_case(command)
+    created = outcome
     return Status(
         201,
         {

@@ -173,6 +173,12 @@ def test_kyb_message_yields_company_persons_owners_and_the_event_sequence(make_t
             "sequence"
         )
     )
+    claim = events.pop()  # the client's claim closes the command (cases.client_updates.claims)
+    assert (claim.event_type, claim.aggregate_type, claim.version) == (
+        "ClientCaseOpened",
+        "Client",
+        1,
+    )
     head = [(e.event_type, e.aggregate_type, e.version) for e in events[:5]]
     assert head == [
         ("CompanyProfileCreated", "Company", 1),
@@ -217,6 +223,7 @@ def test_kyc_message_yields_case_persons_and_the_event_sequence(make_topic):
             "sequence"
         )
     )
+    assert (events[-1].event_type, events.pop().version) == ("ClientCaseOpened", 1)
     assert [(e.event_type, e.version) for e in events[:3]] == [
         ("CaseCreated", 1),
         ("PersonAddedToCase", 2),

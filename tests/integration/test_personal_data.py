@@ -209,7 +209,7 @@ def test_api_error_bodies_and_logs_of_bad_requests_never_quote_the_person(
     def fail(command):  # an internal error whose text quotes the person it was working on
         raise ValueError(f"cannot open a case for {command.message.persons[0].firstname}")
 
-    monkeypatch.setattr(cases_api, "update_if_open", fail)
+    monkeypatch.setattr(cases_api, "open_or_update", fail)
     crashed = client.post(url, payload, content_type="application/json", headers=case_writer)
 
     assert (refused.status_code, malformed.status_code, crashed.status_code) == (422, 400, 500)
