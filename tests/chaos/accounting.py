@@ -51,6 +51,7 @@ def _read_models_snapshot() -> dict[str, list[dict]]:
 
 
 def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
+    from cases.client_updates.claims import claim_event
     from cases.commands import CreateCase
     from cases.handlers import handle_create_case
     from cases.models import Case, RawEvent
@@ -91,7 +92,9 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
             occurred_at=record.received_at,
             raw_event_id=record.id,
         )
-        wanted[str(record.id)] = {e.event_id for e in handle_create_case(command, rules)}
+        decided = {e.event_id for e in handle_create_case(command, rules)}
+        # Opening a case also claims the client's next case generation (SPEC §3b).
+        wanted[str(record.id)] = decided | {claim_event(command, 1).event_id}
     stored = _committed_kafka_events()
     missing_events = sum(len(ids - stored.get(key, set())) for key, ids in wanted.items())
     extra_events = sum(len(stored.get(key, set()) - ids) for key, ids in wanted.items())

@@ -253,7 +253,13 @@ def broker_restart(
         time.sleep(down_seconds)
         kafka.start()
         recoveries = [seconds_until_progress(_finished(ws, client), produced.total)]
-        later = produce_samples(ws.bootstrap_servers, ws.topic, records - records // 2, seed=seed)
+        later = produce_samples(
+            ws.bootstrap_servers,
+            ws.topic,
+            records - records // 2,
+            seed=seed + 1,
+            first_index=records // 2,
+        )
         produced.valid |= later.valid
         produced.invalid |= later.invalid
         members.wait_all()

@@ -85,8 +85,12 @@ def produce_samples(
     seed: int,
     kyb_ratio: float = 0.4,
     invalid_ratio: float = 0.05,
+    first_index: int = 0,
 ) -> ProducedRecords:
-    """Produce `count` sample records (acks=all, idempotent: no producer-side duplicates)."""
+    """Produce `count` sample records (acks=all, idempotent: no producer-side duplicates).
+
+    Client ids follow the record index: a second call continues at `first_index` so its
+    records open new cases instead of updating the first call's clients (SPEC §3b)."""
     producer = Producer(
         {"bootstrap.servers": bootstrap_servers, "acks": "all", "enable.idempotence": True}
     )
@@ -102,7 +106,7 @@ def produce_samples(
 
     rng = random.Random(seed)
     for index in range(count):
-        key, value = sample_event(rng, index, kyb_ratio, invalid_ratio)
+        key, value = sample_event(rng, first_index + index, kyb_ratio, invalid_ratio)
         valid = is_valid(value)
         while True:
             try:
