@@ -6,18 +6,19 @@ import re
 from pathlib import Path
 
 from cases import events as ev
+from cases.client_updates import claims as client_claims
 from cases.client_updates import events as client_events
 from cases.notifications import NOTIFICATION
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
-AGGREGATES = {ev.CASE, ev.COMPANY, ev.DOCUMENT_REQUIREMENT, NOTIFICATION}
+AGGREGATES = {ev.CASE, ev.COMPANY, ev.DOCUMENT_REQUIREMENT, NOTIFICATION, client_claims.CLIENT}
 CAMEL_CASE = re.compile(r"^(?:[A-Z][a-z]+){2,}$")
 
 
 def event_types_in_code() -> set[str]:
     """Every CamelCase string constant of the event modules that is not an aggregate type."""
     found = set()
-    for module in (ev, client_events):
+    for module in (ev, client_events, client_claims):
         for name, value in vars(module).items():
             if name.isupper() and isinstance(value, str) and CAMEL_CASE.match(value):
                 found.add(value)
