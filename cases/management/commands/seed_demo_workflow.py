@@ -8,25 +8,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casemgmt_project.progress import ProgressBar
+from cases import errors
 from cases.demo import seed_demo_workflow
-from cases.errors import (
-    CaseNotActive,
-    DecisionRefused,
-    IllegalTransition,
-    InvalidCommand,
-    NotAllowed,
-    NotFound,
-    VersionConflict,
-)
 
+# What the workflow services refuse with (cases/errors.py has no common base to catch).
 REFUSALS = (
-    CaseNotActive,
-    DecisionRefused,
-    IllegalTransition,
-    InvalidCommand,
-    NotAllowed,
-    NotFound,
-    VersionConflict,
+    errors.CaseNotActive,
+    errors.DecisionRefused,
+    errors.IllegalTransition,
+    errors.InvalidCommand,
+    errors.NotAllowed,
+    errors.NotFound,
+    errors.VersionConflict,
 )
 
 
