@@ -169,6 +169,8 @@ NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification
 # The consumer's group leader relays the outbox; turn off when `relay_notifications` runs alone.
 NOTIFICATION_RELAY_IN_CONSUMER = env.bool("NOTIFICATION_RELAY_IN_CONSUMER", default=True)
 KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
+# Record values larger than this are kept beside their audit row (raw_payloads), not in it.
+RAW_PAYLOAD_INLINE_MAX_BYTES = env.int("RAW_PAYLOAD_INLINE_MAX_BYTES", default=64 * 1024)
 KAFKA_POLL_TIMEOUT_SECONDS = env.float("KAFKA_POLL_TIMEOUT_SECONDS", default=1.0)
 # How often the consumer group's leader runs the due-date check (SPEC §3a).
 OVERDUE_CHECK_INTERVAL_SECONDS = env.float("OVERDUE_CHECK_INTERVAL_SECONDS", default=60.0)

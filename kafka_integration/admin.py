@@ -10,16 +10,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from cases.admin.display import pretty_json
 from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
 from cases.models import Notification, RawEvent
 from cases.selectors import list_raw_events
-from kafka_integration import replay
+from kafka_integration import audit_payloads, replay
 from kafka_integration.notification_relay import NotificationRelay
 
 __all__ = ["NotificationAdmin", "RawEventAdmin"]
+
+# An external payload (over RAW_PAYLOAD_INLINE_MAX_BYTES) is previewed, not rendered whole.
+PAYLOAD_PREVIEW_BYTES = 4096
 
 
 class TopicFilter(KnownValuesFilter):
@@ -102,7 +105,17 @@ class RawEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Payload")
     def payload_json(self, obj: RawEvent) -> str:
-        return pretty_json(obj.payload)
+        if obj.payload_encoding != audit_payloads.EXTERNAL:
+            return pretty_json(obj.payload)
+        data = audit_payloads.load(obj.id)
+        preview = data[:PAYLOAD_PREVIEW_BYTES].decode("utf-8", errors="replace")
+        return format_html(
+            "<p>{} bytes, kept beside the row (too large to show whole); the first {}:</p>"
+            '<pre class="casemgmt-json">{}</pre>',
+            f"{len(data):,}",
+            f"{min(len(data), PAYLOAD_PREVIEW_BYTES):,}",
+            preview,
+        )
 
     @admin.display(description="Headers")
     def headers_list(self, obj: RawEvent) -> str:

@@ -27,6 +27,7 @@ from cases.events import derive_id, kafka_source
 from cases.intake import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
 from cases.signals import case_opened
+from kafka_integration import audit_payloads
 from kafka_integration.failures import is_transient
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
 from kafka_integration.tracing import RecordTracing, trace_id_of
@@ -127,7 +128,10 @@ def to_raw_event(
     record: InboundRecord, received_at: datetime, force_base64: bool = False
 ) -> RawEvent:
     payload, encoding = _audit_payload(record.value)
-    if force_base64 and encoding == "json":
+    client_id = _client_id(payload, record)
+    if audit_payloads.is_external(record.value):  # its bytes are in raw_payloads (same id)
+        payload, encoding = None, audit_payloads.EXTERNAL
+    elif force_base64 and encoding == "json":
         payload, encoding = base64.b64encode(record.value or b"").decode("ascii"), "base64"
     return RawEvent(
         id=record.raw_event_id,
@@ -139,7 +143,7 @@ def to_raw_event(
         headers=[{"key": name, "value": _text_or_base64(value)} for name, value in record.headers],
         payload=payload,
         payload_encoding=encoding,
-        client_id=_client_id(payload, record),
+        client_id=client_id,
         received_at=received_at,
         status=RawEventStatus.RECEIVED,
     )
@@ -156,7 +160,9 @@ def _store_audit_copies(
     cannot encode some (integers over 8 bytes); such a record is stored as base64 instead, or
     it would block its partition forever. Rows a refused pass did insert come back as
     duplicates on the next pass, with status RECEIVED, so they are processed as usual.
+    Values too large to keep inline are stored first, beside their rows (audit_payloads).
     """
+    audit_payloads.store((record.raw_event_id, record.value) for record in records)
     refused: set[int] = set()
     while True:
         rows = [
@@ -392,6 +398,8 @@ def record_from_raw_event(raw: RawEvent) -> InboundRecord:
 def payload_bytes(raw: RawEvent) -> bytes | None:
     if raw.payload_encoding == "none":
         return None
+    if raw.payload_encoding == audit_payloads.EXTERNAL:
+        return audit_payloads.load(raw.id)
     if raw.payload_encoding == "base64":
         return base64.b64decode(raw.payload)
     return json.dumps(raw.payload, ensure_ascii=False).encode("utf-8")

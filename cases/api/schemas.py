@@ -319,7 +319,12 @@ class RawEventOut(Schema):
     timestamp: datetime | None
     key: str | None
     headers: list[dict[str, Any]]
-    payload: Any = Field(None, description="Parsed JSON, or base64 text (payload_encoding).")
+    payload: Any = Field(
+        None,
+        description="Parsed JSON, or base64 text (payload_encoding). Null when payload_encoding "
+        "is `external`: a value over RAW_PAYLOAD_INLINE_MAX_BYTES (64 KiB) is kept beside the "
+        "row, for replay and the admin page.",
+    )
     payload_encoding: str
     client_id: str
     received_at: datetime

@@ -1,6 +1,6 @@
 """Read models, the audit and event stores, and rule configuration (one module per concern)."""
 
-from cases.models.audit import RawEvent, RawEventStatus
+from cases.models.audit import RawEvent, RawEventStatus, RawPayload
 from cases.models.case import Case, CaseStatus
 from cases.models.client import Client
 from cases.models.documents import DocumentRequirement, DocumentRule, DocumentStatus, EntityType
@@ -31,6 +31,7 @@ __all__ = [
     "Person",
     "RawEvent",
     "RawEventStatus",
+    "RawPayload",
     "SlaRule",
     "StoredEvent",
 ]

@@ -1,4 +1,9 @@
-"""RawEvent: the audit copy of every consumed Kafka record, written before its offset commits."""
+"""RawEvent: the audit copy of every consumed Kafka record, written before its offset commits.
+
+A record over ``RAW_PAYLOAD_INLINE_MAX_BYTES`` keeps its bytes in a RawPayload beside the row
+(encoding ``external``): the audit rows are read and updated on the hot path, and a few
+hostile megabytes in them would make every list, status update and replay carry that weight.
+"""
 
 from django.db import models
 
@@ -23,7 +28,9 @@ class RawEvent(models.Model):
         default=list, blank=True, help_text='[{"key": name, "value": text or "base64:..."}, ...]'
     )
     payload = models.JSONField(null=True, blank=True, help_text="Parsed JSON, or base64 bytes")
-    payload_encoding = models.CharField(max_length=8, default="json")
+    payload_encoding = models.CharField(
+        max_length=8, default="json", help_text="json, base64, none, or external (a RawPayload)"
+    )
     client_id = models.CharField(max_length=200, blank=True, default="")
     received_at = models.DateTimeField()
     status = models.CharField(
@@ -56,3 +63,21 @@ class RawEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset} {self.status}"
+
+
+class RawPayload(models.Model):
+    """The exact bytes of a record too large to keep inline in its RawEvent (same id).
+
+    Written once, before its row, and never updated; read only by id (replay, admin, API
+    detail), so its size never slows the audit rows' own queries.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
+    data = models.BinaryField()
+    size = models.IntegerField()
+
+    class Meta:
+        db_table = "raw_payloads"
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.size} bytes)"

@@ -53,11 +53,12 @@ def _read_models_snapshot() -> dict[str, list[dict]]:
 def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     from cases.client_updates.claims import claim_event
     from cases.commands import CreateCase
+    from cases.events import kafka_source
     from cases.handlers import handle_create_case
     from cases.models import Case, RawEvent
     from cases.rebuild import rebuild_read_models
     from cases.rules import load_document_rules
-    from kafka_integration import ingest
+    from kafka_integration import audit_payloads, ingest
     from kafka_integration.schemas import parse_message
     from tests.integration.consumer_process import count_topic, dead_letter_copies
 
@@ -85,10 +86,14 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     result.note("duplicated", sum(max(0, n - 1) for n in by_raw.values()), "records, 2+ cases")
     rules = load_document_rules()
     wanted: dict[str, set] = {}
+    external = audit_payloads.load_all(
+        r.id for r in processed if r.payload_encoding == audit_payloads.EXTERNAL
+    )
     for record in processed:
+        value = external[record.id] if record.id in external else ingest.payload_bytes(record)
         command = CreateCase(
-            source=ingest.record_from_raw_event(record).source,
-            message=parse_message(ingest.payload_bytes(record)),
+            source=kafka_source(record.topic, record.partition, record.offset),
+            message=parse_message(value),
             occurred_at=record.received_at,
             raw_event_id=record.id,
         )
