@@ -10,24 +10,37 @@ from cases.models import StoredEvent
 
 __all__ = ["StoredEventAdmin"]
 
-# Aggregate type → the admin page that shows it.
+# Aggregate type → the admin page that shows it (a Client's claims show on the Client page).
 AGGREGATE_PAGES = {
     "Case": "cases.case",
+    "Client": "cases.client",
     "Company": "cases.company",
     "DocumentRequirement": "cases.documentrequirement",
     "Notification": "cases.notification",
 }
+# Every event type, in the order a case meets them (tests/unit/test_admin_event_types.py
+# fails when the code gains one this list lacks).
 EVENT_TYPES = (
+    "ClientCaseOpened",
     "CaseCreated",
     "CompanyProfileCreated",
     "PersonAddedToCase",
     "PersonLinkedToCompany",
     "BeneficialOwnerAdded",
     "DocumentRequirementDetermined",
-    "DocumentStatusUpdated",
-    "CaseStatusChanged",
-    "CaseNoteAdded",
     "NotificationRequired",
+    "CaseAssigned",
+    "CaseStatusChanged",
+    "DocumentStatusUpdated",
+    "CaseNoteAdded",
+    "DecisionProposed",
+    "DecisionReturned",
+    "DecisionApproved",
+    "CaseBecameOverdue",
+    "ClientDataUpdated",
+    "PartyDetailsChanged",
+    "PartyRemovedFromCase",
+    "CompanyProfileChanged",
 )
 
 
