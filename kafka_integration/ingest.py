@@ -96,18 +96,27 @@ def _text_or_base64(value: bytes | None) -> str | None:
         return "base64:" + base64.b64encode(value).decode("ascii")
 
 
+# MongoDB refuses documents nested deeper than 100 levels; the audit row wraps the payload in
+# a few levels of its own, so deeper payloads are stored as base64 before the server refuses.
+MAX_STORED_NESTING = 90
+
+
 def _safe_for_mongodb(value: Any) -> bool:
-    """Field names starting with '$' or holding '.' or NUL cannot be stored as-is."""
-    stack = [value]
+    """Field names starting with '$' or holding '.' or NUL, and nesting deeper than
+    MAX_STORED_NESTING, cannot be stored as-is. Checked here, a hostile payload costs no
+    refused insert (and no second pass over the batch's rows)."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth > MAX_STORED_NESTING:
+            return False
         if isinstance(item, dict):
             for key, child in item.items():
                 if key.startswith("$") or "." in key or "\x00" in key:
                     return False
-                stack.append(child)
+                stack.append((child, depth + 1))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((child, depth + 1) for child in item)
     return True
 
 
