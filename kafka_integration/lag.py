@@ -6,11 +6,12 @@ question of a running deployment (docs/operations.md, "Lag").
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from casemgmt_project.logging import with_librdkafka_logger
 
@@ -46,6 +47,34 @@ def _partitions(client: Consumer, topic: str, timeout: float) -> list[TopicParti
     return [TopicPartition(topic, partition) for partition in sorted(metadata.partitions)]
 
 
+# A topic created a moment ago may not have elected its partition leaders yet.
+_NOT_READY = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
+
+
+def watermarks(client: Any, partition: TopicPartition, timeout: float) -> tuple[int, int]:
+    """(low, high) of `partition`, waiting up to `timeout` for a leader that is not there yet.
+
+    Found under load: `produce_sample_events --if-empty` creates the topic, then asks for its
+    size before the controller has elected leaders, and the broker answers NOT_LEADER.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client.get_watermark_offsets(partition, timeout=timeout)
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            code = error.code() if isinstance(error, KafkaError) else None
+            if code not in _NOT_READY or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
 def group_progress(
     bootstrap_servers: str,
     group_id: str,
@@ -63,7 +92,7 @@ def group_progress(
         committed = available = 0
         partitions = _partitions(client, topic, timeout)
         for position in client.committed(partitions, timeout=timeout) if partitions else []:
-            low, high = client.get_watermark_offsets(position, timeout=timeout)
+            low, high = watermarks(client, position, timeout)
             available += high - low
             committed += max(0, position.offset - low) if position.offset >= 0 else 0
         return GroupProgress(committed=committed, available=available)
@@ -79,7 +108,7 @@ def topic_records(
     try:
         total = 0
         for partition in _partitions(client, topic, timeout):
-            low, high = client.get_watermark_offsets(partition, timeout=timeout)
+            low, high = watermarks(client, partition, timeout)
             total += high - low
         return total
     finally:
