@@ -42,9 +42,17 @@ def load(raw_event_id: uuid.UUID) -> bytes:
     return bytes(RawPayload.objects.get(pk=raw_event_id).data)
 
 
+# Values are up to 1 MiB each: a few per reply keeps every reply far under the wire limit
+# (FerretDB v1 fills a first batch past it: 101 MB against 48 MB, measured on the hostile run).
+LOAD_BATCH = 8
+
+
 def load_all(raw_event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-    """Many at once (one query), for readers that go through a whole topic."""
+    """Many at once (one query, read a few values per reply), for readers of a whole topic."""
     ids = list(raw_event_ids)
     if not ids:
         return {}
-    return {p.id: bytes(p.data) for p in RawPayload.objects.filter(pk__in=ids)}
+    stored = [bulk.prepared_pk(RawPayload, raw_id) for raw_id in ids]
+    by_stored = dict(zip(stored, ids, strict=True))
+    cursor = bulk.collection(RawPayload).find({"_id": {"$in": stored}}, batch_size=LOAD_BATCH)
+    return {by_stored[doc["_id"]]: bytes(doc["data"]) for doc in cursor}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cases import bulk
 from cases.models import Case, RawEvent, RawPayload, StoredEvent
 from cases.rebuild import READ_MODELS
+from kafka_integration import audit_payloads
 from kafka_integration.replay import replay, select_raw_events
 from tests.integration.helpers import make_user
 from tests.integration.test_ingest_pipeline import SAMPLES, consume_all, produce, snapshot
@@ -48,6 +49,8 @@ def test_large_values_are_kept_apart_byte_exact_and_the_audit_rows_stay_small(ma
     assert bytes(stored[rows[0].id].data) == big_valid
     assert bytes(stored[rows[1].id].data) == big_invalid
     assert stored[rows[1].id].size == len(big_invalid) and len(stored) == 2
+    both = audit_payloads.load_all([rows[0].id, rows[1].id, rows[2].id])
+    assert both == {rows[0].id: big_valid, rows[1].id: big_invalid}
     biggest_row = max(len(bson.encode(d)) for d in bulk.collection(RawEvent).find({"topic": topic}))
     assert biggest_row < 16_000  # the point: status updates and lists never carry the blobs
     assert Case.objects.get(client_id="big-valid").source_raw_event_id == rows[0].id
