@@ -229,11 +229,6 @@ class Workspace:
     def database(self, client: MongoClient):
         return client[self.db_name]
 
-    def processed(self, client: MongoClient) -> int:
-        """Records finished so far (PROCESSED or REJECTED), read straight from the store."""
-        raw = self.database(client)["raw_events"]
-        return raw.count_documents({"status": {"$in": ["PROCESSED", "REJECTED"]}})
-
     def save_produced(self, produced: ProducedRecords) -> Path:
         path = self.log_dir / "produced.json"
         path.write_text(
