@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from casemgmt_project.telemetry import metrics_exported
 from cases import outbox_tap
 from cases.selectors import count_open_cases
 from cases.workflow.overdue import PeriodicOverdueCheck
@@ -58,12 +59,18 @@ class ConsumerRelay:
         self._swept_at = None
 
 
-def open_cases_gauge_hook(every: float = OPEN_CASES_REFRESH_SECONDS) -> Callable[[], None]:
-    """Refresh `casemgmt.cases.open` at most every `every` seconds (capped indexed counts)."""
+def open_cases_gauge_hook(
+    every: float = OPEN_CASES_REFRESH_SECONDS,
+    *,
+    exported: Callable[[], bool] = metrics_exported,
+) -> Callable[[], None]:
+    """Refresh `casemgmt.cases.open` at most every `every` seconds (capped indexed counts),
+    and only while something reads the metrics: on FerretDB each refresh scans `cases` twice
+    (21.8 s of a 92 s benchmark run at 20,000 stored, before this check)."""
     guard = telemetry.Every(every)
 
     def refresh_open_cases_gauge() -> None:
-        if guard.due():
+        if exported() and guard.due():
             telemetry.observe_cases_open(count_open_cases(cap=OPEN_CASES_GAUGE_CAP))
 
     return refresh_open_cases_gauge

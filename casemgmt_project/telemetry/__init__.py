@@ -13,6 +13,7 @@ from casemgmt_project.telemetry.providers import (
     TelemetryState,
     attach_span_exporter,
     configure_telemetry,
+    metrics_exported,
     telemetry_state,
     tracing_enabled,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "configure_for_argv",
     "configure_telemetry",
     "configure_web",
+    "metrics_exported",
     "telemetry_state",
     "tracing_enabled",
 ]

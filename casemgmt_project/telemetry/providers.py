@@ -37,6 +37,7 @@ __all__ = [
     "TelemetryState",
     "attach_span_exporter",
     "configure_telemetry",
+    "metrics_exported",
     "telemetry_state",
     "tracing_enabled",
 ]
@@ -54,6 +55,7 @@ class TelemetryState:
     gate: GatedTracerProvider | None = None
     meter_provider: MeterProvider | None = None
     exporters: list[str] = field(default_factory=list)
+    metric_readers: int = 0
     fan_out: _FanOutProcessor | None = None
 
 
@@ -147,6 +149,12 @@ def _metric_readers(prometheus: bool) -> list[tuple[str, MetricReader]]:
     return found
 
 
+def metrics_exported() -> bool:
+    """Whether anything reads this process's metrics (a scrape port, OTLP, the console, a
+    test's reader). A gauge whose refresh costs a database query is skipped when nothing does."""
+    return _state is not None and _state.metric_readers > 0
+
+
 def _sdk_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
@@ -193,6 +201,7 @@ def _install(
 
     readers = _metric_readers(prometheus)
     state.exporters.extend(name for name, _ in readers)
+    state.metric_readers = len(readers) + len(extra_readers)
     state.meter_provider = MeterProvider(
         resource=resource, metric_readers=[reader for _, reader in readers] + list(extra_readers)
     )

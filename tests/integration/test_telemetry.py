@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.trace import SpanKind, StatusCode
 
 from casemgmt_project.logging import JsonFormatter
+from casemgmt_project.telemetry import metrics_exported
 from cases import services
 from cases.models import Case, Notification, NotificationRule
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
@@ -253,6 +254,22 @@ def test_outbox_and_open_case_gauges_report_an_undeliverable_notification(
     assert gauge(telemetry_metrics, "casemgmt.cases.open", **{"casemgmt.case.status": "OPEN"}) == [
         1
     ]
+
+
+def test_open_case_gauge_skips_its_counts_while_no_reader_exports_metrics(telemetry_metrics):
+    def open_cases() -> list[int]:
+        return gauge(telemetry_metrics, "casemgmt.cases.open", **{"casemgmt.case.status": "OPEN"})
+
+    record_outcomes(process_batch([InboundRecord("direct", 0, 8, kyc("gauge-a"), b"a")]))
+    open_cases_gauge_hook(every=0)()
+    (before,) = open_cases()
+    record_outcomes(process_batch([InboundRecord("direct", 0, 9, kyc("gauge-b"), b"b")]))
+
+    assert metrics_exported()  # the suite's in-memory reader
+    open_cases_gauge_hook(every=0, exported=lambda: False)()
+    assert open_cases() == [before]
+    open_cases_gauge_hook(every=0)()
+    assert open_cases() == [before + 1]
 
 
 # --- Logs ---------------------------------------------------------------------------------------
