@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -104,11 +105,17 @@ MAX_STORED_NESTING = 90
 def _safe_for_mongodb(value: Any) -> bool:
     """Field names starting with '$' or holding '.' or NUL, and nesting deeper than
     MAX_STORED_NESTING, cannot be stored as-is. Checked here, a hostile payload costs no
-    refused insert (and no second pass over the batch's rows)."""
+    refused insert (and no second pass over the batch's rows).
+
+    A number too large for a double (`1e999999`) parses to infinity: stored parsed, the
+    audit copy would read `Infinity`, not what the sender wrote (and FerretDB refuses it).
+    """
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list) and depth > MAX_STORED_NESTING:
+            return False
+        if isinstance(item, float) and not math.isfinite(item):
             return False
         if isinstance(item, dict):
             for key, child in item.items():
@@ -120,13 +127,6 @@ def _safe_for_mongodb(value: Any) -> bool:
     return True
 
 
-def _audit_payload(value: bytes | None) -> tuple[Any, str]:
-    payload, encoding = decode_payload_for_audit(value)
-    if encoding == "json" and not _safe_for_mongodb(payload):
-        return base64.b64encode(value or b"").decode("ascii"), "base64"
-    return payload, encoding
-
-
 def _client_id(payload: Any, record: InboundRecord) -> str:
     if isinstance(payload, dict) and isinstance(payload.get("client_id"), str):
         return payload["client_id"].strip()[:200]
@@ -136,11 +136,11 @@ def _client_id(payload: Any, record: InboundRecord) -> str:
 def to_raw_event(
     record: InboundRecord, received_at: datetime, force_base64: bool = False
 ) -> RawEvent:
-    payload, encoding = _audit_payload(record.value)
-    client_id = _client_id(payload, record)
+    payload, encoding = decode_payload_for_audit(record.value)
+    client_id = _client_id(payload, record)  # from the parsed value, however it is stored
     if audit_payloads.is_external(record.value):  # its bytes are in raw_payloads (same id)
         payload, encoding = None, audit_payloads.EXTERNAL
-    elif force_base64 and encoding == "json":
+    elif encoding == "json" and (force_base64 or not _safe_for_mongodb(payload)):
         payload, encoding = base64.b64encode(record.value or b"").decode("ascii"), "base64"
     return RawEvent(
         id=record.raw_event_id,

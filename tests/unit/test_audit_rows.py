@@ -1,5 +1,6 @@
 """How ingest shapes an audit row before any write (no database needed)."""
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -34,6 +35,16 @@ def test_field_names_the_server_refuses_are_kept_as_base64():
     assert row(b'{"$where": 1}').payload_encoding == "base64"
     assert row(b'{"a.b": 1}').payload_encoding == "base64"
     assert row(b'{"a": [{"ok": 1}]}').payload_encoding == "json"
+
+
+@pytest.mark.parametrize("number", [b"1e999999", b"-1e400"])
+def test_a_number_beyond_a_double_is_kept_as_the_senders_bytes(number):
+    value = b'{"client_id": "c-1", "score": ' + number + b"}"
+    raw = row(value)
+    assert raw.payload_encoding == "base64"
+    assert base64.b64decode(raw.payload) == value
+    assert raw.client_id == "c-1"
+    assert row(b'{"client_id": "c-1", "score": 1e308}').payload_encoding == "json"
 
 
 @override_settings(RAW_PAYLOAD_INLINE_MAX_BYTES=100)
