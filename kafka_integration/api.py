@@ -4,7 +4,7 @@ Lives at the Kafka edge because replay re-runs a record through the Kafka ingest
 `cases` never imports this package, and the composition root (casemgmt_project.api) mounts it.
 """
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import RawEventId
 from cases.api.schemas import RawEventOut, RawEventPageOut
+from cases.errors import NotFound
+from kafka_integration import audit_payloads
 from kafka_integration.replay import replay, select_raw_events
 
 __all__ = ["router"]
@@ -50,6 +52,41 @@ def list_raw_events(request: HttpRequest, filters: Query[RawEventFilters]):
 )
 def get_raw_event(request: HttpRequest, raw_event_id: RawEventId):
     return selectors.get_raw_event(raw_event_id)
+
+
+VALUE_DOC = {
+    "description": "The record's value. `X-Casemgmt-Value-Exact: true`: the bytes as received "
+    "(values kept as base64 or, over 64 KiB, beside the row), always `application/octet-stream`. "
+    "`false`: a value kept as parsed JSON, re-serialized (`application/json`).",
+    "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "application/json": {"schema": {}},
+    },
+}
+
+
+@router.get(
+    "/raw/{raw_event_id}/value",
+    response={**errors(401, 403, 404, 422)},
+    summary="One raw record's value, as received",
+    description="For values the JSON view cannot carry: binary, not UTF-8, or too large to "
+    "keep inline (`payload: null`, `payload_encoding: external`). 404 for a tombstone. Needs "
+    "`cases.view_rawevent`.",
+    auth=needs("cases.view_rawevent"),
+    openapi_extra={"responses": {200: VALUE_DOC}},
+)
+def get_raw_event_value(request: HttpRequest, raw_event_id: RawEventId):
+    raw = selectors.get_raw_event(raw_event_id)
+    value = audit_payloads.stored_value(raw)
+    if value is None:
+        raise NotFound(f"raw record {raw.pk} has no value (a tombstone)")
+    kind, suffix = (
+        ("application/octet-stream", "bin") if value.exact else ("application/json", "json")
+    )
+    response = HttpResponse(value.data, content_type=kind)
+    response["X-Casemgmt-Value-Exact"] = "true" if value.exact else "false"
+    response["Content-Disposition"] = f'attachment; filename="{raw.pk}.{suffix}"'
+    return response
 
 
 @router.post(

@@ -323,7 +323,7 @@ class RawEventOut(Schema):
         None,
         description="Parsed JSON, or base64 text (payload_encoding). Null when payload_encoding "
         "is `external`: a value over RAW_PAYLOAD_INLINE_MAX_BYTES (64 KiB) is kept beside the "
-        "row, for replay and the admin page.",
+        "row; `GET /api/v1/events/raw/{id}/value` returns its bytes.",
     )
     payload_encoding: str
     client_id: str

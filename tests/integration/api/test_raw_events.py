@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from django.test import override_settings
 
 from cases.models import Case, DocumentRule, RawEvent
 from cases.rules import seed_document_rules
@@ -58,3 +59,39 @@ def test_raw_records_need_view_and_replay_needs_change_too(make_caller):
     replayer = make_caller("cases.view_rawevent", "cases.change_rawevent")
     assert replayer.post(f"{RAW}/{uuid.uuid4()}/replay").status_code == 404
     assert viewer.get(f"{RAW}/{uuid.uuid4()}").status_code == 404
+
+
+def ingest_bytes(value: bytes | None, offset: int) -> uuid.UUID:
+    record = InboundRecord("raw-api", 0, offset, value, None)
+    record_outcomes(process_batch([record]))
+    return record.raw_event_id
+
+
+def test_a_records_value_comes_back_as_received_whatever_its_encoding(make_caller):
+    caller = make_caller("cases.view_rawevent")
+    not_utf8 = b'{"client_id": "\xff\xfe"}'
+    response = caller.get(f"{RAW}/{ingest_bytes(not_utf8, 1)}/value")
+    assert response.status_code == 200
+    assert response.content == not_utf8
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Casemgmt-Value-Exact"] == "true"
+
+    with override_settings(RAW_PAYLOAD_INLINE_MAX_BYTES=100):
+        large = json.dumps({**KYC, "note": "x" * 500}).encode()
+        external = ingest_bytes(large, 2)
+    assert caller.get(f"{RAW}/{external}").json()["payload"] is None
+    assert caller.get(f"{RAW}/{external}/value").content == large
+
+    kept_parsed = ingest_bytes(b'{"client_id": "v", "n": 1}', 3)
+    parsed = caller.get(f"{RAW}/{kept_parsed}/value")
+    assert parsed["Content-Type"] == "application/json"
+    assert parsed["X-Casemgmt-Value-Exact"] == "false"
+    assert parsed.json() == {"client_id": "v", "n": 1}
+
+
+def test_a_tombstones_value_is_a_404_that_says_so_and_values_need_view(make_caller):
+    tombstone = ingest_bytes(None, 1)
+    response = make_caller("cases.view_rawevent").get(f"{RAW}/{tombstone}/value")
+    assert response.status_code == 404
+    assert "tombstone" in response.json()["detail"]
+    assert make_caller().get(f"{RAW}/{tombstone}/value").status_code == 403
