@@ -30,6 +30,7 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
+from django.db import reset_queries
 
 from casemgmt_project.logging import librdkafka_logger
 from kafka_integration import ingest, telemetry
@@ -176,6 +177,9 @@ class CaseEventConsumer:
                 records = self._records_of(messages)
                 if records:
                     self._handle(records)
+                    # With DEBUG on, Django keeps every database operation (9,000 at most, each
+                    # with its documents); no request ends here to drop them, so a batch does.
+                    reset_queries()
                     self._last_record_at = time.monotonic()
                 else:
                     self._run_background_hooks()

@@ -38,6 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casemgmt_project.settings_test")
+# Production's setting, whatever the clone's .env says (run.sh writes DEBUG=true): with DEBUG
+# on, Django copies and keeps every database operation, documents included, in every process.
+os.environ["DEBUG"] = "false"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 

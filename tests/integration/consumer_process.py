@@ -203,6 +203,7 @@ def consumer_env(
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings",
+        "DEBUG": "false",  # a clone's .env says true; consumers under test run as production
         "DB_NAME": db_name,
         "MONGODB_URI": mongodb_uri,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,

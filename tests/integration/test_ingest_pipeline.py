@@ -10,6 +10,8 @@ import pytest
 from confluent_kafka import Producer
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
 
 from cases import bulk
 from cases.models import (
@@ -252,6 +254,19 @@ def test_same_record_delivered_twice_creates_one_case(make_topic):
     assert (first.processed, second.processed, second.skipped_finished) == (1, 0, 1)
     assert Case.objects.count() == 1
     assert snapshot([*READ_MODELS, StoredEvent]) == before
+
+
+def test_with_debug_on_a_long_running_consumer_drops_its_logged_operations(make_topic):
+    topic = make_topic("debug-log")
+    produce(topic, [(SAMPLES / "valid" / "kyc_individual.json").read_bytes()])
+    with override_settings(DEBUG=True):
+        assert connection.queries_logged
+        connection.queries_log.append({"sql": "before the run", "time": "0"})
+        stats = consume_all(topic, 1)
+        assert stats.processed == 1
+        # Only what runs after the last batch (if anything) may be left.
+        assert all(entry["sql"] != "before the run" for entry in connection.queries_log)
+        assert not any("insert_many" in entry["sql"] for entry in connection.queries_log)
 
 
 def test_replaying_a_processed_raw_event_changes_nothing(make_topic):

@@ -1,5 +1,7 @@
 """`manage.py consume_kafka`: run one ingest consumer until stopped (SIGINT/SIGTERM)."""
 
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,6 +10,8 @@ from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.failures import StartupFailed
 from kafka_integration.relays import consumer_background_hooks
 from kafka_integration.topics import ensure_topics
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -30,6 +34,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         configure_consumer()
+        if settings.DEBUG:
+            logger.warning(
+                "DEBUG is on: every database operation is copied and logged, which slows ingest "
+                "and is not what production runs; set DEBUG=false to measure or operate"
+            )
         dlq_topic = options["dlq_topic"] or settings.KAFKA_DLQ_TOPIC or f"{options['topic']}.dlq"
         try:
             ensure_topics(
