@@ -41,6 +41,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casemgmt_project.settings_test"
 # Production's setting, whatever the clone's .env says (run.sh writes DEBUG=true): with DEBUG
 # on, Django copies and keeps every database operation, documents included, in every process.
 os.environ["DEBUG"] = "false"
+# At 100,000 stored one FerretDB scan (the audit rows' update, the routing read) can outlast the
+# default 60 s socket timeout; the consumer would then retry the batch, and the retry's duplicate
+# read-back scans the event store for longer still: the run would measure a retry loop.
+os.environ.setdefault("MONGODB_SOCKET_TIMEOUT_MS", "900000")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
