@@ -7,7 +7,9 @@ Only used when the server is FerretDB. The gaps bridged:
 - updates: the backend sends pipeline-style updates (`[{"$set": {...}}]`); they are rewritten to
   classic `$set`/`$inc` operators, or computed per document when no rewrite exists;
 - cursors are read to the end and closed at once, and bulk writes are sent in small commands,
-  because FerretDB's SQLite backend otherwise runs out of pooled connections and stalls.
+  because FerretDB's SQLite backend otherwise runs out of pooled connections and stalls;
+- a delete matching more documents than SQLite takes variables (FerretDB binds one per id) is
+  sent again in chunks of ids.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.operations import IndexModel, ReplaceOne, UpdateOne
 
 from casemgmt_project.mongodb_engine import aggregation
@@ -33,6 +35,10 @@ MAX_STATEMENTS_PER_COMMAND = 50
 REWRITE_JOURNAL = "ferretdb_rewrite_journal"
 SERVER_SAFE_STAGES = frozenset({"$match", "$sort", "$limit", "$skip", "$count"})
 SERVER_UNSAFE_QUERY_KEYS = frozenset({"$expr", "$where", "$jsonSchema"})
+# FerretDB's SQLite backend deletes the matched documents with one variable per id; past
+# SQLite's limit (32,766) the whole delete fails, so the ids go again this many at a time.
+DELETE_IDS_PER_COMMAND = 30_000
+TOO_MANY_VARIABLES = "too many SQL variables"
 
 
 def _mentions(value: Any, names: frozenset[str]) -> bool:
@@ -116,6 +122,12 @@ class BulkOutcome:
         self.modified_count += result.modified_count
         self.deleted_count += result.deleted_count
         self.upserted_count += result.upserted_count
+
+
+class DeleteOutcome:
+    def __init__(self) -> None:
+        self.deleted_count = 0
+        self.acknowledged = True
 
 
 class UpdateOutcome:
@@ -259,6 +271,25 @@ class FerretDBCollection:
                     break
         if errors:
             raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": []})
+        return outcome
+
+    def delete_many(self, criteria: dict, *args: Any, **kwargs: Any) -> Any:
+        """As the server's, but a delete too large for one SQLite statement (found by
+        `rebuild_projections` on 75,000 requirements) goes in chunks of ids; the failed attempt
+        deleted nothing (one statement)."""
+        try:
+            return self._collection.delete_many(criteria, *args, **kwargs)
+        except OperationFailure as exc:
+            if TOO_MANY_VARIABLES not in str(exc):
+                raise
+        session = kwargs.get("session")
+        found = self._collection.find(criteria, {"_id": 1}, session=session)
+        ids = [doc["_id"] for doc in self._drain(found)]
+        outcome = DeleteOutcome()
+        for start in range(0, len(ids), DELETE_IDS_PER_COMMAND):
+            chunk = ids[start : start + DELETE_IDS_PER_COMMAND]
+            result = self._collection.delete_many({"_id": {"$in": chunk}}, session=session)
+            outcome.deleted_count += result.deleted_count
         return outcome
 
     def update_many(self, criteria: dict, update: Any, *args: Any, **kwargs: Any) -> Any:
