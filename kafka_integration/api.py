@@ -15,7 +15,7 @@ from cases.api.pagination import PageParams, paginate
 from cases.api.params import RawEventId
 from cases.api.schemas import RawEventOut, RawEventPageOut
 from cases.errors import NotFound
-from kafka_integration import audit_payloads
+from kafka_integration.ingest import payload_bytes
 from kafka_integration.replay import replay, select_raw_events
 
 __all__ = ["router"]
@@ -77,14 +77,13 @@ VALUE_DOC = {
 )
 def get_raw_event_value(request: HttpRequest, raw_event_id: RawEventId):
     raw = selectors.get_raw_event(raw_event_id)
-    value = audit_payloads.stored_value(raw)
+    value = payload_bytes(raw)
     if value is None:
         raise NotFound(f"raw record {raw.pk} has no value (a tombstone)")
-    kind, suffix = (
-        ("application/octet-stream", "bin") if value.exact else ("application/json", "json")
-    )
-    response = HttpResponse(value.data, content_type=kind)
-    response["X-Casemgmt-Value-Exact"] = "true" if value.exact else "false"
+    exact = raw.payload_encoding != "json"  # parsed JSON comes back re-serialized
+    kind, suffix = ("application/octet-stream", "bin") if exact else ("application/json", "json")
+    response = HttpResponse(value, content_type=kind)
+    response["X-Casemgmt-Value-Exact"] = "true" if exact else "false"
     response["Content-Disposition"] = f'attachment; filename="{raw.pk}.{suffix}"'
     return response
 

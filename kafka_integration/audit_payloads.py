@@ -8,16 +8,13 @@ kept exactly as received, and read back only by id.
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 
 from cases import bulk
-from cases.models import RawEvent, RawPayload
+from cases.models import RawPayload
 
 EXTERNAL = "external"
 
@@ -59,24 +56,3 @@ def load_all(raw_event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes]:
     by_stored = dict(zip(stored, ids, strict=True))
     cursor = bulk.collection(RawPayload).find({"_id": {"$in": stored}}, batch_size=LOAD_BATCH)
     return {by_stored[doc["_id"]]: bytes(doc["data"]) for doc in cursor}
-
-
-@dataclass(frozen=True)
-class StoredValue:
-    """A record's value as the audit store can give it back. `exact` is False for a value kept
-    parsed (`json`): the same JSON, re-serialized, not necessarily the sender's bytes."""
-
-    data: bytes
-    exact: bool
-
-
-def stored_value(raw: RawEvent) -> StoredValue | None:
-    """The value of one audit row, whatever its encoding; None for a tombstone."""
-    if raw.payload_encoding == EXTERNAL:
-        return StoredValue(load(raw.pk), exact=True)
-    if raw.payload_encoding == "base64":
-        return StoredValue(base64.b64decode(raw.payload), exact=True)
-    if raw.payload_encoding == "json":
-        text = json.dumps(raw.payload, ensure_ascii=False, separators=(",", ":"), default=str)
-        return StoredValue(text.encode("utf-8"), exact=False)
-    return None
