@@ -98,7 +98,10 @@ def seconds_until_progress(count: Callable[[], int], total: int, timeout: float 
     """
     started, baseline = time.monotonic(), count()
     wait_until(lambda: (now := count()) > baseline or now >= total, timeout, "progress after fault")
-    return time.monotonic() - started
+    seconds = time.monotonic() - started
+    # Said now, not only in the final table: a long run's accounting may fail after this.
+    print(f"\nrecovered {seconds:.1f} s after the fault", file=sys.stderr, flush=True)
+    return seconds
 
 
 @contextmanager
