@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection
+from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
 
 DUPLICATE_KEY = 11000
 

@@ -1,7 +1,7 @@
 """Database engine: django-mongodb-backend, adapted to FerretDB v1 when that is the server.
 
-The adaptation (ferretdb.py) switches on only when the server announces itself as FerretDB in
-buildInfo; against real MongoDB this engine is django-mongodb-backend unchanged.
+The adaptation (the `ferretdb` package) switches on only when the server announces itself as
+FerretDB in buildInfo; against real MongoDB this engine is django-mongodb-backend unchanged.
 """
 
 from functools import cached_property
@@ -9,7 +9,8 @@ from typing import Any
 
 from django_mongodb_backend.base import DatabaseWrapper as MongoDatabaseWrapper
 
-from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection, recover_rewrites
+from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
+from casemgmt_project.mongodb_engine.ferretdb.rewrites import recover_rewrites
 
 
 class DatabaseWrapper(MongoDatabaseWrapper):

@@ -1,4 +1,4 @@
-"""The FerretDB adapter's bulk replacement by id (casemgmt_project/mongodb_engine/ferretdb.py)."""
+"""The FerretDB adapter's bulk replacement by id (casemgmt_project/mongodb_engine/ferretdb/)."""
 
 import threading
 
@@ -37,7 +37,7 @@ def test_replacing_one_document_in_bulk_never_hides_it_from_a_concurrent_reader(
 
 
 def test_an_update_of_documents_the_caller_holds_skips_the_read_and_stores_the_same(counter):  # noqa: F811
-    from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection
+    from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
 
     collection = connections["default"].get_collection("adapter_known_probe")
     if not isinstance(collection, FerretDBCollection):
@@ -59,7 +59,7 @@ def test_an_update_of_documents_the_caller_holds_skips_the_read_and_stores_the_s
 
 
 def ferretdb_collection(name: str):
-    from casemgmt_project.mongodb_engine.ferretdb import FerretDBCollection
+    from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
 
     collection = connections["default"].get_collection(name)
     if not isinstance(collection, FerretDBCollection):
@@ -68,7 +68,7 @@ def ferretdb_collection(name: str):
 
 
 def test_a_rewrite_leaves_no_journal_behind():
-    from casemgmt_project.mongodb_engine.ferretdb import REWRITE_JOURNAL
+    from casemgmt_project.mongodb_engine.ferretdb.rewrites import REWRITE_JOURNAL
 
     collection = ferretdb_collection("adapter_journal_probe")
     collection.insert_many([{"_id": f"r-{i}", "n": 0} for i in range(3)])
@@ -81,7 +81,7 @@ def test_a_rewrite_leaves_no_journal_behind():
 def test_a_rewrite_cut_between_its_delete_and_its_insert_is_restored_by_the_next_process():
     """The state a SIGKILL there leaves: journal written, targets deleted, nothing inserted.
     One target was written again since (a later version): that version must stay."""
-    from casemgmt_project.mongodb_engine.ferretdb import REWRITE_JOURNAL, recover_rewrites
+    from casemgmt_project.mongodb_engine.ferretdb.rewrites import REWRITE_JOURNAL, recover_rewrites
 
     collection = ferretdb_collection("adapter_cut_probe")
     database = collection.database

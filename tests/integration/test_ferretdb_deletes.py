@@ -4,11 +4,11 @@ import pytest
 from django.db import connections
 from pymongo.errors import OperationFailure
 
-from casemgmt_project.mongodb_engine.ferretdb import (
+from casemgmt_project.mongodb_engine.ferretdb.capabilities import (
     DELETE_IDS_PER_COMMAND,
     TOO_MANY_VARIABLES,
-    FerretDBCollection,
 )
+from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

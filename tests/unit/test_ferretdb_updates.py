@@ -2,7 +2,7 @@
 
 import copy
 
-from casemgmt_project.mongodb_engine.ferretdb import apply_update
+from casemgmt_project.mongodb_engine.ferretdb.updates import apply_update
 
 
 def _stored() -> dict:

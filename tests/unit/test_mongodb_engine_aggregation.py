@@ -1,6 +1,6 @@
 """The in-process pipeline evaluator used on FerretDB (casemgmt_project.mongodb_engine)."""
 
-from casemgmt_project.mongodb_engine.aggregation import run_pipeline
+from casemgmt_project.mongodb_engine.evaluator import run_pipeline
 
 
 def _no_lookups(name: str) -> list:
