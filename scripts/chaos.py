@@ -102,6 +102,15 @@ def main() -> int:
             f"recovery={result.recovery_seconds} in {elapsed:.0f}s; {result.notes}",
             flush=True,
         )
+        if figures := result.details:
+            print(
+                f"    cases={figures.get('cases')} rejected={figures.get('rejected')} "
+                f"dlq={figures.get('dead_letters')} notifications="
+                f"{figures.get('notifications_distinct')}/{figures.get('notifications_expected')} "
+                f"resent={figures.get('notification_resends')} "
+                f"read models compared={figures.get('read_models_compared')}",
+                flush=True,
+            )
         for problem in result.details.get("problems", []):
             print(f"    ! {problem}", flush=True)
     print()

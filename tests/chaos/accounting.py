@@ -28,6 +28,9 @@ class Accounting:
     notifications_distinct: int = 0
     notification_resends: int = 0  # extra copies of one event_id: the at-least-once window
     dead_letters: int = 0
+    cases: int = 0
+    rejected: int = 0
+    read_models_compared: dict[str, int] = field(default_factory=dict)  # name -> documents
     problems: list[str] = field(default_factory=list)
 
     def note(self, kind: str, count: int, what: str) -> None:
@@ -75,6 +78,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     result.note(
         "lost", sum(status.get(p) != "REJECTED" for p in invalid), "invalid records not REJECTED"
     )
+    result.rejected = sum(status.get(p) == "REJECTED" for p in invalid)
 
     # Cases and their exact event sets. Whole collections are read once and joined here: the
     # scenario's database holds only its own records, and FerretDB scans for every `$in`.
@@ -82,6 +86,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     processed_ids = {r.id for r in processed}
     cases = [c for c in Case.objects.all() if c.source_raw_event_id in processed_ids]
     by_raw = Counter(c.source_raw_event_id for c in cases)
+    result.cases = len(cases)
     result.note("lost", sum(1 for r in processed if by_raw[r.id] == 0), "valid without a case")
     result.note("duplicated", sum(max(0, n - 1) for n in by_raw.values()), "records, 2+ cases")
     rules = load_document_rules()
@@ -128,6 +133,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     before = _read_models_snapshot()
     rebuild_read_models(chunk_size=REBUILD_CHUNK)
     after = _read_models_snapshot()
+    result.read_models_compared = {name: len(documents) for name, documents in before.items()}
     differing = [name for name in before if before[name] != after[name]]
     if differing:
         result.problems.append(f"read models differ from a rebuild: {differing}")
@@ -190,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         {tuple(p) for p in produced["invalid"]},
         args.bootstrap,
     )
-    print(json.dumps(asdict(result)))
+    figures = json.dumps(asdict(result))
+    # Kept beside the produced records: a long run's figures outlive the harness that asked.
+    args.produced.with_name("accounting.json").write_text(figures + "\n")
+    print(figures)
     return 0
 
 

@@ -5,12 +5,14 @@ The same runners as `scripts/chaos.py`, with small N; each ends with the full ac
 notifications on the topic, read models equal to a rebuild).
 """
 
+import json
 import uuid
 
 import pytest
 from django.conf import settings
 from pymongo import MongoClient
 
+from cases.rebuild import READ_MODELS
 from tests.chaos import scenarios
 from tests.chaos.workspace import Workspace
 from tests.integration.consumer_process import produce_samples
@@ -49,6 +51,9 @@ def test_the_accounting_reports_a_missing_case_and_an_extra_event(tmp_path):
         members.wait_all()
         clean = scenarios.run_accounting(ws, produced)
         assert (clean["lost"], clean["duplicated"], clean["problems"]) == (0, 0, []), clean
+        assert clean["cases"] + clean["rejected"] == 20, clean
+        assert set(clean["read_models_compared"]) == {model.__name__ for model in READ_MODELS}
+        assert json.loads((ws.log_dir / "accounting.json").read_text()) == clean
 
         db = ws.database(client)
         db["cases"].delete_one({"source_raw_event_id": {"$exists": True}})
