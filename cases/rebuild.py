@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
-
-from cases import event_store, projections
+from cases import bulk, event_store, projections
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -29,9 +27,12 @@ def rebuild_read_models(
     identical, ids included, to what live projection produced.
     """
     # For the progress bar only: the collection's own count, not a scan of every event.
-    total = connection.get_collection(StoredEvent._meta.db_table).estimated_document_count()
+    total = bulk.collection(StoredEvent).estimated_document_count()
     for model in READ_MODELS:
-        model.objects.all().delete()
+        # One delete command per collection. QuerySet.delete() would load every Case and
+        # Company to cascade (their children go in this loop anyway) and delete them 100 ids
+        # a command: a collection scan per command on FerretDB, round trips on MongoDB.
+        bulk.collection(model).delete_many({})
     done = 0
     for chunk in event_store.iterate_all(chunk_size):
         projections.project(chunk)
