@@ -2,9 +2,11 @@
 
 Runs inside `consume_kafka` (after each batch and when idle) and alone as
 `manage.py relay_notifications`. A row stays PENDING until the broker acknowledges it
-(idempotent producer, acks=all), so a broker outage only delays delivery. A crash between the
-acknowledgement and the DELIVERED write re-sends that row once more; consumers dedupe on the
-`event_id` header.
+(idempotent producer, acks=all), so a broker outage only delays delivery. When the DELIVERED
+write fails after the acknowledgement (the database went away), the relay keeps that pass's
+outcome in memory and writes it before it sends anything else, so a database outage re-sends
+nothing. Only a process that dies between the acknowledgement and that write re-sends its last
+pass once more; consumers dedupe on the `event_id` header.
 """
 
 from __future__ import annotations
@@ -53,27 +55,50 @@ class NotificationRelay:
         config["message.timeout.ms"] = int(delivery_timeout * 1000)
         self._producer = Producer(config)
         self._timeout = delivery_timeout
+        # A pass the broker has answered but whose outcome is not written yet.
+        self._unrecorded: tuple[list[Notification], dict] | None = None
 
     def relay_pending(self, limit: int = 500) -> RelayReport:
+        report = RelayReport()
+        self._settle_unrecorded(report)  # before the query, or it would return those rows
         pending = list(
             Notification.objects.filter(status=NotificationStatus.PENDING).order_by(
                 "created_at", "id"
             )[:limit]
         )
         self._observe_backlog(pending, limit)
-        return self.deliver(pending)
+        return self._deliver(pending, report)
 
     def deliver(self, rows: list[Notification]) -> RelayReport:
         """Publish these rows now and record where each landed (or why it did not)."""
-        report = RelayReport()
+        return self._deliver(rows, RelayReport())
+
+    def _deliver(self, rows: list[Notification], report: RelayReport) -> RelayReport:
+        settled = self._settle_unrecorded(report)
+        rows = [row for row in rows if row.pk not in settled]
         if not rows:
             return report
         results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
         for row in rows:
             self._produce(row, results)
         self._producer.flush(self._timeout)
+        self._unrecorded = (rows, results)
         self._record(rows, results, report)
+        self._unrecorded = None
         return report
+
+    def _settle_unrecorded(self, report: RelayReport) -> set[Any]:
+        """Write the outcome of a pass whose write failed; returns the ids it settled.
+
+        Those rows are on Kafka already (or were refused), so they are recorded, never sent
+        again. While the database is still away this raises and nothing new is sent.
+        """
+        if self._unrecorded is None:
+            return set()
+        rows, results = self._unrecorded
+        self._record(rows, results, report)
+        self._unrecorded = None
+        return {row.pk for row in rows}
 
     @staticmethod
     def _observe_backlog(pending: list[Notification], limit: int) -> None:

@@ -6,7 +6,9 @@ import uuid
 import pytest
 from confluent_kafka import Producer
 from django.conf import settings
+from django.db import DatabaseError
 
+from cases import bulk
 from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
@@ -135,6 +137,33 @@ def test_notification_waits_for_the_broker_and_is_delivered_once(notification_to
 
     assert (recovered.delivered, restarted.delivered) == (1, 0)
     assert Notification.objects.get(case_id=case_id).status == "DELIVERED"
+    assert [m.key().decode() for m in read_topic(notification_topic, seconds=8)] == [str(case_id)]
+
+
+def test_a_delivered_write_that_fails_is_written_later_and_nothing_is_sent_twice(
+    notification_topic, monkeypatch
+):
+    """The database goes away after the broker acknowledged: the next pass records, not re-sends."""
+    case_created_rule()
+    case_id = ingest_directly(KYC)
+    relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS)
+
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("connection reset by the database (injected)")
+
+    monkeypatch.setattr(bulk, "update_fields", database_gone)
+    with pytest.raises(DatabaseError):
+        relay.relay_pending()
+    with pytest.raises(DatabaseError):
+        relay.deliver([])  # still away: nothing new goes out either
+    assert Notification.objects.get(case_id=case_id).status == "PENDING"
+    monkeypatch.undo()
+
+    recovered = relay.relay_pending()
+
+    row = Notification.objects.get(case_id=case_id)
+    assert (recovered.delivered, recovered.failed) == (1, 0)
+    assert (row.status, row.attempts, row.delivered_offset) == ("DELIVERED", 1, 0)
     assert [m.key().decode() for m in read_topic(notification_topic, seconds=8)] == [str(case_id)]
 
 
