@@ -60,24 +60,26 @@ class NotificationRelay:
 
     def relay_pending(self, limit: int = 500) -> RelayReport:
         report = RelayReport()
-        self._settle_unrecorded(report)  # before the query, or it would return those rows
+        self._settle_unrecorded(report)  # first, or the query would return those rows again
         pending = list(
             Notification.objects.filter(status=NotificationStatus.PENDING).order_by(
                 "created_at", "id"
             )[:limit]
         )
         self._observe_backlog(pending, limit)
-        return self._deliver(pending, report)
+        self._send(pending, report)
+        return report
 
     def deliver(self, rows: list[Notification]) -> RelayReport:
         """Publish these rows now and record where each landed (or why it did not)."""
-        return self._deliver(rows, RelayReport())
-
-    def _deliver(self, rows: list[Notification], report: RelayReport) -> RelayReport:
+        report = RelayReport()
         settled = self._settle_unrecorded(report)
-        rows = [row for row in rows if row.pk not in settled]
+        self._send([row for row in rows if row.pk not in settled], report)
+        return report
+
+    def _send(self, rows: list[Notification], report: RelayReport) -> None:
         if not rows:
-            return report
+            return
         results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
         for row in rows:
             self._produce(row, results)
@@ -85,7 +87,6 @@ class NotificationRelay:
         self._unrecorded = (rows, results)
         self._record(rows, results, report)
         self._unrecorded = None
-        return report
 
     def _settle_unrecorded(self, report: RelayReport) -> set[Any]:
         """Write the outcome of a pass whose write failed; returns the ids it settled.
