@@ -33,3 +33,23 @@ def spans() -> InMemorySpanExporter:
     detach = attach_span_exporter(exporter)
     yield exporter
     detach()
+
+
+@pytest.fixture
+def log_dir(tmp_path):
+    """Where consumer processes write their stdout and stderr (shown when a test fails)."""
+    path = tmp_path / "logs"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def consumer_topic(make_topic, kafka_admin):
+    """A 4-partition input topic; its DLQ and notification topics are deleted afterwards too."""
+    topic = make_topic("resilience", partitions=4)
+    yield topic
+    extra = [f"{topic}.dlq", f"{topic}.notifications"]
+    existing = set(kafka_admin.list_topics(timeout=10).topics)
+    if doomed := [name for name in extra if name in existing]:
+        for future in kafka_admin.delete_topics(doomed).values():
+            future.result(timeout=30)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,8 +280,17 @@ class ManagedProcess:
 
 
 def start_consumer(
-    name: str, *, topic: str, group: str, idle_timeout: float, env: dict[str, str], log_dir: Path
+    name: str,
+    *,
+    topic: str,
+    group: str,
+    idle_timeout: float,
+    env: dict[str, str],
+    log_dir: Path,
+    batch_size: int = 200,
+    extra_args: Sequence[str] = (),
 ) -> ManagedProcess:
+    """`manage.py consume_kafka` with the flags an operator would pass (`extra_args` too)."""
     args = [
         sys.executable,
         "manage.py",
@@ -291,11 +300,12 @@ def start_consumer(
         "--group",
         group,
         "--batch-size",
-        "200",
+        str(batch_size),
         "--idle-timeout",
         str(idle_timeout),
         "--stats-interval",
         "5",
+        *extra_args,
     ]
     return ManagedProcess.start(name, args, env, log_dir)
 

@@ -34,25 +34,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CONSUMER_EXIT_TIMEOUT = 600  # ~70 records/s on FerretDB, plus group joins and back-off
 
 
-@pytest.fixture
-def log_dir(tmp_path):
-    path = tmp_path / "logs"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def consumer_topic(make_topic, kafka_admin):
-    """A 4-partition input topic; its DLQ and notification topics are deleted afterwards too."""
-    topic = make_topic("resilience", partitions=4)
-    yield topic
-    extra = [f"{topic}.dlq", f"{topic}.notifications"]
-    existing = set(kafka_admin.list_topics(timeout=10).topics)
-    if doomed := [name for name in extra if name in existing]:
-        for future in kafka_admin.delete_topics(doomed).values():
-            future.result(timeout=30)
-
-
 def shared_server_env(topic: str) -> dict[str, str]:
     """The consumer writes to this test's Django test database on the shared server."""
     return consumer_env(
