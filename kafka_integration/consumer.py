@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import (
-    OFFSET_BEGINNING,
     TIMESTAMP_NOT_AVAILABLE,
     Consumer,
     KafkaError,
@@ -108,6 +107,34 @@ def to_inbound(message: Message) -> ingest.InboundRecord:
     )
 
 
+def consumer_config(options: ConsumerOptions) -> dict[str, Any]:
+    """The librdkafka settings of one member.
+
+    Where each partition starts is the group's committed offset; `auto.offset.reset` applies
+    only to a partition the group has never committed. `earliest` by default, so a new group
+    skips nothing already on the topic; `--from-beginning` pins it against `client_config`.
+    Nothing else may move a start offset (issue #22: an offset set at assignment overrode the
+    commits on every rebalance and re-read the whole topic).
+    """
+    config: dict[str, Any] = {
+        "bootstrap.servers": options.bootstrap_servers,
+        "group.id": options.group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "max.poll.interval.ms": 600_000,
+        # A crashed member's partitions move to the others within ~10 s.
+        "session.timeout.ms": 10_000,
+        "heartbeat.interval.ms": 2_000,
+        "logger": librdkafka_logger(),  # librdkafka lines as JSON records (SPEC §8)
+        **options.client_config,
+    }
+    if options.from_beginning:
+        config["auto.offset.reset"] = "earliest"
+    return config
+
+
 class CaseEventConsumer:
     """One consumer process of the ingest group. `run()` returns when told to stop."""
 
@@ -133,23 +160,7 @@ class CaseEventConsumer:
             options.dlq_transactional_id(),
             options.client_config,
         )
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": options.bootstrap_servers,
-                "group.id": options.group_id,
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "isolation.level": "read_committed",
-                "max.poll.interval.ms": 600_000,
-                # A crashed member's partitions move to the others within ~10 s.
-                "session.timeout.ms": 10_000,
-                "heartbeat.interval.ms": 2_000,
-                "logger": librdkafka_logger(),  # librdkafka lines as JSON records (SPEC §8)
-                **options.client_config,
-            }
-        )
-        self._consumer = telemetry.traced_consumer(self._consumer)
+        self._consumer = telemetry.traced_consumer(Consumer(consumer_config(options)))
 
     # --- lifecycle ---
     def request_stop(self, *_: Any) -> None:
@@ -200,10 +211,11 @@ class CaseEventConsumer:
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Take the partitions unpaused: librdkafka keeps a partition's pause across a
         rebalance, so one paused for a retry, lost (session timeout) and given back would
-        otherwise never be fetched again; any batch in hand is dropped anyway (generation)."""
-        if self.options.from_beginning:
-            for partition in partitions:
-                partition.offset = OFFSET_BEGINNING
+        otherwise never be fetched again; any batch in hand is dropped anyway (generation).
+
+        Their offsets stay unset, so each starts at the group's committed offset (see
+        `consumer_config`); an offset set here would override the commit at every rebalance.
+        """
         consumer.assign(partitions)
         consumer.resume(partitions)
         self._assignment |= {(p.topic, p.partition) for p in partitions}

@@ -29,7 +29,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--idle-timeout", type=float, default=None, help="stop after N seconds without records"
         )
-        parser.add_argument("--from-beginning", action="store_true")
+        parser.add_argument(
+            "--from-beginning",
+            action="store_true",
+            help=(
+                "start a partition the group has no committed offset for at its first record "
+                "(the default too); committed offsets always win, so a restart or rebalance "
+                "never re-reads. To re-read on purpose, use a new --group or replay_raw_events"
+            ),
+        )
         parser.add_argument("--stats-interval", type=float, default=10.0)
 
     def handle(self, *args, **options) -> None:
