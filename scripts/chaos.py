@@ -4,6 +4,7 @@
     .venv/bin/python scripts/chaos.py --all                 # every scenario, full size
     .venv/bin/python scripts/chaos.py sigkill --records 2000 --kills 3
     .venv/bin/python scripts/chaos.py --all --scale 0.1     # every scenario, 10 % of the records
+    .venv/bin/python scripts/chaos.py sigkill group --from-beginning  # consumers get the flag
 
 Uses the shared broker (127.0.0.1:9092) and FerretDB (27017) for scenarios that do not kill
 them, and private servers on free ports for those that do (broker, database, relay). Each
@@ -45,6 +46,8 @@ DEFAULTS = {
     "half-command": {"commands": 400},
 }
 SIZED = {"records", "hostile", "valid", "commands"}
+# Scenarios that restart consumers or rebalance the group, where --from-beginning could matter.
+RESTARTING = {"sigkill", "broker", "database", "group"}
 
 
 def table(results: list[ScenarioResult]) -> str:
@@ -74,6 +77,11 @@ def main() -> int:
     parser.add_argument(
         "--down-seconds", type=float, help="outage length (broker, database, relay)"
     )
+    parser.add_argument(
+        "--from-beginning",
+        action="store_true",
+        help="start every consumer with --from-beginning (sigkill, broker, database, group)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--keep-logs", action="store_true", help="print where the logs are")
     args = parser.parse_args()
@@ -92,6 +100,8 @@ def main() -> int:
         for key in ("records", "kills", "down_seconds"):
             if getattr(args, key) is not None and key in params:
                 params[key] = getattr(args, key)
+        if args.from_beginning and name in RESTARTING:
+            params["from_beginning"] = True
         print(f"--- {name} {params}", flush=True)
         started = time.monotonic()
         result = SCENARIOS[name](base / name, **params)

@@ -126,10 +126,15 @@ def progress(count: Callable[[], int], total: int, every: float = 5.0) -> Iterat
 
 
 class Members:
-    """Consumer processes of one group, each with a stable transactional.id per slot."""
+    """Consumer processes of one group, each with a stable transactional.id per slot.
 
-    def __init__(self, ws: Workspace, idle_timeout: float):
+    Every start, restarts included, passes the same flags, as a supervisor would: with
+    `from_beginning`, `--from-beginning` (it must not re-read what the group committed, #22).
+    """
+
+    def __init__(self, ws: Workspace, idle_timeout: float, from_beginning: bool = False):
         self.ws, self.idle_timeout = ws, idle_timeout
+        self.extra_args = ("--from-beginning",) if from_beginning else ()
         self.group = f"chaos-{ws.name}-{uuid.uuid4().hex[:6]}"
         self.live: dict[int, ManagedProcess] = {}
         self.all: list[ManagedProcess] = []
@@ -168,6 +173,7 @@ class Members:
             idle_timeout=self.idle_timeout,
             env=env,
             log_dir=self.ws.log_dir,
+            extra_args=self.extra_args,
         )
         self.live[slot] = process
         self.all.append(process)
@@ -210,7 +216,13 @@ def _wait_finished(at_least: int, members: Members) -> None:
 
 
 def sigkills(
-    base: Path, *, records: int = 20_000, kills: int = 5, partitions: int = 3, seed: int = 1
+    base: Path,
+    *,
+    records: int = 20_000,
+    kills: int = 5,
+    partitions: int = 3,
+    seed: int = 1,
+    from_beginning: bool = False,
 ) -> ScenarioResult:
     ws = Workspace("sigkill", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
     ws.partitions = partitions
@@ -219,7 +231,7 @@ def sigkills(
     # FerretDB (190 MB at 13,000 records), which outlasted the default 60 s under load.
     ws.extra_env["MONGODB_SOCKET_TIMEOUT_MS"] = "300000"
     client = MongoClient(ws.mongodb_uri)
-    members = Members(ws, idle_timeout=10)
+    members = Members(ws, idle_timeout=10, from_beginning=from_beginning)
     try:
         ws.prepare()
         produced = produce_samples(
@@ -249,13 +261,18 @@ def sigkills(
 
 
 def broker_restart(
-    base: Path, *, records: int = 4_000, down_seconds: float = 15, seed: int = 2
+    base: Path,
+    *,
+    records: int = 4_000,
+    down_seconds: float = 15,
+    seed: int = 2,
+    from_beginning: bool = False,
 ) -> ScenarioResult:
     kafka = PrivateKafka(base / "kafka", base)
     kafka.start()
     ws = Workspace("broker", kafka.bootstrap_servers, settings.MONGODB_URI, base)
     client = MongoClient(ws.mongodb_uri)
-    members = Members(ws, idle_timeout=down_seconds + 60)
+    members = Members(ws, idle_timeout=down_seconds + 60, from_beginning=from_beginning)
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records // 2, seed=seed)
@@ -289,12 +306,17 @@ def broker_restart(
 
 
 def database_outage(
-    base: Path, *, records: int = 4_000, down_seconds: float = 30, seed: int = 3
+    base: Path,
+    *,
+    records: int = 4_000,
+    down_seconds: float = 30,
+    seed: int = 3,
+    from_beginning: bool = False,
 ) -> ScenarioResult:
     server = PrivateFerretDB(base / "ferretdb", base)
     server.start()
     ws = Workspace("dbdown", settings.KAFKA_BOOTSTRAP_SERVERS, server.uri, base)
-    members = Members(ws, idle_timeout=15)
+    members = Members(ws, idle_timeout=15, from_beginning=from_beginning)
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
@@ -317,11 +339,13 @@ def database_outage(
 # --- 4. Group of three, one killed, one added ------------------------------------------------
 
 
-def group_churn(base: Path, *, records: int = 6_000, seed: int = 4) -> ScenarioResult:
+def group_churn(
+    base: Path, *, records: int = 6_000, seed: int = 4, from_beginning: bool = False
+) -> ScenarioResult:
     ws = Workspace("group", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
     ws.partitions = 6
     client = MongoClient(ws.mongodb_uri)
-    members = Members(ws, idle_timeout=20)
+    members = Members(ws, idle_timeout=20, from_beginning=from_beginning)
     try:
         ws.prepare()
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
