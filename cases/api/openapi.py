@@ -49,11 +49,29 @@ def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys(codes, ErrorOut)
 
 
+ERROR_RESPONSE = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def _statuses_every_operation_like_this_has(operation: dict[str, Any]) -> set[int]:
+    """Statuses that come from the plumbing, not the operation's code: a body can be
+    unreadable (400) or over Django's upload bound (413); a cursor can be forged (400)."""
+    statuses: set[int] = set()
+    if "requestBody" in operation:
+        statuses |= {400, 413}
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        statuses.add(400)
+    return statuses
+
+
 def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Give every documented error status its meaning in this API (ninja writes the phrase)."""
+    """Every status an operation can answer is listed, with this API's meaning and the error
+    body (ninja writes the phrase and only the statuses a router names)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in _statuses_every_operation_like_this_has(operation):
+                responses.setdefault(str(status), {"content": ERROR_RESPONSE})
+            for status, response in responses.items():
                 meaning = ERROR_MEANINGS.get(int(status))
                 if meaning:
                     response["description"] = meaning
