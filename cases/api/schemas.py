@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import BeforeValidator, StrictInt, model_validator
+from pydantic import BeforeValidator, StrictInt, StringConstraints, model_validator
 
 from cases.models import CaseStatus, DocumentStatus, EntityType
 
@@ -56,6 +56,12 @@ __all__ = [
 
 #: `expected_version` is a whole number: JSON `false` or `1.5` is refused, not read as 0 or 1.
 Version = StrictInt | None
+#: Metadata lands in the event store as document fields: a name is not empty, does not start
+#: with `$` and holds no `.` or NUL (the database refuses those); values are plain scalars.
+MetadataKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^$.\x00][^.\x00]*$")
+]
+MetadataValue = Annotated[str, StringConstraints(max_length=2000)] | int | float | bool | None
 
 
 def _upper(value: Any) -> Any:
@@ -341,7 +347,11 @@ class DocumentStatusIn(InputSchema):
         "recorded is always the authenticated caller.",
     )
     updated_by_actor_id: str | None = Field(None, max_length=200)
-    metadata_changes: dict[str, Any] = Field(default_factory=dict)
+    metadata_changes: dict[MetadataKey, MetadataValue] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Flat name → value pairs merged into the requirement's metadata.",
+    )
     notes_to_add: list[str] = Field(default_factory=list, max_length=50)
     expected_version: Version = None
 
