@@ -74,3 +74,13 @@ def test_outside_the_api_django_keeps_its_own_error_page(settings):
     response = Client(raise_request_exception=False).get("/admin/login/")
     assert response.status_code == 500
     assert "X-Request-ID" not in response
+
+
+def test_the_span_of_such_a_request_carries_the_url_as_sent(spans, make_caller):
+    caller = make_caller(superuser=True)
+    Client(raise_request_exception=False).get(
+        f"/api/v1/companies/{NON_LATIN1_ID}", headers=caller.auth
+    )
+    (server,) = [s for s in spans.get_finished_spans() if s.kind.name == "SERVER"]
+    assert server.attributes["http.url"].endswith(f"/api/v1/companies/{NON_LATIN1_ID}")
+    assert server.attributes["http.status_code"] == 422
