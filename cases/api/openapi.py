@@ -18,7 +18,7 @@ ERROR_MEANINGS = {
     403: "authenticated, but lacking the permission, the CSRF token or the workflow role",
     404: "not found",
     409: "conflict: illegal transition, refused decision or stale expected_version",
-    413: "request body larger than 1 MiB",
+    413: "request body too large (1 MiB for a case record, Django's upload bound otherwise)",
     422: "invalid input; `errors` lists each field",
 }
 

@@ -61,3 +61,28 @@ def test_the_api_answers_as_its_openapi_document_says(live_server, make_caller):
     assert "Configuration:    " in done.stdout, "schemathesis.toml was not loaded\n" + summary
     assert "Stateful" in done.stdout, "the stateful phase did not run\n" + summary
     assert done.returncode == 0, summary
+
+
+def test_plumbing_statuses_are_documented_and_every_link_names_an_operation(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = [op for ops in schema["paths"].values() for op in ops.values()]
+    operation_ids = {op["operationId"] for op in operations}
+    for operation in operations:
+        responses = operation["responses"]
+        names = {p["name"] for p in operation.get("parameters", [])}
+        expected = {"401", "403", "422"}
+        expected |= {"400", "413"} if "requestBody" in operation else set()
+        expected |= {"400"} if "cursor" in names else set()
+        assert expected <= set(responses), (operation["operationId"], sorted(responses))
+        for status in expected:
+            schema_ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+            assert schema_ref.endswith("/ErrorOut")
+        for link in (link for r in responses.values() for link in r.get("links", {}).values()):
+            assert link["operationId"] in operation_ids
+    linked = {
+        link["operationId"]
+        for op in operations
+        for r in op["responses"].values()
+        for link in r.get("links", {}).values()
+    }
+    assert {"cases_api_workflow_approve", "cases_api_documents_update_status"} <= linked
