@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so an exception in any later middleware on /api/ still answers the JSON 500 (§7);
+    # the telemetry setup puts OpenTelemetry's middleware right after it.
+    "casemgmt_project.api_guard.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and API docs' static files from gunicorn, so no extra web server is needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,7 +3,8 @@
 `configure_telemetry` runs once per process, before the database client opens, and installs:
 the resource (service.name, service.version, deployment.environment; `OTEL_SERVICE_NAME` and
 `OTEL_RESOURCE_ATTRIBUTES` win), a tracer provider that records only while an exporter listens
-(see gate.py), a meter provider, and the Django and PyMongo instrumentations. Exporters follow
+(see gate.py), a meter provider, and the Django (django_middleware.py) and PyMongo
+instrumentations. Exporters follow
 the standard variables: OTLP/HTTP only when `OTEL_EXPORTER_OTLP_ENDPOINT` or the per-signal
 endpoint is set (headers, timeouts, sampler are read by the SDK itself), the console exporter
 only when `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` name it, nothing at all when
@@ -214,12 +215,13 @@ def _install(
         host = os.environ.get("METRICS_HOST", "0.0.0.0")  # nosec B104
         start_http_server(metrics_port, addr=host)
 
-    from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+
+    from casemgmt_project.telemetry.django_middleware import instrument_django
 
     # Probes and scrapes would drown the request traces; OTEL_PYTHON_DJANGO_EXCLUDED_URLS wins.
     excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", PROBE_URLS)
-    DjangoInstrumentor().instrument(excluded_urls=excluded)
+    instrument_django(excluded)
     PymongoInstrumentor().instrument(failed_hook=_status_without_server_message)
 
 

@@ -15,7 +15,6 @@ from ninja.errors import AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from cases.events import derive_id
 from cases.tokens import verify_token
 
 __all__ = ["Principal", "SessionAuth", "TokenAuth", "needs", "principal_of"]
@@ -34,10 +33,6 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"{self.actor_type}:{self.actor_id}"
-
-    def scoped_key(self, key: str) -> str:
-        """A caller's idempotency key, made unique across callers (bounded length, no PII)."""
-        return str(derive_id("api", self.actor, key))
 
 
 def _permitted(principal: Principal, permissions: tuple[str, ...]) -> Principal:

@@ -6,11 +6,12 @@ field paths and messages.
 """
 
 from dataclasses import replace
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from cases import selectors
 from cases.api.auth import needs, principal_of
@@ -47,15 +48,28 @@ router = Router(tags=["cases"])
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def _not_a_number(value: object) -> object:
+    """pydantic also reads a number (`0.5`) as seconds since 1970; the schema's `date-time`
+    format allows only an ISO 8601 text, so a number is refused."""
+    try:
+        float(str(value))
+    except ValueError:
+        return value
+    raise ValueError("an ISO 8601 date-time with offset, e.g. 2026-01-31T00:00:00Z")
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
+
 class CaseFilters(PageParams):
     client_id: str | None = Field(None, max_length=200)
     traitement_type: str | None = Field(None, max_length=3, examples=["KYB"])
     case_type: str | None = Field(None, max_length=200)
     status: str | None = Field(None, max_length=32, examples=["OPEN"])
-    created_from: AwareDatetime | None = Field(
+    created_from: IsoDateTime | None = Field(
         None, description="Created at or after (ISO 8601 with offset, e.g. `...Z`)."
     )
-    created_to: AwareDatetime | None = Field(None, description="Created before (ISO 8601).")
+    created_to: IsoDateTime | None = Field(None, description="Created before (ISO 8601).")
     assignee: str | None = Field(
         None, max_length=150, description="Username, or `me` for the caller.", examples=["me"]
     )

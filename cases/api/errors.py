@@ -29,13 +29,32 @@ from cases.errors import (
     VersionConflict,
 )
 
-__all__ = ["error_body", "install_error_handlers"]
+__all__ = ["error_body", "install_error_handlers", "internal_error", "log_internal_error"]
 
 logger = logging.getLogger("cases.api")
 
 
 def error_body(detail: str, errors: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
     return {"detail": detail, "errors": [{"loc": loc, "msg": msg} for loc, msg in errors]}
+
+
+def log_internal_error(request: HttpRequest, exc: BaseException) -> str:
+    """Log an unexpected failure with its traceback; returns the request id the answer quotes."""
+    request_id = str(uuid.uuid4())
+    logger.error(
+        "unhandled API error",
+        exc_info=exc,
+        extra={"request_id": request_id, "path": request.path, "method": request.method},
+    )
+    return request_id
+
+
+def internal_error(request_id: str) -> dict[str, Any]:
+    """The JSON 500 body (SPEC §7): no stack trace, a request id to quote to support."""
+    return {
+        **error_body("internal error; quote the request id to support"),
+        "request_id": request_id,
+    }
 
 
 def _dotted(loc: Iterable[Any]) -> str:
@@ -134,18 +153,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-        request_id = str(uuid.uuid4())
-        logger.exception(
-            "unhandled API error",
-            extra={"request_id": request_id, "path": request.path, "method": request.method},
-        )
-        response = respond(
-            request,
-            500,
-            {
-                **error_body("internal error; quote the request id to support"),
-                "request_id": request_id,
-            },
-        )
+        request_id = log_internal_error(request, exc)
+        response = respond(request, 500, internal_error(request_id))
         response["X-Request-ID"] = request_id
         return response

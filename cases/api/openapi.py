@@ -18,7 +18,7 @@ ERROR_MEANINGS = {
     403: "authenticated, but lacking the permission, the CSRF token or the workflow role",
     404: "not found",
     409: "conflict: illegal transition, refused decision or stale expected_version",
-    413: "request body larger than 1 MiB",
+    413: "request body too large (1 MiB for a case record, Django's upload bound otherwise)",
     422: "invalid input; `errors` lists each field",
 }
 
@@ -49,11 +49,94 @@ def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys(codes, ErrorOut)
 
 
+ERROR_RESPONSE = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def _statuses_every_operation_like_this_has(operation: dict[str, Any]) -> set[int]:
+    """Statuses that come from the plumbing, not the operation's code: a body can be
+    unreadable (400) or over Django's upload bound (413); a cursor can be forged (400)."""
+    statuses: set[int] = set()
+    if "requestBody" in operation:
+        statuses |= {400, 413}
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        statuses.add(400)
+    return statuses
+
+
+# OpenAPI links: which answer gives the id another operation needs, so a client (and the
+# stateful contract test) can go from a new or claimed case to its decisions and documents.
+_CASE_READS = [
+    "cases_api_cases_get_case",
+    "cases_api_cases_list_events",
+    "cases_api_persons_list_case_persons",
+    "cases_api_documents_list_case_requirements",
+]
+_CASE_WRITES = [
+    "cases_api_cases_change_status",
+    "cases_api_cases_add_note",
+    "cases_api_workflow_assign",
+    "cases_api_workflow_propose",
+    "cases_api_workflow_approve",
+    "cases_api_workflow_return_",
+]
+_COMPANY_READS = [
+    "cases_api_companies_get_company",
+    "cases_api_companies_list_owners",
+    "cases_api_companies_list_persons",
+]
+_REQUIREMENT_OPERATIONS = [
+    "cases_api_documents_get_requirement",
+    "cases_api_documents_get_history",
+    "cases_api_documents_update_status",
+]
+
+
+def _to(operation_ids: list[str], parameter: str, expression: str) -> dict[str, Any]:
+    return {
+        operation_id: {"operationId": operation_id, "parameters": {parameter: expression}}
+        for operation_id in operation_ids
+    }
+
+
+LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("cases_api_cases_create", "201"): {
+        **_to(_CASE_READS + _CASE_WRITES, "case_id", "$response.body#/case_id"),
+        **_to(_COMPANY_READS, "company_id", "$response.body#/company_id"),
+        **_to(_REQUIREMENT_OPERATIONS, "requirement_id", "$response.body#/requirement_ids/0"),
+        **_to(["cases_api_clients_get_client"], "client_id", "$request.body#/client_id"),
+    },
+    ("cases_api_cases_create", "200"): _to(
+        _CASE_READS + _CASE_WRITES, "case_id", "$response.body#/case_id"
+    ),
+    **{
+        (operation_id, "200"): _to(_CASE_READS + _CASE_WRITES, "case_id", "$response.body#/id")
+        for operation_id in (
+            "cases_api_workflow_claim_next",
+            "cases_api_workflow_assign",
+            "cases_api_workflow_propose",
+            "cases_api_cases_change_status",
+        )
+    },
+}
+
+
+def _add_links(operation: dict[str, Any]) -> None:
+    for status, response in operation.get("responses", {}).items():
+        links = LINKS.get((operation.get("operationId", ""), str(status)))
+        if links:
+            response["links"] = {f"to_{target}": link for target, link in links.items()}
+
+
 def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Give every documented error status its meaning in this API (ninja writes the phrase)."""
+    """Every status an operation can answer is listed, with this API's meaning and the error
+    body (ninja writes the phrase and only the statuses a router names)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in _statuses_every_operation_like_this_has(operation):
+                responses.setdefault(str(status), {"content": ERROR_RESPONSE})
+            _add_links(operation)
+            for status, response in responses.items():
                 meaning = ERROR_MEANINGS.get(int(status))
                 if meaning:
                     response["description"] = meaning

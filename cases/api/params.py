@@ -1,5 +1,6 @@
 """Request plumbing shared by the write operations: idempotency keys and the trace id."""
 
+import hashlib
 import json
 import uuid
 from typing import Annotated, Any
@@ -8,6 +9,9 @@ from django.http import HttpRequest
 from ninja import Header, Path
 from ninja.errors import HttpError
 from opentelemetry import trace
+
+from cases.api.auth import principal_of
+from cases.idempotency import claim_key
 
 __all__ = [
     "CaseId",
@@ -24,7 +28,9 @@ IdempotencyKey = Header(
     None,
     alias="Idempotency-Key",
     max_length=200,
-    description="Retrying with the same key returns the first answer and changes nothing.",
+    description="Retrying the same request with the same key returns the first answer and "
+    "changes nothing. A key is scoped to the caller and the operation; the same key with a "
+    "different request (target or body) to the same operation is a 422.",
 )
 
 
@@ -44,9 +50,37 @@ def current_trace_id() -> str:
     return format(context.trace_id, "032x") if context.is_valid else ""
 
 
+def _operation(request: HttpRequest) -> str:
+    """The operation, not the concrete URL: `POST api/v1/cases/<case_id>/assign`."""
+    match = request.resolver_match
+    return f"{request.method} {match.route if match else request.path}"
+
+
+def _canonical_body(raw: bytes) -> bytes:
+    """A JSON body in one spelling (key order, spaces), so a retry need not be byte-equal."""
+    try:
+        parsed = json.loads(raw or b"null")
+    except (ValueError, RecursionError):
+        return raw
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+
+
+def request_digest(request: HttpRequest) -> str:
+    """What a request asks for: its target (path and query) and its body."""
+    digest = hashlib.sha256()
+    for part in (request.path.encode(), request.META.get("QUERY_STRING", "").encode()):
+        digest.update(part + b"\x1f")
+    digest.update(_canonical_body(request.body))
+    return digest.hexdigest()
+
+
 def request_id_for(request: HttpRequest, key: str | None) -> str:
-    """A command's request_id: the caller's Idempotency-Key scoped to them, or a fresh one."""
-    return request.auth.scoped_key(key) if key else str(uuid.uuid4())
+    """A command's request_id: the caller's Idempotency-Key scoped to them and the operation
+    (the same key with a different request is a 422), or a fresh id without a key."""
+    if not key:
+        return str(uuid.uuid4())
+    caller = principal_of(request).actor
+    return str(claim_key(caller, _operation(request), key, request_digest(request)))
 
 
 def _not_json(name: str) -> Any:

@@ -7,12 +7,17 @@ body is not here: `POST /api/v1/cases` validates with the domain's contract (cas
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import BeforeValidator, StrictInt, StringConstraints, model_validator
+
+from cases.models import CaseStatus, DocumentStatus, EntityType
 
 __all__ = [
     "AddressOut",
+    "InputSchema",
     "AssignIn",
     "BeneficialOwnerOut",
     "BeneficialOwnerPageOut",
@@ -48,6 +53,46 @@ __all__ = [
     "RequirementPageOut",
     "RequirementSummaryOut",
 ]
+
+#: `expected_version` is a whole number: JSON `false` or `1.5` is refused, not read as 0 or 1.
+Version = StrictInt | None
+#: Metadata lands in the event store as document fields: a name is not empty, does not start
+#: with `$` and holds no `.` or NUL (the database refuses those); values are plain scalars.
+MetadataKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^$.\x00][^.\x00]*$")
+]
+MetadataValue = Annotated[str, StringConstraints(max_length=2000)] | int | float | bool | None
+
+
+def _upper(value: Any) -> Any:
+    """The domain reads these names in any case (`in_review`); the schema lists them upper."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _names(*values: str) -> Any:
+    return Annotated[Literal[values], BeforeValidator(_upper)]  # type: ignore[valid-type]
+
+
+CaseStatusValue = _names(*CaseStatus.values)
+DocumentStatusValue = _names(*DocumentStatus.values)
+EntityTypeValue = _names(*EntityType.values)
+TraitementType = _names("KYC", "KYB")
+DecisionValue = _names("APPROVED", "REJECTED")
+
+
+class InputSchema(Schema):
+    """A request body: a JSON object. ninja's Schema reads attributes from any object, so a
+    body such as `[null, null]` would pass as "every field left out" on a schema whose fields
+    all have defaults; a body that is not an object is refused (422) instead."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        received = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps it first
+        if not isinstance(received, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
 
 # --- Errors ----------------------------------------------------------------------------------
 
@@ -145,17 +190,17 @@ class ClientDetailOut(ClientOut):
     cases: list[CaseOut] = Field(..., description="All the client's cases, newest first.")
 
 
-class CaseStatusIn(Schema):
-    new_status: str = Field(..., max_length=32, examples=["IN_REVIEW"])
+class CaseStatusIn(InputSchema):
+    new_status: CaseStatusValue = Field(..., examples=["IN_REVIEW"])
     reason: str = Field("", max_length=2000)
-    expected_version: int | None = Field(
+    expected_version: Version = Field(
         None, description="Refuse (409) if the case moved on since you read this version."
     )
 
 
-class CaseNoteIn(Schema):
+class CaseNoteIn(InputSchema):
     text: str = Field(..., min_length=1, max_length=10000, examples=["Called the client."])
-    expected_version: int | None = None
+    expected_version: Version = None
 
 
 class EventOut(Schema):
@@ -285,27 +330,30 @@ class RequirementHistoryOut(Schema):
     notes: list[str]
 
 
-class DetermineRequirementsIn(Schema):
+class DetermineRequirementsIn(InputSchema):
     case_id: uuid.UUID
     entity_id: uuid.UUID = Field(..., description="A person, owner or the company of the case.")
-    entity_type: str = Field(..., max_length=16, examples=["PERSON"])
-    traitement_type: str = Field(..., max_length=3, examples=["KYC"])
+    entity_type: EntityTypeValue = Field(..., examples=["PERSON"])
+    traitement_type: TraitementType = Field(..., examples=["KYC"])
     case_type: str = Field(..., max_length=200, examples=["INDIVIDUAL_STANDARD"])
     context_data: dict[str, Any] = Field(default_factory=dict)
 
 
-class DocumentStatusIn(Schema):
-    new_status: str = Field(..., max_length=32, examples=["UPLOADED"])
-    updated_by_actor_type: str | None = Field(
+class DocumentStatusIn(InputSchema):
+    new_status: DocumentStatusValue = Field(..., examples=["UPLOADED"])
+    updated_by_actor_type: Literal["USER", "TOKEN"] | None = Field(
         None,
-        max_length=16,
         description="Optional; if given it must match the caller (USER or TOKEN). The actor "
         "recorded is always the authenticated caller.",
     )
     updated_by_actor_id: str | None = Field(None, max_length=200)
-    metadata_changes: dict[str, Any] = Field(default_factory=dict)
+    metadata_changes: dict[MetadataKey, MetadataValue] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Flat name → value pairs merged into the requirement's metadata.",
+    )
     notes_to_add: list[str] = Field(default_factory=list, max_length=50)
-    expected_version: int | None = None
+    expected_version: Version = None
 
 
 # --- Raw events ------------------------------------------------------------------------------
@@ -347,29 +395,29 @@ class RawEventPageOut(Schema):
 # --- Workflow (SPEC §3a) ---------------------------------------------------------------------
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     assignee: str | None = Field(
         ..., max_length=150, description="Username; null unassigns.", examples=["ana"]
     )
-    expected_version: int | None = None
+    expected_version: Version = None
 
 
-class ClaimNextIn(Schema):
+class ClaimNextIn(InputSchema):
     traitement_type: str | None = Field(None, max_length=3, examples=["KYC"])
     case_type: str | None = Field(None, max_length=200)
 
 
-class DecisionIn(Schema):
-    decision: str = Field(..., max_length=16, examples=["APPROVED"])
+class DecisionIn(InputSchema):
+    decision: DecisionValue = Field(..., examples=["APPROVED"])
     rationale: str = Field(..., min_length=1, max_length=10000)
-    expected_version: int | None = None
+    expected_version: Version = None
 
 
-class DecisionApproveIn(Schema):
+class DecisionApproveIn(InputSchema):
     comment: str = Field("", max_length=10000)
-    expected_version: int | None = None
+    expected_version: Version = None
 
 
-class DecisionReturnIn(Schema):
+class DecisionReturnIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=10000)
-    expected_version: int | None = None
+    expected_version: Version = None

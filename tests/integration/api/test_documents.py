@@ -120,3 +120,20 @@ def test_document_reads_and_decisions_need_their_permissions(make_caller):
     assert make_caller().get(f"{DOCS}/{requirement.pk}/history").status_code == 403
     assert viewer.get(f"{DOCS}/{uuid.uuid4()}").status_code == 404
     assert viewer.get(f"{DOCS}/{uuid.uuid4()}/history").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"": "x"}, {".exe": "x"}, {"$set": "x"}, {"nested": {"": 1}}, {"nested": ["a"]}],
+)
+def test_metadata_the_database_cannot_store_is_422_and_nothing_is_recorded(make_caller, metadata):
+    requirement = _person_requirement(open_case(KYC))
+    caller = make_caller("cases.change_documentrequirement")
+    events = StoredEvent.objects.count()
+    response = caller.put(
+        f"{DOCS}/{requirement.pk}/status",
+        {"new_status": "UPLOADED", "metadata_changes": metadata},
+    )
+    assert response.status_code == 422, response.content[:300]
+    assert response.json()["errors"][0]["loc"].startswith("body.metadata_changes")
+    assert StoredEvent.objects.count() == events
