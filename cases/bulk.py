@@ -18,6 +18,10 @@ from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
+# PostgreSQL's "deadlock detected" as FerretDB v2 over DocumentDB reports a write error: two
+# inserts of one unique key waited on each other and the server cancelled one. MongoDB never
+# sends this code (its writer gets 11000 instead).
+WRITE_DEADLOCK = 16908292
 
 
 def collection(model: type[models.Model]) -> Any:
@@ -99,11 +103,24 @@ class InsertRefused(BulkWriteError):
         self.duplicates = duplicates
 
 
+class WriteDeadlock(BulkWriteError):
+    """Some documents lost a deadlock with a concurrent writer of the same unique key.
+
+    They were not written (the others were); `deadlocked` and `duplicates` are batch indexes.
+    The other writer is storing that key right now: for the caller, a conflict to retry.
+    """
+
+    def __init__(self, details: dict[str, Any], deadlocked: set[int], duplicates: set[int]):
+        super().__init__(details)
+        self.deadlocked = deadlocked
+        self.duplicates = duplicates
+
+
 def insert_missing(instances: Iterable[models.Model]) -> set[int]:
     """Insert blind (one unordered command); return the indexes whose key was already taken.
 
     No read first: a duplicate key is how a redelivery shows itself, so the caller reads
-    only those (normally none).
+    only those (normally none). Errors are told apart by code, never by message.
     """
     instances = list(instances)
     if not instances:
@@ -113,11 +130,14 @@ def insert_missing(instances: Iterable[models.Model]) -> set[int]:
     try:
         collection(model).insert_many(documents, ordered=False)
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        duplicates = {e["index"] for e in errors if e.get("code") == DUPLICATE_KEY}
-        refused = {e["index"] for e in errors} - duplicates
+        codes = {e["index"]: e.get("code") for e in exc.details.get("writeErrors", [])}
+        duplicates = {index for index, code in codes.items() if code == DUPLICATE_KEY}
+        deadlocked = {index for index, code in codes.items() if code == WRITE_DEADLOCK}
+        refused = set(codes) - duplicates - deadlocked
         if refused:
             raise InsertRefused(exc.details, refused, duplicates) from exc
+        if deadlocked:
+            raise WriteDeadlock(exc.details, deadlocked, duplicates) from exc
         return duplicates
     return set()
 
