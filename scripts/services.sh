@@ -4,6 +4,7 @@
 # extension, the engine that builds real indexes.
 #
 #   scripts/services.sh up       provision (first time) and start; waits until all three answer
+#                                (`up postgres ferretdb` starts only those)
 #   scripts/services.sh down     stop what `up` started (by pid file)
 #   scripts/services.sh status   say what runs
 #   scripts/services.sh reset    down, then delete broker and database data (keeps the caches)
@@ -457,7 +458,13 @@ reset() {
 
 mkdir -p "$RUN" "$CACHE"
 case "${1:-}" in
-  up) postgres_up; ferretdb_up; write_env_uri; kafka_up ;;
+  up)  # up [postgres] [ferretdb] [kafka]: all three unless named (tests start a private pair)
+    shift; wanted=" ${*:-postgres ferretdb kafka} "
+    case "$wanted" in *" postgres "*) postgres_up ;; esac
+    case "$wanted" in *" ferretdb "*) ferretdb_up ;; esac
+    # A private run folder (SERVICES_RUN_DIR) keeps its password to itself, never in .env.
+    [ -n "${SERVICES_RUN_DIR:-}" ] || write_env_uri
+    case "$wanted" in *" kafka "*) kafka_up ;; esac ;;
   down) down ;;
   status) status ;;
   reset) reset ;;

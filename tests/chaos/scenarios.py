@@ -30,7 +30,7 @@ from tests.chaos.workspace import PrivateKafka, Workspace
 from tests.integration.consumer_process import (
     REPO_ROOT,
     ManagedProcess,
-    PrivateFerretDB,
+    PrivateDatabase,
     ProducedRecords,
     produce_samples,
     start_consumer,
@@ -286,7 +286,7 @@ def broker_restart(
 def database_outage(
     base: Path, *, records: int = 4_000, down_seconds: float = 30, seed: int = 3
 ) -> ScenarioResult:
-    server = PrivateFerretDB(base / "ferretdb", base)
+    server = PrivateDatabase(base / "database", base)
     server.start()
     ws = Workspace("dbdown", settings.KAFKA_BOOTSTRAP_SERVERS, server.uri, base)
     members = Members(ws, idle_timeout=15)
@@ -295,18 +295,23 @@ def database_outage(
         produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
         members.watch(produced.total)
         consumer = members.start(1)
-        _wait_finished(produced.total // 3, members)
-        server.crash()
-        assert not consumer.exits_within(down_seconds), f"exited in the outage\n{members.logs()}"
-        server.start()
-        recoveries = [seconds_until_progress(members.finished, produced.total)]
+        recoveries = []
+        # FerretDB first, then PostgreSQL under a FerretDB that stays up and answers errors.
+        for share, crash in ((3, server.crash), (3 / 2, server.crash_postgres)):
+            _wait_finished(int(produced.total / share), members)
+            crash()
+            exited = consumer.exits_within(down_seconds)
+            assert not exited, f"exited in the outage\n{members.logs()}"
+            server.start()
+            recoveries.append(seconds_until_progress(members.finished, produced.total))
         members.wait_all()
         accounting = run_accounting(ws, produced)
     finally:
         members.stop()
         ws.cleanup()
         server.stop()
-    return result_of("3 database stopped", accounting, recoveries, f"down {down_seconds:.0f}s")
+    note = f"FerretDB, then PostgreSQL, each down {down_seconds:.0f}s"
+    return result_of("3 database stopped", accounting, recoveries, note)
 
 
 # --- 4. Group of three, one killed, one added ------------------------------------------------
