@@ -59,6 +59,8 @@ PG_OS_USER="${POSTGRES_OS_USER:-postgres}"
 DOCDB_META="$ROOT/infra/documentdb"
 VENDOR_DIR="${VENDOR_DIR:-$ROOT/../shared/vendor}"
 EXT_CACHE="$CACHE/documentdb"
+# Written beside the extensions by the install: which sources those files were built from.
+EXT_STAMP="/usr/share/postgresql/$PG_MAJOR/extension/casemgmt-documentdb.sources.sha256"
 DEBIAN_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-rum
   postgresql-$PG_MAJOR-postgis-3 libbson-dev libintelrdfpmath-dev libpcre2-dev libkrb5-dev
   pkg-config build-essential)
@@ -226,10 +228,14 @@ ext_fetch() {  # ext_fetch NAME ARCHIVE URL DEST: the pinned sources of one exte
   rm -rf "$tmp"
 }
 
+ext_sources_sum() {  # what a build depends on: the pinned sources, our flags, the server
+  (cat "$DOCDB_META/MANIFEST.sha256" "$DOCDB_META/intelmathlib.pc"; echo "${DOCDB_MAKE_FLAGS[*]}"
+    "$PG_BIN/postgres" --version) | sha256sum | cut -d' ' -f1
+}
+
 ext_build() {  # builds into $EXT_CACHE/stage (a DESTDIR tree), once per source checksum
   local stamp="$EXT_CACHE/stage/.sources.sha256" want entry name archive url src
-  want=$( (cat "$DOCDB_META/MANIFEST.sha256" "$DOCDB_META/intelmathlib.pc"; echo "${DOCDB_MAKE_FLAGS[*]}"
-    "$PG_BIN/postgres" --version) | sha256sum | cut -d' ' -f1)
+  want=$(ext_sources_sum)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "building DocumentDB, pgvector and pg_cron (first run only, about a minute)"
   rm -rf "$EXT_CACHE" && mkdir -p "$EXT_CACHE/src" "$EXT_CACHE/stage"
@@ -259,12 +265,22 @@ ext_installed() {  # every built file is in place in PostgreSQL's directories
 }
 
 ext_install() {
-  ext_installed && return
+  if ext_installed; then
+    [ "$(id -u)" = 0 ] && ext_sources_sum > "$EXT_STAMP"
+    return 0
+  fi
   [ "$(id -u)" = 0 ] || die "the PostgreSQL extensions go into PostgreSQL's system directories (PostgreSQL 15 has no
   per-user extension path); install them once with: sudo scripts/services.sh install"
   log "installing the extensions into PostgreSQL's directories"
   # --remove-destination: a running server keeps its mapped copy of a library, never a torn one.
   cp -r --remove-destination --no-preserve=ownership "$EXT_CACHE/stage/usr" /
+  ext_sources_sum > "$EXT_STAMP"
+}
+
+extensions() {  # built and installed; a machine that has this very build needs no sources
+  if [ "$(cat "$EXT_STAMP" 2>/dev/null)" = "$(ext_sources_sum)" ]; then return; fi
+  ext_build
+  ext_install
 }
 
 pg_data_dir() {  # the cluster's directory; under root, one its OS user can reach
@@ -354,8 +370,7 @@ postgres_up() {
   if pid_alive "$RUN/postgres.pid"; then log "PostgreSQL already running (pid $(cat "$RUN/postgres.pid"))"; return; fi
   port_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by another process"
   debian_packages
-  ext_build
-  ext_install
+  extensions
   data=$(pg_data_dir)
   pg_init "$data"
   pg_configure "$data"
@@ -468,7 +483,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   reset) reset ;;
-  install) debian_packages; ext_build; ext_install ;;
+  install) debian_packages; ext_build; ext_install ;;  # always compares the files
   __as_pg) shift; as_pg "$@" ;;  # internal: pg_ctl under setsid, as the cluster's user
   *) echo "usage: $0 up|down|status|reset|install" >&2; exit 2 ;;
 esac
