@@ -1,10 +1,11 @@
-"""Dependency checks behind /ready: a database ping and a Kafka metadata request."""
+"""Checks behind /ready: a database ping, its unique indexes, a Kafka metadata request."""
 
 from confluent_kafka.admin import AdminClient
 from django.conf import settings
 from django.db import connection
 
 from casemgmt_project.logging import with_librdkafka_logger
+from cases.index_readiness import unique_indexes_in_force
 
 READINESS_TIMEOUT_SECONDS = 3.0
 
@@ -17,6 +18,9 @@ def check_dependencies() -> dict[str, str]:
         connection.connection.admin.command("ping")
     except Exception as exc:  # any driver error means "not ready"
         failures["mongodb"] = type(exc).__name__
+    else:
+        if not unique_indexes_in_force():  # no work before duplicates are refused
+            failures["mongodb"] = "unique indexes not in force"
     try:
         admin = AdminClient(
             with_librdkafka_logger(

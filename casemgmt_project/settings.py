@@ -123,7 +123,7 @@ MONGODB_URI = env("MONGODB_URI")
 DB_NAME = env("DB_NAME", default="casemgmt")
 DATABASES = {
     "default": {
-        "ENGINE": "casemgmt_project.mongodb_engine",
+        "ENGINE": "django_mongodb_backend",
         "HOST": MONGODB_URI,
         "NAME": DB_NAME,
         "OPTIONS": {

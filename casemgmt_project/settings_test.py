@@ -1,13 +1,14 @@
 """Test settings: the local services, with a database and topics private to this test run.
 
 Each pytest process gets a run id, so parallel or repeated runs never read each other's data.
+MONGODB_URI comes from the environment or from .env, where scripts/services.sh writes the local
+server's address with its generated password.
 """
 
 import os
 import uuid
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
-os.environ.setdefault("MONGODB_URI", "mongodb://127.0.0.1:27017")
 os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 TEST_RUN_ID = os.environ.setdefault("CASEMGMT_TEST_RUN_ID", uuid.uuid4().hex[:10])

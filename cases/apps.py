@@ -13,7 +13,10 @@ class CasesConfig(AppConfig):
         from cases import notifications  # noqa: F401  (connects the signal receivers)
         from cases.admin.groups import sync_groups_after_migrate
         from cases.client_updates import projections as client_projections  # noqa: F401
+        from cases.index_readiness import wait_after_migrate
         from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.
         post_migrate.connect(sync_groups_after_migrate, dispatch_uid="casemgmt-sync-groups")
+        # Once per migrate (sent for this app only): its unique indexes are in force on return.
+        post_migrate.connect(wait_after_migrate, sender=self, dispatch_uid="casemgmt-indexes")

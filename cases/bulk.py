@@ -17,9 +17,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from casemgmt_project.mongodb_engine.ferretdb.collection import FerretDBCollection
-
 DUPLICATE_KEY = 11000
+# PostgreSQL's "deadlock detected" as FerretDB v2 over DocumentDB reports a write error: two
+# inserts of one unique key waited on each other and the server cancelled one. MongoDB never
+# sends this code (its writer gets 11000 instead).
+WRITE_DEADLOCK = 16908292
 
 
 def collection(model: type[models.Model]) -> Any:
@@ -101,11 +103,24 @@ class InsertRefused(BulkWriteError):
         self.duplicates = duplicates
 
 
+class WriteDeadlock(BulkWriteError):
+    """Some documents lost a deadlock with a concurrent writer of the same unique key.
+
+    They were not written (the others were); `deadlocked` and `duplicates` are batch indexes.
+    The other writer is storing that key right now: for the caller, a conflict to retry.
+    """
+
+    def __init__(self, details: dict[str, Any], deadlocked: set[int], duplicates: set[int]):
+        super().__init__(details)
+        self.deadlocked = deadlocked
+        self.duplicates = duplicates
+
+
 def insert_missing(instances: Iterable[models.Model]) -> set[int]:
     """Insert blind (one unordered command); return the indexes whose key was already taken.
 
     No read first: a duplicate key is how a redelivery shows itself, so the caller reads
-    only those (normally none).
+    only those (normally none). Errors are told apart by code, never by message.
     """
     instances = list(instances)
     if not instances:
@@ -115,11 +130,14 @@ def insert_missing(instances: Iterable[models.Model]) -> set[int]:
     try:
         collection(model).insert_many(documents, ordered=False)
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        duplicates = {e["index"] for e in errors if e.get("code") == DUPLICATE_KEY}
-        refused = {e["index"] for e in errors} - duplicates
+        codes = {e["index"]: e.get("code") for e in exc.details.get("writeErrors", [])}
+        duplicates = {index for index, code in codes.items() if code == DUPLICATE_KEY}
+        deadlocked = {index for index, code in codes.items() if code == WRITE_DEADLOCK}
+        refused = set(codes) - duplicates - deadlocked
         if refused:
             raise InsertRefused(exc.details, refused, duplicates) from exc
+        if deadlocked:
+            raise WriteDeadlock(exc.details, deadlocked, duplicates) from exc
         return duplicates
     return set()
 
@@ -138,37 +156,20 @@ def set_all(instances: Iterable[models.Model]) -> None:
         collection(model).bulk_write(operations, ordered=True)
 
 
-def replace_all(instances: Iterable[models.Model], current: Iterable[models.Model] = ()) -> None:
+def replace_all(instances: Iterable[models.Model]) -> None:
     """Write each instance whole, inserting it when missing (upsert by primary key).
 
     For read models folded from several aggregates (the Client of §3b), whose rows may or may
-    not exist yet; per-aggregate roots use insert_missing and set_all instead. `current`: those
-    of the instances known to be stored (just read); see `update_fields`.
+    not exist yet; per-aggregate roots use insert_missing and set_all instead.
     """
-    instances = list(instances)
-    known = {(type(instance), instance.pk) for instance in current}
     by_model: dict[type[models.Model], list[Any]] = {}
-    known_documents: dict[type[models.Model], list[dict[str, Any]]] = {}
+    instances = list(instances)
     for instance, document in zip(instances, to_documents(instances), strict=True):
         by_model.setdefault(type(instance), []).append(
             ReplaceOne({"_id": document["_id"]}, document, upsert=True)
         )
-        if (type(instance), instance.pk) in known:
-            known_documents.setdefault(type(instance), []).append(document)
     for model, operations in by_model.items():
-        _bulk_write(model, operations, known_documents.get(model))
-
-
-def _bulk_write(
-    model: type[models.Model], operations: list[Any], known: list[dict[str, Any]] | None
-) -> None:
-    """One ordered bulk write; `known` (documents as stored) reaches only the FerretDB adapter,
-    which then skips reading them back: one scan fewer (it has no index on UUID ids)."""
-    target = collection(model)
-    if known and isinstance(target, FerretDBCollection):
-        target.bulk_write(operations, ordered=True, known_documents=known)
-    else:
-        target.bulk_write(operations, ordered=True)
+        collection(model).bulk_write(operations, ordered=True)
 
 
 def prepared(model: type[models.Model], **values: Any) -> dict[str, Any]:
@@ -190,13 +191,8 @@ def update_fields(
     model: type[models.Model],
     updates: list[tuple[Any, dict[str, Any]]],
     increment: dict[str, int] | None = None,
-    current: list[models.Model] | None = None,
 ) -> None:
-    """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...].
-
-    `current`: the instances as stored right now (just read or just inserted). MongoDB gets
-    the same updates either way; the FerretDB adapter then skips reading them back.
-    """
+    """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...]."""
     if not updates:
         return
     operations = []
@@ -205,7 +201,7 @@ def update_fields(
         if increment:
             change["$inc"] = increment
         operations.append(UpdateOne({"_id": pk}, change))
-    _bulk_write(model, operations, to_documents(current) if current else None)
+    collection(model).bulk_write(operations, ordered=True)
 
 
 def insert_missing_many(instances: Iterable[models.Model]) -> None:

@@ -57,9 +57,9 @@ def append(events: list[DomainEvent], based_on: int) -> None:
     """Append; another writer holding the version becomes VersionConflict.
 
     Nothing is projected on a conflict: the winner is projecting its own events right now, and
-    two writers replacing one read-model document race (on FerretDB a replacement is a delete
-    plus an insert). A command projects only the events it wrote; a read model left behind by
-    a crash is completed by retrying that request (same request_id), which re-projects.
+    two writers replacing one read-model document race. A command projects only the events it
+    wrote; a read model left behind by a crash is completed by retrying that request (same
+    request_id), which re-projects.
     """
     try:
         result = event_store.append(events)

@@ -78,7 +78,14 @@ def append(events: list[DomainEvent]) -> AppendResult:
     recorded_at = timezone.now()
     if not events:
         return AppendResult(recorded_at, frozenset())
-    duplicates = bulk.insert_missing([to_stored(event, recorded_at) for event in events])
+    try:
+        duplicates = bulk.insert_missing([to_stored(event, recorded_at) for event in events])
+    except bulk.WriteDeadlock as exc:
+        # Another writer was storing the same version at that instant: the same conflict as
+        # when it had finished first (FerretDB v2 can report this; MongoDB says 11000).
+        lost = exc.deadlocked | exc.duplicates
+        _withdraw([e for i, e in enumerate(events) if i not in lost])
+        raise ConcurrencyConflict([events[i].aggregate_id for i in sorted(exc.deadlocked)]) from exc
     new_events = [e for i, e in enumerate(events) if i not in duplicates]
     if duplicates:
         claimed = [events[index] for index in sorted(duplicates)]

@@ -31,7 +31,7 @@ def rebuild_read_models(
     for model in READ_MODELS:
         # One delete command per collection. QuerySet.delete() would load every Case and
         # Company to cascade (their children go in this loop anyway) and delete them 100 ids
-        # a command: a collection scan per command on FerretDB, round trips on MongoDB.
+        # a command: round trips for nothing.
         bulk.collection(model).delete_many({})
     done = 0
     for chunk in event_store.iterate_all(chunk_size):

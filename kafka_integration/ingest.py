@@ -75,9 +75,6 @@ class RecordOutcome:
     trace_id: str = ""
     already_finished: bool = False
     intake: str = ""  # created, updated or "no change" (SPEC §3b)
-    # The audit row exactly as this run inserted it; None when it was stored before (a
-    # redelivery). Lets the FerretDB adapter update it without reading it back.
-    inserted_row: RawEvent | None = field(default=None, repr=False)
 
     @property
     def needs_dead_letter(self) -> bool:
@@ -158,14 +155,11 @@ def to_raw_event(
     )
 
 
-def _store_audit_copies(
-    records: list[InboundRecord], received_at: datetime
-) -> tuple[set[int], list[RawEvent]]:
-    """Insert the audit rows blind; returns the indexes whose row was already stored, and the
-    rows as sent.
+def _store_audit_copies(records: list[InboundRecord], received_at: datetime) -> set[int]:
+    """Insert the audit rows blind; returns the indexes whose row was already stored.
 
     A duplicate key is a redelivery, so the caller reads prior status for those alone. The
-    database may refuse some valid JSON (FerretDB refuses nested arrays, for one) and the driver
+    database may refuse some valid JSON (FerretDB v1 refused nested arrays) and the driver
     cannot encode some (integers over 8 bytes); such a record is stored as base64 instead, or
     it would block its partition forever. Rows a refused pass did insert come back as
     duplicates on the next pass, with status RECEIVED, so they are processed as usual.
@@ -181,7 +175,7 @@ def _store_audit_copies(
         try:
             duplicates = bulk.insert_missing(rows)
             break
-        except bulk.InsertRefused as exc:  # FerretDB may report only the first refusal: go again
+        except bulk.InsertRefused as exc:  # a server may report only the first refusal: go again
             more = set(exc.refused)
         except (OverflowError, InvalidDocument):  # the driver cannot encode it (int > 8 bytes)
             more = {i for i, r in enumerate(records) if not _encodable(r, received_at)}
@@ -192,7 +186,7 @@ def _store_audit_copies(
         logger.warning(
             "payload refused by the database; stored as base64", extra={"count": len(refused)}
         )
-    return duplicates, rows
+    return duplicates
 
 
 def _prior_status(records: list[InboundRecord], duplicates: set[int]) -> dict[uuid.UUID, str]:
@@ -228,18 +222,17 @@ def process_batch(
     Records already PROCESSED or REJECTED are left alone unless `rerun_finished` (replays).
     """
     received_at = timezone.now()
-    duplicates, rows = _store_audit_copies(records, received_at)
+    duplicates = _store_audit_copies(records, received_at)
     prior = _prior_status(records, duplicates)
 
     outcomes: list[RecordOutcome] = []
     pending: list[tuple[RecordOutcome, CreateCase]] = []
     tracing = RecordTracing(len(records))
-    for index, record in enumerate(records):
+    for record in records:
         status = prior.get(record.raw_event_id)
         if status in FINISHED and not rerun_finished:
             outcomes.append(_finished_outcome(record, status))
             continue
-        row = None if index in duplicates else rows[index]
         span = tracing.start(record)
         trace_id = trace_id_of(span)
         with tracing.validating(span):
@@ -252,13 +245,10 @@ def process_batch(
                     reason=exc.reason,
                     errors=_issues_as_dicts(exc.issues),
                     trace_id=trace_id,
-                    inserted_row=row,
                 )
                 outcomes.append(outcome)
                 continue
-        outcome = RecordOutcome(
-            record, RawEventStatus.PROCESSED, trace_id=trace_id, inserted_row=row
-        )
+        outcome = RecordOutcome(record, RawEventStatus.PROCESSED, trace_id=trace_id)
         command = CreateCase(
             source=record.source,
             message=message,
@@ -368,16 +358,13 @@ def _announce_new_cases(
 def record_outcomes(outcomes: list[RecordOutcome]) -> None:
     """Write each record's final status to its audit row (before the offsets are committed).
 
-    One update per batch. The rows this run inserted go along as they are stored, so on
-    FerretDB the update does not read them back (MongoDB receives the same update either way).
+    One update per batch.
     """
     now = timezone.now()
-    updates, current = [], []
+    updates = []
     for outcome in outcomes:
         if outcome.already_finished:
             continue
-        if outcome.inserted_row is not None:
-            current.append(outcome.inserted_row)
         values = bulk.prepared(
             RawEvent,
             status=outcome.status,
@@ -388,7 +375,7 @@ def record_outcomes(outcomes: list[RecordOutcome]) -> None:
             trace_id=outcome.trace_id,
         )
         updates.append((bulk.prepared_pk(RawEvent, outcome.record.raw_event_id), values))
-    bulk.update_fields(RawEvent, updates, increment={"attempts": 1}, current=current)
+    bulk.update_fields(RawEvent, updates, increment={"attempts": 1})
 
 
 def record_from_raw_event(raw: RawEvent) -> InboundRecord:

@@ -190,7 +190,7 @@ class NotificationRelay:
                 values = bulk.prepared(Notification, attempts=row.attempts + 1, last_error=reason)
                 report.failed += 1
             updates.append((bulk.prepared_pk(Notification, row.pk), values))
-        bulk.update_fields(Notification, updates, current=rows)
+        bulk.update_fields(Notification, updates)
         telemetry.record_notifications(report.delivered, report.failed)
         if report.failed:
             logger.warning(

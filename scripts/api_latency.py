@@ -97,7 +97,7 @@ def main() -> int:
         api.timed(create, 5)
         results["create"] = api.summary(api.timed(create, args.requests))
         server = connections["default"].database.client.admin.command("buildInfo")
-        kind = "FerretDB" if "ferretdbVersion" in server else f"MongoDB {server['version']}"
+        kind = "FerretDB" if "ferretdb" in server else f"MongoDB {server['version']}"
         print(
             f"server: {kind}; cases stored: {args.cases}; requests per operation: {args.requests}"
         )

@@ -127,7 +127,7 @@ def main() -> int:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     server = connections["default"].database.client.admin.command("buildInfo")
-    kind = "FerretDB" if "ferretdbVersion" in server else f"MongoDB {server['version']}"
+    kind = "FerretDB" if "ferretdb" in server else f"MongoDB {server['version']}"
     print(f"server: {kind}")
     rows = []
     try:

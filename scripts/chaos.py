@@ -6,11 +6,11 @@
     .venv/bin/python scripts/chaos.py --all --scale 0.1     # every scenario, 10 % of the records
     .venv/bin/python scripts/chaos.py sigkill group --from-beginning  # consumers get the flag
 
-Uses the shared broker (127.0.0.1:9092) and FerretDB (27017) for scenarios that do not kill
-them, and private servers on free ports for those that do (broker, database, relay). Each
-scenario gets its own database and topics and removes them at the end. Prints one line per
-scenario and a final table (also written as Markdown with --markdown FILE). Exit status 1 if
-any record was lost or duplicated.
+Uses the shared broker (127.0.0.1:9092) and database (.env's MONGODB_URI) for scenarios that
+do not kill them, and private servers on free ports for those that do (broker, database,
+relay). Each scenario gets its own database and topics and removes them at the end. Prints
+one line per scenario and a final table (also written as Markdown with --markdown FILE). Exit
+status 1 if any record was lost or duplicated.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casemgmt_project.settings")
 os.environ.setdefault("SECRET_KEY", "chaos-local-only")
-os.environ.setdefault("MONGODB_URI", "mongodb://127.0.0.1:27017")
+# MONGODB_URI (with the local database's password) comes from .env, as for the app.
 os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 import django  # noqa: E402

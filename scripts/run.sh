@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The main job, for a fresh clone: install, start (or reuse) Kafka and FerretDB, migrate, create
-# the local admin and analyst, publish demo client events, run the consumer and the notification
-# relay, work a few demo cases through the workflow, then serve the back office until Ctrl-C.
+# The main job, for a fresh clone: install, start (or reuse) Kafka and the database (FerretDB v2
+# over PostgreSQL), migrate, create the local admin and analyst, publish demo client events, run
+# the consumer and the notification relay, work a few demo cases through the workflow, then
+# serve the back office until Ctrl-C.
 #
 # The terminal shows progress and one summary; every process logs to $RUN_LOGS (.cache/run/).
-# Ctrl-C stops the server, the consumer and the relay; `scripts/services.sh down` stops Kafka
-# and FerretDB. A second run reuses everything: the demo records are published only into an
-# empty topic, and every workflow step has a fixed request id.
+# Ctrl-C stops the server, the consumer and the relay. Kafka, FerretDB and PostgreSQL run in
+# their own sessions, so they keep running until `scripts/services.sh down`. A second run reuses
+# everything: the demo records are published only into an empty topic, and every workflow step
+# has a fixed request id.
 #
 # Local settings come from .env (written on the first run, with generated passwords; never
 # commit it). Environment variables win over .env. PORT (8000) moves the server, DEMO_EVENTS
@@ -38,11 +40,15 @@ SETUP_LOG="$RUN_LOGS/setup.log"
 : > "$SETUP_LOG"
 
 # --- .env: created once; passwords are generated and shown on the run that made them --------
+# A .env that scripts/services.sh (or scripts/test.sh) started holds only MONGODB_URI: kept.
 new_logins=""
-if [ ! -f .env ]; then
-  sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
+if ! grep -qs '^SECRET_KEY=' .env; then
+  database_uri=$(grep -s '^MONGODB_URI=' .env || true)
+  (umask 077 && sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
     -e "s/^LOCAL_ADMIN_PASSWORD=.*/LOCAL_ADMIN_PASSWORD=$(secret)/" \
-    -e "s/^LOCAL_ANALYST_PASSWORD=.*/LOCAL_ANALYST_PASSWORD=$(secret)/" .env.example > .env
+    -e "s/^LOCAL_ANALYST_PASSWORD=.*/LOCAL_ANALYST_PASSWORD=$(secret)/" .env.example > .env.new)
+  if [ -n "$database_uri" ]; then sed -i '/^MONGODB_URI=/d' .env.new && echo "$database_uri" >> .env.new; fi
+  mv .env.new .env
   chmod 600 .env
   new_logins=1
   say "wrote .env from .env.example (fresh SECRET_KEY and passwords)"
@@ -58,10 +64,10 @@ TOPIC=$(setting KAFKA_TOPIC_NAME)
 NOTIFICATION_TOPIC=$(setting NOTIFICATION_KAFKA_TOPIC)
 
 # --- services, database, users ---------------------------------------------------------------
-say "starting Kafka and FerretDB (log $SETUP_LOG)"
+say "starting Kafka, PostgreSQL and FerretDB (log $SETUP_LOG)"
 scripts/services.sh up >>"$SETUP_LOG" 2>&1 || fail "services did not start" "$SETUP_LOG"
 state_of() { if grep -q "$1 already running" "$SETUP_LOG"; then echo reused; else echo started; fi; }
-services_note="Kafka $(state_of Kafka), FerretDB $(state_of FerretDB)"
+services_note="Kafka $(state_of Kafka), PostgreSQL $(state_of PostgreSQL), FerretDB $(state_of FerretDB)"
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if port_open "$PORT"; then say "error: port $PORT is taken; set PORT to a free one"; exit 1; fi
 
@@ -80,7 +86,7 @@ stop() {
   say "stopping the server, the consumer and the relay"
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
-  say "stopped; Kafka and FerretDB keep running (scripts/services.sh down stops them)"
+  say "stopped; Kafka, FerretDB and PostgreSQL keep running (scripts/services.sh down stops them)"
   exit "${1:-0}"
 }
 trap 'stop 0' INT TERM

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: install, start the local services (Kafka, FerretDB), lint, run pytest.
+# The test command: install, start the local services (Kafka, FerretDB v2 over PostgreSQL),
+# lint, run pytest. The database password reaches the tests through .env (MONGODB_URI).
 # Services this script started are stopped again at the end; ones already running are left alone.
 # Extra arguments go to pytest, e.g. scripts/test.sh tests/unit -k schema
 set -euo pipefail
@@ -10,7 +11,7 @@ scripts/bootstrap.sh requirements-dev.txt
 
 started_here=0
 status=$(scripts/services.sh status)
-case "$status" in *"kafka: stopped"*|*"ferretdb: stopped"*) started_here=1 ;; esac
+case "$status" in *": stopped"*) started_here=1 ;; esac
 cleanup() { [ "$started_here" = 1 ] && scripts/services.sh down || true; }
 trap cleanup EXIT
 scripts/services.sh up

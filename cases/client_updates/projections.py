@@ -205,11 +205,11 @@ def fold_into(
 
 def _write(clients: dict[str, Client], stored: set[str]) -> None:
     """New clients are inserted blind (a duplicate means another writer just created it: that
-    one is replaced, as before); the ones read are replaced, as read, with no read-back."""
+    one is replaced, as before); the ones read are replaced."""
     fresh = [client for key, client in clients.items() if key not in stored]
     known = [client for key, client in clients.items() if key in stored]
     taken = bulk.insert_missing(fresh)
-    bulk.replace_all(known + [fresh[index] for index in sorted(taken)], current=known)
+    bulk.replace_all(known + [fresh[index] for index in sorted(taken)])
 
 
 projections.listen(project_clients)

@@ -143,9 +143,9 @@ def return_decision(command: ReturnDecision) -> Case:
 # store's unique (aggregate, version) index lets exactly one claimer of a case win; the others
 # get ConcurrencyConflict and move to the next candidate. A conditional update on the read model
 # (`update_one({"_id": ..., "assignee": None}, ...)`) was tried as a first guard and dropped:
-# FerretDB v1 applies it as read-then-write, so two claimers both "won" and one wrote a stale
+# FerretDB v1 applied it as read-then-write, so two claimers both "won" and one wrote a stale
 # document back over the other's projection (docs/workflow.md). The unique index is atomic on
-# MongoDB and FerretDB alike.
+# every server.
 
 CANDIDATES_PER_QUERY = 20
 

@@ -39,7 +39,7 @@ class Accounting:
             self.problems.append(f"{kind} {count}: {what}")
 
 
-# Large pages: on FerretDB every page of the rebuild's keyset scan sorts the whole event store.
+# Large pages: fewer round trips for a rebuild of the whole scenario.
 REBUILD_CHUNK = 20_000
 
 
@@ -81,7 +81,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     result.rejected = sum(status.get(p) == "REJECTED" for p in invalid)
 
     # Cases and their exact event sets. Whole collections are read once and joined here: the
-    # scenario's database holds only its own records, and FerretDB scans for every `$in`.
+    # scenario's database holds only its own records.
     processed = [r for r in raw if (r.partition, r.offset) in valid]
     processed_ids = {r.id for r in processed}
     cases = [c for c in Case.objects.all() if c.source_raw_event_id in processed_ids]

@@ -1,7 +1,7 @@
 """A scenario's private world: database, topics, logs, and (when it must die) a Kafka broker.
 
 The shared broker on 9092 and FerretDB on 27017 are never stopped; a scenario that kills one
-starts its own on free ports (PrivateKafka here, PrivateFerretDB in consumer_process).
+starts its own on free ports (PrivateKafka here, PrivateDatabase in consumer_process).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Helpers for tests that run `manage.py consume_kafka` (and FerretDB) as real processes.
+"""Helpers for tests that run `manage.py consume_kafka` (and the database) as real processes.
 
 The resilience guarantees of SPEC §2 (kill -9, database outage, scale-out) are only meaningful
 when the consumer is a separate OS process that can really die, so these helpers start it with
@@ -30,7 +30,6 @@ from kafka_integration.sample_events import sample_event
 from kafka_integration.schemas import parse_message
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FERRETDB_BIN = REPO_ROOT / ".cache" / "bin" / "ferretdb"
 
 
 # --- Waiting ---------------------------------------------------------------------------------
@@ -310,7 +309,7 @@ def start_consumer(
     return ManagedProcess.start(name, args, env, log_dir)
 
 
-# --- A private FerretDB server (for outage tests) --------------------------------------------
+# --- A private database: FerretDB v2 over PostgreSQL (for outage tests) ----------------------
 
 
 def free_port() -> int:
@@ -325,48 +324,74 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-class PrivateFerretDB:
-    """A FerretDB of the test's own, on its own port and data dir, that the test may stop.
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
-    Stopping the shared server would break every other test; this one can go down and come
-    back on the same port with the same data, as a real database outage would.
+
+class PrivateDatabase:
+    """FerretDB v2 over a PostgreSQL cluster of the test's own, that the test may crash.
+
+    Stopping the shared servers would break every other test; this pair runs from a private
+    run folder (scripts/services.sh with SERVICES_RUN_DIR) on free ports, and either process
+    can go down and come back on the same port with the same data, as in a real outage.
     """
 
-    def __init__(self, data_dir: Path, log_dir: Path):
-        self.port = free_port()
-        self.data_dir = data_dir
+    def __init__(self, run_dir: Path, log_dir: Path):
+        self.run_dir = run_dir
         self.log_dir = log_dir
-        self.process: ManagedProcess | None = None
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "SERVICES_RUN_DIR": str(run_dir),
+            "FERRETDB_PORT": str(self.port),
+            "FERRETDB_DEBUG_PORT": str(free_port()),
+            "POSTGRES_PORT": str(free_port()),
+        }
         self.starts = 0
         self._clients: list[MongoClient] = []
-        data_dir.mkdir(parents=True, exist_ok=True)
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+    def _services(self, *args: str) -> None:
+        result = subprocess.run(
+            [str(REPO_ROOT / "scripts" / "services.sh"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        (self.log_dir / f"services-{self.starts}.log").write_text(result.stdout + result.stderr)
+        assert result.returncode == 0, result.stderr[-3000:]
 
     @property
     def uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.port}"
+        password = (self.run_dir / "postgres.password").read_text().strip()
+        return f"mongodb://postgres:{password}@127.0.0.1:{self.port}/"
 
     def start(self) -> None:
+        """Start whichever of the two is down (both, the first time)."""
         self.starts += 1
-        args = [
-            str(FERRETDB_BIN),
-            "-listen-addr",
-            f"127.0.0.1:{self.port}",
-            "-handler",
-            "sqlite",
-            "-sqlite-url",
-            f"file:{self.data_dir}/",
-        ]
-        self.process = ManagedProcess.start(
-            f"ferretdb-{self.starts}", args, dict(os.environ), self.log_dir
-        )
-        process = self.process
-        wait_until(
-            lambda: port_open(self.port) or not process.running(),
-            30,
-            "FerretDB to listen",
-            process.logs,
-        )
-        assert process.running(), process.logs()
+        self._services("up", "postgres", "ferretdb")
+
+    def _pid(self, name: str) -> int:
+        return int((self.run_dir / f"{name}.pid").read_text())
+
+    def _kill(self, name: str, sig: signal.Signals) -> None:
+        pid = self._pid(name)
+        os.kill(pid, sig)
+        wait_until(lambda: not _alive(pid), 60, f"{name} to exit", self.logs)
+
+    def crash(self) -> None:
+        """SIGKILL FerretDB: it vanishes at once, mid-request, like a crash or a network cut."""
+        self._kill("ferretdb", signal.SIGKILL)
+
+    def crash_postgres(self) -> None:
+        """PostgreSQL's immediate stop (SIGQUIT): every session ends at once, no checkpoint; the
+        next start runs crash recovery. FerretDB stays up and answers with errors meanwhile."""
+        self._kill("postgres", signal.SIGQUIT)
 
     def client(self) -> MongoClient:
         """A pymongo client of this server, closed by `stop()`."""
@@ -374,17 +399,14 @@ class PrivateFerretDB:
         self._clients.append(client)
         return client
 
-    def crash(self) -> None:
-        """SIGKILL: the server vanishes at once, mid-request, like a crash or a network cut.
-
-        SIGTERM would not do for an outage: FerretDB then keeps serving open connections for
-        about 3 s while it drains, long enough for the consumer to finish a small stream.
-        """
-        if self.process is not None:
-            self.process.kill()
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name}\n{tail(self.run_dir / name)}"
+            for name in ("ferretdb/ferretdb.log", "postgres.log")
+        )
 
     def stop(self) -> None:
+        """Stop both and delete the cluster."""
         for client in self._clients:
             client.close()
-        if self.process is not None:
-            self.process.stop()
+        self._services("reset")

@@ -26,16 +26,15 @@ pytestmark = [
 HOUSEKEEPING = frozenset({"hello", "ismaster", "isMaster", "ping", "buildInfo", "endSessions"})
 # Every command of one batch on an empty database: writes, a few reads of small collections
 # (rules), the open-case lookup of client routing and the Client fold's read of its clients.
-# 19 today on FerretDB (22 before the outcome update stopped reading the audit rows back and
+# 19 on FerretDB v1 (22 before the outcome update stopped reading the audit rows back and
 # new clients were inserted instead of upserted): audit rows and their outcome update, events
 # and their commit markers (cases, then notifications), the read models, the Client fold
 # (SPEC §3b), the outbox; a few spare before a regression fails.
 MAX_COMMANDS_PER_BATCH = 22
 READS = frozenset({"find", "aggregate"})
-# What a fresh batch may read, once each: the rules. Never its audit rows (their outcome update
-# carries the rows as inserted, so not even the FerretDB adapter reads them back), the event
-# store or a read model the batch is creating: those writes are blind, and notifications
-# render from the documents just written.
+# What a fresh batch may read, once each: the rules. Never its audit rows (their outcome is a
+# blind update), the event store or a read model the batch is creating: those writes are
+# blind, and notifications render from the documents just written.
 # Client routing (SPEC §3b) adds one indexed read of the batch's open cases, and the Client
 # read model one read of the batch's clients (it folds several aggregates).
 READABLE_ON_A_FRESH_BATCH = frozenset(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casemgmt_project.telemetry import configure_consumer
+from cases.index_readiness import wait_for_unique_indexes
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.failures import StartupFailed
 from kafka_integration.relays import consumer_background_hooks
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             consumer = self._build_consumer(options, dlq_topic)
         except StartupFailed as exc:  # e.g. a wrong SASL password: retrying would not help
             raise CommandError(str(exc)) from exc
+        # A duplicate Kafka position or event version must be refused from the first record on.
+        wait_for_unique_indexes()
         consumer.install_signal_handlers()
         stats = consumer.run()
         self.stdout.write(

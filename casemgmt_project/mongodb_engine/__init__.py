@@ -1,1 +1,0 @@
-"""django-mongodb-backend with one adaptation for FerretDB v1 (see docs/ferretdb.md)."""
