@@ -191,11 +191,14 @@ def update_fields(
     updates: list[tuple[Any, dict[str, Any]]],
     increment: dict[str, int] | None = None,
     current: list[models.Model] | None = None,
+    where: dict[str, Any] | None = None,
 ) -> None:
     """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...].
 
     `current`: the instances as stored right now (just read or just inserted). MongoDB gets
     the same updates either way; the FerretDB adapter then skips reading them back.
+    `where`: a condition each document must still meet (a compare-and-set); `current` is then
+    ignored, since the documents may have changed since they were read.
     """
     if not updates:
         return
@@ -204,8 +207,9 @@ def update_fields(
         change: dict[str, Any] = {"$set": values}
         if increment:
             change["$inc"] = increment
-        operations.append(UpdateOne({"_id": pk}, change))
-    _bulk_write(model, operations, to_documents(current) if current else None)
+        operations.append(UpdateOne({"_id": pk, **(where or {})}, change))
+    known = to_documents(current) if current and not where else None
+    _bulk_write(model, operations, known)
 
 
 def insert_missing_many(instances: Iterable[models.Model]) -> None:

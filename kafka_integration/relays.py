@@ -80,7 +80,12 @@ def consumer_background_hooks() -> list[Callable[[], object]]:
     """Off when a dedicated `relay_notifications` process runs: two relays would race."""
     if not settings.NOTIFICATION_RELAY_IN_CONSUMER:
         return []
-    relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+    relay = NotificationRelay(
+        settings.KAFKA_BOOTSTRAP_SERVERS,
+        settings.KAFKA_SECURITY,
+        owner=settings.NOTIFICATION_RELAY_ID or settings.KAFKA_TRANSACTIONAL_ID,
+        lease=settings.NOTIFICATION_RELAY_LEASE_SECONDS,
+    )
     # The check first, so what it queues is relayed in the same round.
     return [
         PeriodicOverdueCheck(settings.OVERDUE_CHECK_INTERVAL_SECONDS),
