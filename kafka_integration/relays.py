@@ -46,12 +46,19 @@ class ConsumerRelay:
 
     def __call__(self) -> None:
         handed = sorted(self.tap.take(), key=lambda row: (row.created_at, str(row.pk)))
+        if self._swept_at is None:
+            # Start, or leading again: a dead relay's pass and the backlog come first. Rows
+            # the sweep delivers are left out of the hand-over by its conditional mark.
+            self._sweep()
         if handed:
             self.relay.deliver(handed)
-        since = None if self._swept_at is None else time.monotonic() - self._swept_at
-        if since is None or since >= (self._busy_sweep if handed else self._idle_sweep):
-            self.relay.relay_pending()
-            self._swept_at = time.monotonic()
+        since = time.monotonic() - self._swept_at
+        if since >= (self._busy_sweep if handed else self._idle_sweep):
+            self._sweep()
+
+    def _sweep(self) -> None:
+        self.relay.relay_pending()
+        self._swept_at = time.monotonic()
 
     def standby(self) -> None:
         """Not the leader now: drop the hand-over; sweep first thing on becoming it again."""
