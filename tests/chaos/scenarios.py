@@ -380,6 +380,7 @@ def relay_faults(
     kafka.start()
     ws = Workspace("relay", kafka.bootstrap_servers, settings.MONGODB_URI, base)
     ws.extra_env["NOTIFICATION_RELAY_IN_CONSUMER"] = "false"
+    ws.extra_env["NOTIFICATION_RELAY_ID"] = "chaos-relay"  # stable, as a pod name would be
     client = MongoClient(ws.mongodb_uri)
     members = Members(ws, idle_timeout=10)
     outbox = client[ws.db_name]["notifications"]
@@ -423,7 +424,7 @@ def relay_faults(
     client.drop_database(ws.db_name)
     notes = (
         f"down {down_seconds:.0f}s, {kills} relay kills; "
-        f"{accounting['notification_resends']} re-sent copies (deduped on event_id)"
+        f"{accounting['notification_resends']} re-sent copies"
     )
     return result_of("6 relay: broker down + SIGKILLs", accounting, recoveries, notes)
 
