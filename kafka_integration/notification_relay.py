@@ -352,6 +352,7 @@ class NotificationRelay:
 
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout)
+        self._positions.close()
 
 
 def _delivered(

@@ -68,6 +68,9 @@ class TopicPositions:
             for partition in sorted(metadata.partitions)
         }
 
+    def close(self) -> None:
+        self._client.close()
+
     def find(
         self, topic: str, since: Positions, event_ids: set[str], timeout: float = 60.0
     ) -> dict[str, Landed]:
