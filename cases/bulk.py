@@ -161,14 +161,13 @@ def replace_all(instances: Iterable[models.Model], current: Iterable[models.Mode
 
 def _bulk_write(
     model: type[models.Model], operations: list[Any], known: list[dict[str, Any]] | None
-) -> None:
+) -> Any:
     """One ordered bulk write; `known` (documents as stored) reaches only the FerretDB adapter,
     which then skips reading them back: one scan fewer (it has no index on UUID ids)."""
     target = collection(model)
     if known and isinstance(target, FerretDBCollection):
-        target.bulk_write(operations, ordered=True, known_documents=known)
-    else:
-        target.bulk_write(operations, ordered=True)
+        return target.bulk_write(operations, ordered=True, known_documents=known)
+    return target.bulk_write(operations, ordered=True)
 
 
 def prepared(model: type[models.Model], **values: Any) -> dict[str, Any]:
@@ -191,25 +190,44 @@ def update_fields(
     updates: list[tuple[Any, dict[str, Any]]],
     increment: dict[str, int] | None = None,
     current: list[models.Model] | None = None,
-    where: dict[str, Any] | None = None,
-) -> None:
+) -> int:
     """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...].
 
     `current`: the instances as stored right now (just read or just inserted). MongoDB gets
-    the same updates either way; the FerretDB adapter then skips reading them back.
-    `where`: a condition each document must still meet (a compare-and-set); `current` is then
-    ignored, since the documents may have changed since they were read.
+    the same updates either way; the FerretDB adapter then skips reading them back. Returns
+    how many documents matched.
     """
+    return _update_by_id(model, updates, increment, current, where={})
+
+
+def update_where(
+    model: type[models.Model],
+    updates: list[tuple[Any, dict[str, Any]]],
+    where: dict[str, Any],
+    current: list[models.Model] | None = None,
+) -> int:
+    """`update_fields` on the documents that still meet `where` (a compare-and-set per
+    document); returns how many did. Give `current` only when the documents cannot have
+    changed since it was read: the FerretDB adapter checks `where` against it."""
+    return _update_by_id(model, updates, None, current, where)
+
+
+def _update_by_id(
+    model: type[models.Model],
+    updates: list[tuple[Any, dict[str, Any]]],
+    increment: dict[str, int] | None,
+    current: list[models.Model] | None,
+    where: dict[str, Any],
+) -> int:
     if not updates:
-        return
+        return 0
     operations = []
     for pk, values in updates:
         change: dict[str, Any] = {"$set": values}
         if increment:
             change["$inc"] = increment
-        operations.append(UpdateOne({"_id": pk, **(where or {})}, change))
-    known = to_documents(current) if current and not where else None
-    _bulk_write(model, operations, known)
+        operations.append(UpdateOne({"_id": pk, **where}, change))
+    return _bulk_write(model, operations, to_documents(current) if current else None).matched_count
 
 
 def insert_missing_many(instances: Iterable[models.Model]) -> None:

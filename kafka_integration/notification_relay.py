@@ -318,7 +318,10 @@ class NotificationRelay:
             where = {"in_flight": relay_pass.id}
         else:
             where = None
-        bulk.update_fields(Notification, updates, current=rows, where=where)
+        if where is None:
+            bulk.update_fields(Notification, updates, current=rows)
+        else:  # checked against the stored rows, not this relay's copies of them
+            bulk.update_where(Notification, updates, where)
         report.delivered += delivered
         report.failed += failed
         telemetry.record_notifications(delivered, failed)
@@ -346,7 +349,7 @@ class NotificationRelay:
             )
             for row in rows
         ]
-        bulk.update_fields(Notification, updates, where={"in_flight": relay_pass.id})
+        bulk.update_where(Notification, updates, {"in_flight": relay_pass.id})
         report.reconciled += len(rows)
         telemetry.record_notifications(len(rows), 0)
 

@@ -45,10 +45,17 @@ CLEARED = {"in_flight": None, "in_flight_by": "", "in_flight_since": None, "in_f
 def mark(rows: list[Notification], relay_pass: RelayPass, *, again: bool) -> list[Notification]:
     """Mark the rows no other pass holds; return those (normally all, from the write's count).
 
+    One conditional update per row in one bulk write: atomic per row on MongoDB; on FerretDB
+    (whose multi-document update scans once per document) one rewrite, checked against the
+    rows as the caller holds them.
+
     `again`: DELIVERED rows may be marked too (an explicit re-send); otherwise a row another
     relay delivered since it was read is left alone.
     """
     taken: list[Notification] = []
+    where: dict[str, Any] = {"in_flight": None}
+    if not again:
+        where["status"] = {"$ne": NotificationStatus.DELIVERED.value}
     for topic, group in by_topic(rows).items():
         values = {
             "in_flight": relay_pass.id,
@@ -56,16 +63,11 @@ def mark(rows: list[Notification], relay_pass: RelayPass, *, again: bool) -> lis
             "in_flight_since": relay_pass.started_at,
             "in_flight_from": relay_pass.positions.get(topic, {}),
         }
-        criteria: dict[str, Any] = {
-            "_id": {"$in": [bulk.prepared_pk(Notification, row.pk) for row in group]},
-            "in_flight": None,
-        }
-        if not again:
-            criteria["status"] = {"$ne": NotificationStatus.DELIVERED.value}
-        result = bulk.collection(Notification).update_many(
-            criteria, {"$set": bulk.prepared(Notification, **values)}
-        )
-        if result.matched_count != len(group):  # another relay holds some: ask which are ours
+        prepared = bulk.prepared(Notification, **values)
+        updates = [(bulk.prepared_pk(Notification, row.pk), prepared) for row in group]
+        # `current`: just read or just inserted; on MongoDB the condition is the server's.
+        if bulk.update_where(Notification, updates, where, current=group) != len(group):
+            # Another relay holds some of them (or delivered them since): ask which are ours.
             ours = set(
                 Notification.objects.filter(in_flight=relay_pass.id).values_list("pk", flat=True)
             )

@@ -9,6 +9,7 @@ from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.operations import IndexModel, ReplaceOne
 
 from casemgmt_project.mongodb_engine import evaluator
+from casemgmt_project.mongodb_engine.evaluator.queries import matches
 from casemgmt_project.mongodb_engine.ferretdb import rewrites
 from casemgmt_project.mongodb_engine.ferretdb.capabilities import (
     DELETE_IDS_PER_COMMAND,
@@ -26,6 +27,7 @@ from casemgmt_project.mongodb_engine.ferretdb.results import (
 from casemgmt_project.mongodb_engine.ferretdb.updates import (
     apply_update,
     as_classic_update,
+    conditions_of,
     targets_one_id,
 )
 
@@ -84,7 +86,9 @@ class FerretDBCollection:
         return self._write_in_chunks(requests, ordered, **kwargs)
 
     def _write_by_id(self, requests: list[Any], session: Any, known: list[dict]) -> BulkOutcome:
-        """Updates and replacements by `_id`, done as one read, one delete and one insert.
+        """Updates and replacements by `_id`, done as one read, one delete and one insert. A
+        request's other conditions are checked against the document as read (or as `known`):
+        a compare-and-set that, unlike MongoDB's, is not atomic.
 
         FerretDB v1 on SQLite has no index on `_id`: each update statement scans the whole
         collection, which makes batches quadratic. The read is skipped for the targets in
@@ -108,6 +112,9 @@ class FerretDBCollection:
             pk = request._filter["_id"]
             existing = current.get(pk)
             if existing is None and not request._upsert:
+                continue
+            conditions = conditions_of(request)
+            if conditions and not matches(existing, conditions):
                 continue
             if isinstance(request, ReplaceOne):
                 replacement = {**request._doc, "_id": pk}

@@ -10,13 +10,20 @@ from casemgmt_project.mongodb_engine.evaluator.values import MISSING
 
 
 def targets_one_id(request: Any) -> bool:
-    """An UpdateOne or ReplaceOne whose filter is exactly one `_id` (and no pipeline)."""
+    """An UpdateOne or ReplaceOne whose filter is one `_id` (and no pipeline), possibly with
+    conditions on other fields (a compare-and-set, never an upsert)."""
     return (
         isinstance(request, (UpdateOne, ReplaceOne))
-        and set(request._filter) == {"_id"}
+        and "_id" in request._filter
         and not isinstance(request._filter["_id"], dict)
         and (isinstance(request, ReplaceOne) or isinstance(request._doc, dict))
+        and (set(request._filter) == {"_id"} or not request._upsert)
     )
+
+
+def conditions_of(request: Any) -> dict:
+    """The filter's conditions besides the `_id` (empty for a plain by-id request)."""
+    return {key: value for key, value in request._filter.items() if key != "_id"}
 
 
 def apply_update(document: dict, update: dict, inserting: bool) -> dict:
