@@ -45,11 +45,15 @@ class ConsumerRelay:
         self._swept_at: float | None = None
 
     def __call__(self) -> None:
-        handed = sorted(self.tap.take(), key=lambda row: (row.created_at, str(row.pk)))
         if self._swept_at is None:
-            # Start, or leading again: a dead relay's pass and the backlog come first. Rows
-            # the sweep delivers are left out of the hand-over by its conditional mark.
+            # Start, or leading again: a dead relay's pass first, then the backlog, which holds
+            # the hand-over too (its rows are PENDING in the outbox). Delivering both would
+            # send those rows twice wherever the mark cannot tell (FerretDB checks it against
+            # the rows as handed over).
+            self.tap.discard()
             self._sweep()
+            return
+        handed = sorted(self.tap.take(), key=lambda row: (row.created_at, str(row.pk)))
         if handed:
             self.relay.deliver(handed)
         since = time.monotonic() - self._swept_at
