@@ -171,6 +171,14 @@ KAFKA_DLQ_TOPIC = env("KAFKA_DLQ_TOPIC", default="")
 NOTIFICATION_KAFKA_TOPIC = env("NOTIFICATION_KAFKA_TOPIC", default="notification_events")
 # The consumer's group leader relays the outbox; turn off when `relay_notifications` runs alone.
 NOTIFICATION_RELAY_IN_CONSUMER = env.bool("NOTIFICATION_RELAY_IN_CONSUMER", default=True)
+# A stable name per relay process (e.g. the pod name): a restarted relay then reconciles its
+# predecessor's in-flight pass at once. Empty: the consumer's KAFKA_TRANSACTIONAL_ID, else a
+# fresh name per process, whose passes other relays reconcile once the lease has run out.
+# Two live relays must never share a name.
+NOTIFICATION_RELAY_ID = env("NOTIFICATION_RELAY_ID", default="")
+# Longer than any live pass (twice the 30 s delivery timeout at least), plus the clock skew
+# between relay hosts.
+NOTIFICATION_RELAY_LEASE_SECONDS = env.float("NOTIFICATION_RELAY_LEASE_SECONDS", default=120.0)
 KAFKA_BATCH_SIZE = env.int("KAFKA_BATCH_SIZE", default=500)
 # Record values larger than this are kept beside their audit row (raw_payloads), not in it.
 RAW_PAYLOAD_INLINE_MAX_BYTES = env.int("RAW_PAYLOAD_INLINE_MAX_BYTES", default=64 * 1024)

@@ -191,17 +191,37 @@ def update_fields(
     model: type[models.Model],
     updates: list[tuple[Any, dict[str, Any]]],
     increment: dict[str, int] | None = None,
-) -> None:
-    """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...]."""
+) -> int:
+    """`$set` prepared values (and `$inc` counters) on documents: [(stored pk, values), ...];
+    returns how many documents matched."""
+    return _update_by_id(model, updates, increment, where={})
+
+
+def update_where(
+    model: type[models.Model],
+    updates: list[tuple[Any, dict[str, Any]]],
+    where: dict[str, Any],
+) -> int:
+    """`update_fields` on the documents that still meet `where` (a compare-and-set per
+    document, atomic on the server); returns how many did."""
+    return _update_by_id(model, updates, None, where)
+
+
+def _update_by_id(
+    model: type[models.Model],
+    updates: list[tuple[Any, dict[str, Any]]],
+    increment: dict[str, int] | None,
+    where: dict[str, Any],
+) -> int:
     if not updates:
-        return
+        return 0
     operations = []
     for pk, values in updates:
         change: dict[str, Any] = {"$set": values}
         if increment:
             change["$inc"] = increment
-        operations.append(UpdateOne({"_id": pk}, change))
-    collection(model).bulk_write(operations, ordered=True)
+        operations.append(UpdateOne({"_id": pk, **where}, change))
+    return collection(model).bulk_write(operations, ordered=True).matched_count
 
 
 def insert_missing_many(instances: Iterable[models.Model]) -> None:

@@ -142,7 +142,10 @@ def _report_resend(modeladmin, request, report) -> None:
             f"{report.skipped_delivered} skipped: already delivered "
             "(use “Re-send a second copy” to send them again)"
         )
-    level = messages.WARNING if report.failed or report.skipped_delivered else messages.SUCCESS
+    if report.skipped_in_flight:
+        parts.append(f"{report.skipped_in_flight} skipped: a relay is sending them right now")
+    skipped = report.skipped_delivered or report.skipped_in_flight
+    level = messages.WARNING if report.failed or skipped else messages.SUCCESS
     modeladmin.message_user(request, "Re-send: " + "; ".join(parts) + ".", level)
 
 
@@ -195,6 +198,9 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "key",
         "attempts",
         "last_error",
+        "in_flight",
+        "in_flight_by",
+        "in_flight_since",
         "delivered_partition",
         "delivered_offset",
         "delivered_at",

@@ -2,22 +2,30 @@
 
 Runs inside `consume_kafka` (after each batch and when idle) and alone as
 `manage.py relay_notifications`. A row stays PENDING until the broker acknowledges it
-(idempotent producer, acks=all), so a broker outage only delays delivery. When the DELIVERED
-write fails after the acknowledgement (the database went away), the relay keeps that pass's
-outcome in memory and writes it before it sends anything else, so a database outage re-sends
-nothing. Only a process that dies between the acknowledgement and that write re-sends its last
-pass once more; consumers dedupe on the `event_id` header.
+(idempotent producer, acks=all), so a broker outage only delays delivery.
+
+Nothing is sent twice because of a crash (issue #22). Before a pass is produced its rows are
+marked in flight with one write: the pass id, the relay, the time, and each partition's end
+offset then (`relay_passes`). The write of the outcome clears the mark. When that write fails
+(the database went away) the relay keeps the outcome in memory and writes it before it sends
+anything else. When the relay dies instead, the mark stays: a relay that finds it reads the
+topic from the recorded offsets, records the rows it finds there as DELIVERED with their real
+partition and offset, and sends only the others. It does so at once for a pass of its own
+stable id (`NOTIFICATION_RELAY_ID`, a restart of itself) and for any other pass once its lease
+has run out: a live relay finishes a pass well within the lease, so a pass that old is dead.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
@@ -25,67 +33,118 @@ from opentelemetry.trace import Link, SpanKind
 from cases import bulk
 from cases.models import Notification, NotificationStatus
 from cases.selectors import count_pending_notifications
-from kafka_integration import telemetry
+from kafka_integration import relay_passes, telemetry
+from kafka_integration.crash_points import crash_point
 from kafka_integration.producer import reliable_producer_config
+from kafka_integration.relay_passes import CLEARED, RelayPass
+from kafka_integration.topic_positions import Landed, TopicPositions
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("casemgmt.notification_relay")
 PENDING_GAUGE_CAP = 100_000
+DEFAULT_LEASE_SECONDS = 120.0
+RECONCILE_EVERY_SECONDS = 30.0
+RECONCILE_READ_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass
 class RelayReport:
     delivered: int = 0
     failed: int = 0
+    reconciled: int = 0  # found on the topic after a relay died, recorded without sending
 
 
 @dataclass
 class ResendReport(RelayReport):
     skipped_delivered: int = 0  # already on Kafka and not explicitly asked for again
+    skipped_in_flight: int = 0  # a relay is sending them right now
 
 
 class NotificationRelay:
+    """`owner`: a stable name for this relay (one per process, e.g. the pod name); empty, a
+    fresh one per process, whose passes others reconcile only after `lease` seconds."""
+
     def __init__(
         self,
         bootstrap_servers: str,
         extra: dict[str, Any] | None = None,
         delivery_timeout: float = 30.0,
+        *,
+        owner: str = "",
+        lease: float = DEFAULT_LEASE_SECONDS,
+        reconcile_every: float = RECONCILE_EVERY_SECONDS,
     ):
+        if lease <= 2 * delivery_timeout:
+            raise ValueError("the lease must exceed twice the delivery timeout")
         config = reliable_producer_config(bootstrap_servers, extra or {})
         config["message.timeout.ms"] = int(delivery_timeout * 1000)
         self._producer = Producer(config)
+        self._positions = TopicPositions(bootstrap_servers, extra or {}, delivery_timeout)
         self._timeout = delivery_timeout
+        self._owner = owner or f"relay-{uuid.uuid4().hex[:12]}"
+        self._stable = bool(owner)
+        self._lease = timedelta(seconds=lease)
+        self._reconcile_every = reconcile_every
+        self._reconciled_at: float | None = None
         # A pass the broker has answered but whose outcome is not written yet.
-        self._unrecorded: tuple[list[Notification], dict] | None = None
+        self._unrecorded: tuple[RelayPass, list[Notification], dict] | None = None
+        self._after_flush = crash_point("relay-after-flush")
 
     def relay_pending(self, limit: int = 500) -> RelayReport:
         report = RelayReport()
         self._settle_unrecorded(report)  # first, or the query would return those rows again
+        self._reconcile_abandoned(report)
         pending = list(
-            Notification.objects.filter(status=NotificationStatus.PENDING).order_by(
-                "created_at", "id"
-            )[:limit]
+            Notification.objects.filter(
+                status=NotificationStatus.PENDING, in_flight__isnull=True
+            ).order_by("created_at", "id")[:limit]
         )
         self._observe_backlog(pending, limit)
         self._send(pending, report)
         return report
 
-    def deliver(self, rows: list[Notification]) -> RelayReport:
-        """Publish these rows now and record where each landed (or why it did not)."""
+    def deliver(self, rows: list[Notification], *, again: bool = False) -> RelayReport:
+        """Publish these rows now and record where each landed (or why it did not).
+
+        `again`: DELIVERED rows among them are sent once more (an explicit re-send).
+        """
         report = RelayReport()
         settled = self._settle_unrecorded(report)
-        self._send([row for row in rows if row.pk not in settled], report)
+        self._send([row for row in rows if row.pk not in settled], report, again=again)
         return report
 
-    def _send(self, rows: list[Notification], report: RelayReport) -> None:
+    def _send(
+        self,
+        rows: list[Notification],
+        report: RelayReport,
+        *,
+        again: bool = False,
+        continuing: RelayPass | None = None,
+    ) -> None:
+        """Mark, produce, flush, record. `continuing`: rows already marked by a take-over."""
         if not rows:
             return
+        relay_pass = continuing
+        if relay_pass is None:
+            try:
+                ends = {
+                    topic: self._positions.end_offsets(topic) for topic in {r.topic for r in rows}
+                }
+            except KafkaException as exc:  # no positions, no send: the broker is away anyway
+                self._record(None, rows, {}, report, reason=f"topic offsets: {exc}")
+                return
+            relay_pass = RelayPass.new(self._owner, ends)
+            rows = relay_passes.mark(rows, relay_pass, again=again)
+            if not rows:
+                return
         results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
         for row in rows:
             self._produce(row, results)
         self._producer.flush(self._timeout)
-        self._unrecorded = (rows, results)
-        self._record(rows, results, report)
+        if self._after_flush is not None:
+            self._after_flush()  # a test's kill point; None unless CASEMGMT_CRASH_POINT names it
+        self._unrecorded = (relay_pass, rows, results)
+        self._record(relay_pass, rows, results, report)
         self._unrecorded = None
 
     def _settle_unrecorded(self, report: RelayReport) -> set[Any]:
@@ -96,10 +155,57 @@ class NotificationRelay:
         """
         if self._unrecorded is None:
             return set()
-        rows, results = self._unrecorded
-        self._record(rows, results, report)
+        relay_pass, rows, results = self._unrecorded
+        self._record(relay_pass, rows, results, report)
         self._unrecorded = None
         return {row.pk for row in rows}
+
+    def _reconcile_abandoned(self, report: RelayReport) -> None:
+        """At the first sweep, then every `reconcile_every` s: finish the passes of dead relays."""
+        checked = time.monotonic()
+        if (
+            self._reconciled_at is not None
+            and checked - self._reconciled_at < self._reconcile_every
+        ):
+            return
+        self._reconciled_at = checked
+        now = timezone.now()
+        for rows in relay_passes.in_flight().values():
+            stored = relay_passes.pass_of(rows)
+            restarted = self._stable and stored.owner == self._owner
+            if restarted or stored.age(now) > self._lease:
+                try:
+                    self._reconcile(stored, report)
+                except (KafkaException, TimeoutError, RuntimeError) as exc:
+                    logger.warning(
+                        "relay pass not reconciled; will retry",
+                        extra={"pass_id": stored.id, "error": str(exc)},
+                    )
+
+    def _reconcile(self, abandoned: RelayPass, report: RelayReport) -> None:
+        """Take the pass over, record what reached the topic, send only the rest."""
+        successor = RelayPass.new(self._owner, abandoned.positions)
+        rows = relay_passes.take_over(abandoned, successor)
+        if not rows:
+            return  # another relay got there first
+        landed: dict[str, Landed] = {}
+        for topic, group in relay_passes.by_topic(rows).items():
+            since = abandoned.positions.get(topic, {})
+            wanted = {str(row.pk) for row in group}
+            landed |= self._positions.find(topic, since, wanted, RECONCILE_READ_TIMEOUT_SECONDS)
+        found = [row for row in rows if str(row.pk) in landed]
+        rest = [row for row in rows if str(row.pk) not in landed]
+        self._record_landed(successor, found, landed, report)
+        logger.warning(
+            "relay pass of a dead relay reconciled",
+            extra={
+                "pass_id": abandoned.id,
+                "owner": abandoned.owner,
+                "found_on_topic": len(found),
+                "sent_again": len(rest),
+            },
+        )
+        self._send(rest, report, continuing=successor)
 
     @staticmethod
     def _observe_backlog(pending: list[Notification], limit: int) -> None:
@@ -116,16 +222,22 @@ class NotificationRelay:
         Rows still PENDING or FAILED are delivered now, exactly as the background relay would.
         A DELIVERED row already reached Kafka, so it is skipped unless `include_delivered`: an
         explicit request for a second copy (same event_id header, which consumers dedupe on).
+        A row a relay is sending right now is left to it.
         """
         rows = list(Notification.objects.filter(pk__in=ids).order_by("created_at", "id"))
+        in_flight = [row for row in rows if row.in_flight]
         chosen = [
-            row for row in rows if include_delivered or row.status != NotificationStatus.DELIVERED
+            row
+            for row in rows
+            if not row.in_flight
+            and (include_delivered or row.status != NotificationStatus.DELIVERED)
         ]
-        relayed = self.deliver(chosen)
+        relayed = self.deliver(chosen, again=include_delivered)
         return ResendReport(
             delivered=relayed.delivered,
             failed=relayed.failed,
-            skipped_delivered=len(rows) - len(chosen),
+            skipped_delivered=len(rows) - len(chosen) - len(in_flight),
+            skipped_in_flight=len(in_flight),
         )
 
     def _produce(self, row: Notification, results: dict) -> None:
@@ -168,34 +280,88 @@ class NotificationRelay:
             )
             self._producer.poll(0)
 
-    def _record(self, rows: list[Notification], results: dict, report: RelayReport) -> None:
-        updates, now = [], timezone.now()
+    def _record(
+        self,
+        relay_pass: RelayPass | None,
+        rows: list[Notification],
+        results: dict,
+        report: RelayReport,
+        reason: str = "no delivery report in time",
+    ) -> None:
+        """Write each row's outcome and clear the pass's mark (`relay_pass` None: never marked).
+
+        Conditional on the pass still holding the row once it is older than half its lease
+        (a stalled write, or one retried after an outage): another relay may have taken it
+        over by then, and its outcome is the one that stands. Half, so that a clock skew
+        between relay hosts of up to half the lease changes nothing.
+        """
+        updates, now, delivered, failed = [], timezone.now(), 0, 0
         for row in rows:
             error, message = results.get(row.pk, (None, None))
             if message is not None and error is None:
                 millis = message.timestamp()[1]
                 delivered_at = datetime.fromtimestamp(millis / 1000, UTC) if millis > 0 else now
+                values = _delivered(row, message.partition(), message.offset(), delivered_at)
+                delivered += 1
+            else:
                 values = bulk.prepared(
                     Notification,
-                    status=NotificationStatus.DELIVERED,
-                    delivered_partition=message.partition(),
-                    delivered_offset=message.offset(),
-                    delivered_at=delivered_at,
                     attempts=row.attempts + 1,
-                    last_error="",
+                    last_error=error.str() if error is not None else reason,
+                    **CLEARED,
                 )
-                report.delivered += 1
-            else:
-                reason = error.str() if error is not None else "no delivery report in time"
-                values = bulk.prepared(Notification, attempts=row.attempts + 1, last_error=reason)
-                report.failed += 1
+                failed += 1
             updates.append((bulk.prepared_pk(Notification, row.pk), values))
-        bulk.update_fields(Notification, updates)
-        telemetry.record_notifications(report.delivered, report.failed)
-        if report.failed:
-            logger.warning(
-                "notifications not delivered; will retry", extra={"count": report.failed}
+        # Only rows this pass still holds (a relay that outlived its lease may have lost some);
+        # a pass never marked leaves alone any row another relay holds now.
+        where = {"in_flight": None} if relay_pass is None else {"in_flight": relay_pass.id}
+        bulk.update_where(Notification, updates, where)
+        report.delivered += delivered
+        report.failed += failed
+        telemetry.record_notifications(delivered, failed)
+        if failed:
+            logger.warning("notifications not delivered; will retry", extra={"count": failed})
+
+    @staticmethod
+    def _record_landed(
+        relay_pass: RelayPass,
+        rows: list[Notification],
+        landed: dict[str, Landed],
+        report: RelayReport,
+    ) -> None:
+        """DELIVERED where the topic shows them, for rows this relay has just taken over."""
+        now = timezone.now()
+        updates = [
+            (
+                bulk.prepared_pk(Notification, row.pk),
+                _delivered(
+                    row,
+                    landed[str(row.pk)].partition,
+                    landed[str(row.pk)].offset,
+                    landed[str(row.pk)].timestamp or now,
+                ),
             )
+            for row in rows
+        ]
+        bulk.update_where(Notification, updates, {"in_flight": relay_pass.id})
+        report.reconciled += len(rows)
+        telemetry.record_notifications(len(rows), 0)
 
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout)
+        self._positions.close()
+
+
+def _delivered(
+    row: Notification, partition: int, offset: int, delivered_at: datetime
+) -> dict[str, Any]:
+    return bulk.prepared(
+        Notification,
+        status=NotificationStatus.DELIVERED,
+        delivered_partition=partition,
+        delivered_offset=offset,
+        delivered_at=delivered_at,
+        attempts=row.attempts + 1,
+        last_error="",
+        **CLEARED,
+    )

@@ -45,13 +45,24 @@ class ConsumerRelay:
         self._swept_at: float | None = None
 
     def __call__(self) -> None:
+        if self._swept_at is None:
+            # Start, or leading again: a dead relay's pass first, then the backlog, which holds
+            # the hand-over too (its rows are PENDING in the outbox). Delivering both would
+            # send those rows twice wherever the mark cannot tell (FerretDB checks it against
+            # the rows as handed over).
+            self.tap.discard()
+            self._sweep()
+            return
         handed = sorted(self.tap.take(), key=lambda row: (row.created_at, str(row.pk)))
         if handed:
             self.relay.deliver(handed)
-        since = None if self._swept_at is None else time.monotonic() - self._swept_at
-        if since is None or since >= (self._busy_sweep if handed else self._idle_sweep):
-            self.relay.relay_pending()
-            self._swept_at = time.monotonic()
+        since = time.monotonic() - self._swept_at
+        if since >= (self._busy_sweep if handed else self._idle_sweep):
+            self._sweep()
+
+    def _sweep(self) -> None:
+        self.relay.relay_pending()
+        self._swept_at = time.monotonic()
 
     def standby(self) -> None:
         """Not the leader now: drop the hand-over; sweep first thing on becoming it again."""
@@ -79,7 +90,12 @@ def consumer_background_hooks() -> list[Callable[[], object]]:
     """Off when a dedicated `relay_notifications` process runs: two relays would race."""
     if not settings.NOTIFICATION_RELAY_IN_CONSUMER:
         return []
-    relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+    relay = NotificationRelay(
+        settings.KAFKA_BOOTSTRAP_SERVERS,
+        settings.KAFKA_SECURITY,
+        owner=settings.NOTIFICATION_RELAY_ID or settings.KAFKA_TRANSACTIONAL_ID,
+        lease=settings.NOTIFICATION_RELAY_LEASE_SECONDS,
+    )
     # The check first, so what it queues is relayed in the same round.
     return [
         PeriodicOverdueCheck(settings.OVERDUE_CHECK_INTERVAL_SECONDS),

@@ -44,6 +44,7 @@ DEFAULTS = {
     "hostile": {"hostile": 10_000, "valid": 2_000},
     "relay": {"records": 2_000, "down_seconds": 60, "kills": 5},
     "half-command": {"commands": 400},
+    "relay-crash": {"records": 2_000, "kills": 5},
 }
 SIZED = {"records", "hostile", "valid", "commands"}
 # Scenarios that restart consumers or rebalance the group, where --from-beginning could matter.
@@ -73,7 +74,7 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="run every scenario")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the record counts")
     parser.add_argument("--records", type=int, help="records (scenarios that take it)")
-    parser.add_argument("--kills", type=int, help="SIGKILLs (sigkill, relay)")
+    parser.add_argument("--kills", type=int, help="SIGKILLs (sigkill, relay, relay-crash)")
     parser.add_argument(
         "--down-seconds", type=float, help="outage length (broker, database, relay)"
     )

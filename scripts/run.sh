@@ -95,7 +95,8 @@ trap 'stop 1' EXIT
 # The dedicated relay delivers notifications, so the consumer does not run its own.
 NOTIFICATION_RELAY_IN_CONSUMER=false $PY manage.py consume_kafka >"$RUN_LOGS/consumer.log" 2>&1 &
 pids+=($!)
-$PY manage.py relay_notifications >"$RUN_LOGS/relay.log" 2>&1 &
+# A stable name: after a crash, the next run reconciles the relay's last pass at once.
+NOTIFICATION_RELAY_ID=local-relay $PY manage.py relay_notifications >"$RUN_LOGS/relay.log" 2>&1 &
 pids+=($!)
 $PY manage.py runserver "127.0.0.1:$PORT" --noreload >"$RUN_LOGS/server.log" 2>&1 &
 pids+=($!)

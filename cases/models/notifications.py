@@ -61,6 +61,21 @@ class Notification(models.Model):
     delivered_offset = models.BigIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # The in-flight mark (issue #22): written with one update before a relay pass is sent,
+    # cleared by the write of its outcome. A relay that dies in between leaves it behind, and
+    # the pass is then reconciled against the topic instead of being sent again.
+    in_flight = models.CharField(
+        max_length=64, null=True, blank=True, help_text="The relay pass sending this row now"
+    )
+    in_flight_by = models.CharField(
+        max_length=200, blank=True, default="", help_text="The relay that started that pass"
+    )
+    in_flight_since = models.DateTimeField(
+        null=True, blank=True, help_text="When that pass was marked (its lease starts then)"
+    )
+    in_flight_from = models.JSONField(
+        null=True, blank=True, help_text="{partition: end offset} of the topic before the pass"
+    )
 
     class Meta:
         db_table = "notifications"
@@ -70,6 +85,8 @@ class Notification(models.Model):
             models.Index(fields=["case_id"], name="notification_case"),
             # The admin's outbox list, newest first, without a filter.
             models.Index(fields=["-created_at", "id"], name="notification_created"),
+            # Rows in flight: few at any time, looked up by the relay at start and periodically.
+            models.Index(fields=["in_flight"], name="notification_in_flight"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,8 @@
 prints one JSON line: what was lost, what was duplicated, and each discrepancy found. The
 rules are issue #12's: raw store = produced; each valid record → one case and exactly the
 events its command decides; each invalid → REJECTED and one committed DLQ copy; notifications
-= cases an active rule matches, counted on the topic; read models = a rebuild's.
+= cases an active rule matches, counted on the topic, each outbox row DELIVERED at the offset
+that holds it and none left in flight; read models = a rebuild's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ class Accounting:
     duplicated: int = 0
     notifications_expected: int = 0
     notifications_distinct: int = 0
-    notification_resends: int = 0  # extra copies of one event_id: the at-least-once window
+    notification_resends: int = 0  # extra copies of one event_id (a relay's crash window)
+    notifications_in_flight: int = 0  # outbox rows a relay pass still holds at the end
+    notifications_misplaced: int = 0  # DELIVERED rows whose recorded offset holds another record
     dead_letters: int = 0
     cases: int = 0
     rejected: int = 0
@@ -120,14 +123,16 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
 
     # Notifications: one per case whose CASE_CREATED matches an active rule, on the topic.
     expected_ids = _expected_notifications(cases)
-    on_topic = count_topic(
-        bootstrap, os.environ["NOTIFICATION_KAFKA_TOPIC"], _event_id_header, timeout=120
-    )
+    landed = count_topic(bootstrap, os.environ["NOTIFICATION_KAFKA_TOPIC"], _landed_at, timeout=120)
+    on_topic: Counter = Counter()
+    for (event_id, _, _), copies in landed.items():
+        on_topic[event_id] += copies
     result.notifications_expected = len(expected_ids)
     result.notifications_distinct = len(on_topic)
     result.notification_resends = sum(n - 1 for n in on_topic.values())
     result.note("lost", len(expected_ids - set(on_topic)), "notifications never delivered")
     result.note("duplicated", len(set(on_topic) - expected_ids), "notifications no rule wanted")
+    _check_outbox(result, {(p, o): event_id for event_id, p, o in landed})
 
     # Read models: identical to a rebuild from the event store alone.
     before = _read_models_snapshot()
@@ -140,8 +145,29 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     return result
 
 
-def _event_id_header(message) -> str | None:
-    return dict(message.headers() or []).get("event_id", b"").decode() or None
+def _landed_at(message) -> tuple[str | None, int, int]:
+    event_id = dict(message.headers() or []).get("event_id", b"").decode() or None
+    return event_id, message.partition(), message.offset()
+
+
+def _check_outbox(result: Accounting, on_topic: dict[tuple[int, int], str | None]) -> None:
+    """No row left in flight, and each DELIVERED row's recorded position holds its record."""
+    from cases.models import Notification
+
+    rows = Notification.objects.values_list(
+        "pk", "status", "delivered_partition", "delivered_offset", "in_flight"
+    )
+    for pk, status, partition, offset, in_flight in rows.iterator(chunk_size=5000):
+        if in_flight:
+            result.notifications_in_flight += 1
+        if status == "DELIVERED" and on_topic.get((partition, offset)) != str(pk):
+            result.notifications_misplaced += 1
+    for count, what in (
+        (result.notifications_in_flight, "outbox rows still marked in flight"),
+        (result.notifications_misplaced, "DELIVERED rows whose recorded offset is not theirs"),
+    ):
+        if count:
+            result.problems.append(f"{count} {what}")
 
 
 def _committed_kafka_events() -> dict[str, set]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from django.conf import settings
@@ -24,6 +25,7 @@ from pymongo import MongoClient
 
 from casemgmt_project.progress import ProgressBar
 from kafka_integration.consumer import EXIT_WEDGED
+from kafka_integration.crash_points import ENV as CRASH_POINT
 from kafka_integration.lag import group_progress
 from tests.chaos.records import produce_hostile
 from tests.chaos.workspace import PrivateKafka, Workspace
@@ -38,6 +40,7 @@ from tests.integration.consumer_process import (
 )
 
 TIMEOUT = 3600.0  # generous: a shared 2-core machine
+BATCH_SIZE = 200  # the consumers' --batch-size (start_consumer)
 
 
 @dataclass
@@ -401,6 +404,7 @@ def relay_faults(
     kafka.start()
     ws = Workspace("relay", kafka.bootstrap_servers, settings.MONGODB_URI, base)
     ws.extra_env["NOTIFICATION_RELAY_IN_CONSUMER"] = "false"
+    ws.extra_env["NOTIFICATION_RELAY_ID"] = "chaos-relay"  # stable, as a pod name would be
     client = MongoClient(ws.mongodb_uri)
     members = Members(ws, idle_timeout=10)
     outbox = client[ws.db_name]["notifications"]
@@ -444,9 +448,99 @@ def relay_faults(
     client.drop_database(ws.db_name)
     notes = (
         f"down {down_seconds:.0f}s, {kills} relay kills; "
-        f"{accounting['notification_resends']} re-sent copies (deduped on event_id)"
+        f"{accounting['notification_resends']} re-sent copies"
     )
     return result_of("6 relay: broker down + SIGKILLs", accounting, recoveries, notes)
+
+
+# --- 8. Relay: SIGKILLed between the broker's acknowledgement and its DELIVERED write -------
+
+
+def relay_crashes(
+    base: Path, *, records: int = 2_000, kills: int = 5, seed: int = 8
+) -> ScenarioResult:
+    """The consumer hosting the relay (the default) is frozen right after a relay flush, at
+    its own kill point, and SIGKILLed there; its restart must send none of that pass again."""
+    ws = Workspace("relaycrash", settings.KAFKA_BOOTSTRAP_SERVERS, settings.MONGODB_URI, base)
+    client = MongoClient(ws.mongodb_uri)
+    outbox = client[ws.db_name]["notifications"]
+    members = Members(ws, idle_timeout=10)
+    recoveries: list[float] = []
+    in_window = done = 0
+
+    def arm(kill: int) -> Path:
+        marker = base / f"relay-flushed-{kill}"
+        ws.extra_env[CRASH_POINT] = f"relay-after-flush@{every}:{marker}"
+        return marker
+
+    try:
+        ws.prepare()
+        produced = produce_samples(ws.bootstrap_servers, ws.topic, records, seed=seed)
+        members.watch(produced.total)
+        # One relay pass per batch: spread the kills over the stream.
+        every = max(1, produced.total // BATCH_SIZE // (kills + 1))
+        marker = arm(1)
+        consumer = members.start(1)
+        for kill in range(1, kills + 1):
+            flushed = lambda m=marker, c=consumer: m.exists() or not c.running()  # noqa: E731
+            wait_until(flushed, TIMEOUT, "a relay flush", members.logs)
+            if not marker.exists():
+                break  # the stream ended first: fewer kills than asked (said in the notes)
+            members.kill(1)
+            done += 1
+            held = list({doc["in_flight"] for doc in outbox.find(IN_FLIGHT, {"in_flight": 1})})
+            in_window += outbox.count_documents({"in_flight": {"$in": held}})
+            if kill < kills:
+                marker = arm(kill + 1)
+            else:
+                ws.extra_env.pop(CRASH_POINT)
+            consumer = members.start(1)
+            recoveries.append(_until_reconciled(outbox, held, members))
+        members.wait_all()
+        accounting = run_accounting(ws, produced)
+    finally:
+        members.stop()
+    ws.cleanup(client)
+    if accounting["notification_resends"]:
+        accounting["problems"].append(
+            f"{accounting['notification_resends']} notifications sent again after a relay crash"
+        )
+    found, resent = _reconciled_in_logs(members)
+    notes = (
+        f"{done} kills right after a relay flush, {in_window} rows in flight at the kills; "
+        f"reconciled from the topic: {found} found there, {resent} sent again; "
+        f"{accounting['notification_resends']} re-sent copies"
+    )
+    return result_of("8 relay SIGKILLed after its flush", accounting, recoveries, notes)
+
+
+IN_FLIGHT = {"in_flight": {"$ne": None}}
+
+
+def _until_reconciled(outbox: Any, held: list, members: Members) -> float:
+    """Seconds from the restart until the killed pass's rows are recorded (none in flight)."""
+    started = time.monotonic()
+    wait_until(
+        lambda: outbox.count_documents({"in_flight": {"$in": held}}) == 0,
+        600,
+        "the killed relay pass to be reconciled",
+        members.logs,
+    )
+    seconds = time.monotonic() - started
+    print(f"\nrelay pass reconciled {seconds:.1f} s after the restart", file=sys.stderr)
+    return seconds
+
+
+def _reconciled_in_logs(members: Members) -> tuple[int, int]:
+    """(found on the topic, sent again) summed over the relays' "reconciled" log lines."""
+    found = resent = 0
+    for process in members.all:
+        for line in process.stderr.read_text(errors="replace").splitlines():
+            if "relay pass of a dead relay reconciled" in line:
+                record = json.loads(line)
+                found += record.get("found_on_topic", 0)
+                resent += record.get("sent_again", 0)
+    return found, resent
 
 
 # --- 7. Commands failing half-way ------------------------------------------------------------
@@ -472,4 +566,5 @@ SCENARIOS: dict[str, Callable[..., ScenarioResult]] = {
     "hostile": hostile_records,
     "relay": relay_faults,
     "half-command": half_commands,
+    "relay-crash": relay_crashes,
 }

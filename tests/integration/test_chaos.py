@@ -1,4 +1,4 @@
-"""Fast versions of the fault-injection scenarios 1, 3 and 5 (issue #12) that CI keeps.
+"""Fast versions of the fault-injection scenarios 1, 3, 5 and 8 (issues #12, #22) that CI keeps.
 
 The same runners as `scripts/chaos.py`, with small N; each ends with the full accounting
 (raw store, cases and their exact events, one committed DLQ copy per rejection,
@@ -38,6 +38,13 @@ def test_hostile_records_are_all_rejected_once_and_block_nothing(tmp_path):
     result = scenarios.hostile_records(tmp_path, hostile=96, valid=24)
     assert_accounted(result)
     assert result.details["dead_letters"] > 48  # most hostile records are rejected
+
+
+def test_relay_sigkilled_after_its_flush_sends_no_notification_twice(tmp_path):
+    result = scenarios.relay_crashes(tmp_path, records=600, kills=2)
+    assert_accounted(result)
+    assert result.details["notification_resends"] == 0
+    assert "2 kills" in result.notes, result.notes
 
 
 def test_the_accounting_reports_a_missing_case_and_an_extra_event(tmp_path):

@@ -6,8 +6,10 @@ import pytest
 from django.conf import settings
 
 from cases.models import Notification, NotificationRule
+from kafka_integration import relay_passes
 from kafka_integration.ingest import InboundRecord, process_batch
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.relay_passes import RelayPass
 from tests.integration.helpers import read_topic
 
 pytestmark = [
@@ -70,3 +72,17 @@ def test_a_delivered_row_is_sent_again_only_when_asked_explicitly(notification_t
     refreshed = Notification.objects.get(pk=row.pk)
     assert refreshed.attempts == 2
     assert refreshed.delivered_offset == messages[1].offset()
+
+
+def test_a_row_a_relay_is_sending_right_now_is_left_to_it(notification_topic):
+    row = ingest(KYC)
+    sending = RelayPass.new("relay-busy", {notification_topic: {"0": 0}})
+    assert relay_passes.mark([row], sending, again=False) == [row]
+
+    report = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS).resend(
+        [row.pk], include_delivered=True
+    )
+
+    assert (report.delivered, report.skipped_in_flight, report.skipped_delivered) == (0, 1, 0)
+    assert Notification.objects.get(pk=row.pk).in_flight == sending.id
+    assert read_topic(notification_topic, seconds=3) == []

@@ -19,7 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         configure_consumer()
-        relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, settings.KAFKA_SECURITY)
+        relay = NotificationRelay(
+            settings.KAFKA_BOOTSTRAP_SERVERS,
+            settings.KAFKA_SECURITY,
+            owner=settings.NOTIFICATION_RELAY_ID,
+            lease=settings.NOTIFICATION_RELAY_LEASE_SECONDS,
+        )
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
