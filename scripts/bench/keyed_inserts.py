@@ -13,11 +13,11 @@ database migrated like production (every index of the three collections), for:
 The documents are the pipeline's own (scripts/bench/documents.py: audit copies, the CreateCase
 handler's events, the projection's requirements), inserted in unordered batches of --batch
 (500) until 100,000 are stored; every batch is timed, and the table gives, at each --sizes
-point, the median of the --samples batches that start there, then the ratio last/first. After
+point, the median of the --samples (10) batches from there, then the ratio last/first. After
 the growth: a duplicate of a stored key is refused (11000) and a lookup by key is timed.
 
 --old-keys puts back the compound unique indexes of before 0015 instead, to see the growth
-they cause (slow: minutes per thousand documents past a few tens of thousands).
+they cause (keep --sizes small: each batch costs more than the one before).
 
     MONGODB_URI=mongodb://... .venv/bin/python scripts/bench/keyed_inserts.py
     MONGODB_URI=mongodb://... .venv/bin/python scripts/bench/keyed_inserts.py \\
@@ -47,9 +47,9 @@ os.environ.setdefault("MONGODB_SOCKET_TIMEOUT_MS", "900000")
 
 COLLECTIONS = ("event_store", "raw_events", "document_requirements")
 UNIQUE_KEY = {
-    "event_store": "stream_key",
-    "raw_events": "_id",
-    "document_requirements": "_id",
+    "event_store": ["stream_key"],
+    "raw_events": ["_id"],
+    "document_requirements": ["_id"],
 }
 # The compound unique indexes before migration 0015, as django-mongodb-backend created them.
 OLD_KEYS = {
@@ -82,7 +82,7 @@ def documents(collection: str, seed: int) -> Iterator[dict[str, Any]]:
             yield from documents_for(records, list(DEFAULT_DOCUMENT_RULES)).get(collection, [])
 
 
-def use_old_keys(target: Any, collection: str, connection: Any) -> str:
+def use_old_keys(target: Any, collection: str, connection: Any) -> list[str]:
     """Swap in the compound unique index of before 0015 (same partial filter as Django's)."""
     from django.apps import apps
     from pymongo import IndexModel
@@ -97,7 +97,7 @@ def use_old_keys(target: Any, collection: str, connection: Any) -> str:
     target.create_indexes(
         [IndexModel(fields, name=name, unique=True, partialFilterExpression=partial)]
     )
-    return "(" + ", ".join(field for field, _ in fields) + ")"
+    return [field for field, _ in fields]
 
 
 def grow(
@@ -121,15 +121,14 @@ def grow(
     return timed
 
 
-def check_key(target: Any, collection: str) -> dict[str, Any]:
+def check_key(target: Any, key: list[str]) -> dict[str, Any]:
     """A second document with a stored key is refused; a lookup by the key, timed."""
     from pymongo.errors import DuplicateKeyError
 
-    key = UNIQUE_KEY[collection]
     sample = target.find_one({}, sort=[("_id", -1)])
     copy = dict(sample)
-    if key != "_id":
-        copy["_id"] = uuid.uuid4().hex  # another event claiming the same (aggregate, version)
+    if key != ["_id"]:
+        copy["_id"] = uuid.uuid4().hex  # another document claiming the same key
     try:
         target.insert_one(copy)
         refused = None
@@ -138,7 +137,7 @@ def check_key(target: Any, collection: str) -> dict[str, Any]:
     lookups = []
     for _ in range(20):
         started = time.perf_counter()
-        target.find_one({key: sample[key]})
+        target.find_one({field: sample[field] for field in key})
         lookups.append(time.perf_counter() - started)
     return {"duplicate_refused_code": refused, "lookup_ms": statistics.median(lookups) * 1000}
 
@@ -148,7 +147,7 @@ def main() -> None:
     parser.add_argument("--collections", default=",".join(COLLECTIONS))
     parser.add_argument("--sizes", default="0,25000,50000,100000")
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--old-keys", action="store_true", help="compound unique, as before")
     parser.add_argument("--json", type=Path)
@@ -177,14 +176,15 @@ def main() -> None:
             key = UNIQUE_KEY[collection]
             if args.old_keys:
                 key = use_old_keys(target, collection, connection)
-            print(f"{collection} (unique {key}; indexes: {', '.join(target.index_information())})")
+            indexes = ", ".join(target.index_information())
+            print(f"{collection} (unique {', '.join(key)}; indexes: {indexes})")
             timed = grow(target, documents(collection, args.seed), sizes, args.batch, args.samples)
             medians = {size: statistics.median(values) for size, values in timed.items()}
             results[collection] = {
-                "unique": key,
+                "unique": ", ".join(key),
                 "seconds_per_batch": medians,
                 "ratio_last_first": medians[sizes[-1]] / medians[sizes[0]],
-                **check_key(target, collection),
+                **check_key(target, key),
             }
     finally:
         if not args.keep:
