@@ -2,7 +2,8 @@
 
 Appends are idempotent: an event whose id is already stored is the same event delivered again
 (ids derive from the command's source) and is skipped. A *different* event claiming an
-(aggregate, version) that is taken means someone else wrote first: ConcurrencyConflict.
+(aggregate, version) that is taken means someone else wrote first: ConcurrencyConflict. The
+(aggregate, version) pair is unique through one field, `stream_key` (cases.models.event_log).
 
 Appends are all-or-nothing for readers (issue #12). The events go in first, unordered; then
 one `EventCommit` document per command (its causation) makes them visible together. A conflict
@@ -27,6 +28,7 @@ from cases import bulk
 from cases.errors import ConcurrencyConflict
 from cases.events import DomainEvent, derive_id
 from cases.models import EventCommit, StoredEvent
+from cases.models.event_log import stream_key
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def to_stored(event: DomainEvent, recorded_at: datetime) -> StoredEvent:
         correlation_id=event.metadata.correlation_id,
         sequence=event.sequence,
         case_id=case_of(event.payload),
+        stream_key=stream_key(event.aggregate_id, event.version),
     )
 
 

@@ -181,7 +181,7 @@ def add_requirement_events(
 # --- Commands on existing aggregates ----------------------------------------------------------
 # The caller (cases.services) loads the read model and passes its status and version; events
 # continue that aggregate's versions contiguously, and the event store's unique (aggregate,
-# version) index turns a stale read into ConcurrencyConflict.
+# version) key (`stream_key`) turns a stale read into ConcurrencyConflict.
 
 
 @dataclass(frozen=True)

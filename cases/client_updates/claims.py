@@ -2,7 +2,7 @@
 
 Opening a case also appends `ClientCaseOpened` to the client's own stream (aggregate id derived
 from the client id) at version = the client's case generation: 1 for its first case, n + 1
-once its n cases are all closed. The event store's unique (aggregate, version) index then lets
+once its n cases are all closed. The event store's unique (aggregate, version) key then lets
 exactly one of two writers that both saw "no open case" take generation n + 1; the other gets
 ConcurrencyConflict, learns the winner's case from the stored claim and routes its record as an
 update of that case. The claim shares the case's commit marker (same causation), so it is

@@ -16,7 +16,12 @@ class RawEventStatus(models.TextChoices):
 
 
 class RawEvent(models.Model):
-    """One Kafka record exactly as received; its id is derived from (topic, partition, offset)."""
+    """One Kafka record exactly as received; its id is derived from (topic, partition, offset).
+
+    That derived primary key is what makes a position unique: a record stored twice is refused
+    by `_id`. A compound unique index on the position said it again, and on DocumentDB
+    (FerretDB v2) made every insert slower as the store grew (docs/performance.md).
+    """
 
     id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
     topic = models.CharField(max_length=249)
@@ -48,12 +53,9 @@ class RawEvent(models.Model):
     class Meta:
         db_table = "raw_events"
         ordering = ["-received_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["topic", "partition", "offset"], name="uniq_raw_event_position"
-            )
-        ]
         indexes = [
+            # Replay runs records in partition order (SPEC §2); not unique, see above.
+            models.Index(fields=["topic", "partition", "offset"], name="raw_position"),
             models.Index(fields=["status", "-received_at"], name="raw_status_received"),
             # The API lists a client's records newest first (SPEC §7 filter client_id).
             models.Index(fields=["client_id", "-received_at"], name="raw_client_received"),

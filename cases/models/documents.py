@@ -42,6 +42,13 @@ class DocumentRule(models.Model):
 
 
 class DocumentRequirement(models.Model):
+    """What one party of a case owes; one per (case, party, document type).
+
+    The id is derived from exactly that triple (cases.handlers.requirement_id_for), so `_id`
+    refuses a second requirement for it. A compound unique index on the triple said it again,
+    and on DocumentDB (FerretDB v2) made every insert slower as the store grew.
+    """
+
     id = models.UUIDField(primary_key=True, editable=False, db_column="_id")
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="document_requirements"
@@ -63,11 +70,6 @@ class DocumentRequirement(models.Model):
     class Meta:
         db_table = "document_requirements"
         ordering = ["case_id", "entity_type", "entity_id", "document_type"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case", "entity_id", "document_type"], name="uniq_requirement_per_party"
-            )
-        ]
         indexes = [
             models.Index(fields=["case", "entity_type", "entity_id"], name="req_case_entity"),
             models.Index(fields=["entity_id"], name="req_entity"),

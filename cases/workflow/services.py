@@ -140,7 +140,7 @@ def return_decision(command: ReturnDecision) -> Case:
 
 # --- Claim next -------------------------------------------------------------------------------
 # No lock: CaseAssigned is appended at the version the claimer read plus one, and the event
-# store's unique (aggregate, version) index lets exactly one claimer of a case win; the others
+# store's unique (aggregate, version) key lets exactly one claimer of a case win; the others
 # get ConcurrencyConflict and move to the next candidate. A conditional update on the read model
 # (`update_one({"_id": ..., "assignee": None}, ...)`) was tried as a first guard and dropped:
 # FerretDB v1 applied it as read-then-write, so two claimers both "won" and one wrote a stale

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from pymongo import MongoClient
 
+from cases.models.event_log import stream_key
 from cases.rebuild import READ_MODELS
 from tests.chaos import scenarios
 from tests.chaos.workspace import Workspace
@@ -66,7 +67,9 @@ def test_the_accounting_reports_a_missing_case_and_an_extra_event(tmp_path):
         db = ws.database(client)
         db["cases"].delete_one({"source_raw_event_id": {"$exists": True}})
         extra = db["event_store"].find_one({"metadata.causation_id": {"$regex": "^kafka:"}})
-        extra.update(_id=uuid.uuid4().hex, version=extra["version"] + 1000)
+        version = extra["version"] + 1000
+        key = stream_key(uuid.UUID(extra["aggregate_id"]), version)
+        extra.update(_id=uuid.uuid4().hex, version=version, stream_key=key)
         db["event_store"].insert_one(extra)
         tampered = scenarios.run_accounting(ws, produced)
     finally:

@@ -11,6 +11,7 @@ from pymongo.errors import BulkWriteError
 
 from cases import bulk
 from cases.models import Address, BeneficialOwner, Case, Company, OwnerPerson, RawEvent
+from kafka_integration.ingest import InboundRecord, to_raw_event
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -70,10 +71,11 @@ def test_case_round_trips_through_the_database_with_embedded_and_array_fields():
 
 
 def test_second_raw_event_at_the_same_kafka_position_raises_integrity_error():
+    """The position is unique through the id derived from it (no compound index, issue #23)."""
+
     def raw_event() -> RawEvent:
-        return RawEvent(
-            id=uuid.uuid4(), topic="kyc_events", partition=0, offset=7, received_at=timezone.now()
-        )
+        record = InboundRecord(topic="kyc_events", partition=0, offset=7, value=b"{}")
+        return to_raw_event(record, timezone.now())
 
     raw_event().save(force_insert=True)
     # MongoDB's message becomes IntegrityError; FerretDB v2's other text stays a BulkWriteError
