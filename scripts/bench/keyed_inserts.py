@@ -3,7 +3,7 @@
 
 On DocumentDB (FerretDB v2) an insert into a collection with a compound unique index costs
 more the more documents it holds; the product's unique guarantees are therefore carried by one
-field each (migration 0015). This measures that, on the server MONGODB_URI names, in a private
+field each (migration 0017). This measures that, on the server MONGODB_URI names, in a private
 database migrated like production (every index of the three collections), for:
 
   event_store            unique `stream_key` (aggregate, version)
@@ -16,7 +16,7 @@ handler's events, the projection's requirements), inserted in unordered batches 
 point, the median of the --samples (10) batches from there, then the ratio last/first. After
 the growth: a duplicate of a stored key is refused (11000) and a lookup by key is timed.
 
---old-keys puts back the compound unique indexes of before 0015 instead, to see the growth
+--old-keys puts back the compound unique indexes of before 0017 instead, to see the growth
 they cause (keep --sizes small: each batch costs more than the one before).
 
     MONGODB_URI=mongodb://... .venv/bin/python scripts/bench/keyed_inserts.py
@@ -51,7 +51,7 @@ UNIQUE_KEY = {
     "raw_events": ["_id"],
     "document_requirements": ["_id"],
 }
-# The compound unique indexes before migration 0015, as django-mongodb-backend created them.
+# The compound unique indexes before migration 0017, as django-mongodb-backend created them.
 OLD_KEYS = {
     "event_store": ("uniq_event_stream_key", [("aggregate_id", 1), ("version", 1)]),
     "raw_events": (None, [("topic", 1), ("partition", 1), ("offset", 1)]),
@@ -83,7 +83,7 @@ def documents(collection: str, seed: int) -> Iterator[dict[str, Any]]:
 
 
 def use_old_keys(target: Any, collection: str, connection: Any) -> list[str]:
-    """Swap in the compound unique index of before 0015 (same partial filter as Django's)."""
+    """Swap in the compound unique index of before 0017 (same partial filter as Django's)."""
     from django.apps import apps
     from pymongo import IndexModel
 

@@ -368,7 +368,7 @@ def test_every_listed_filtered_or_looked_up_query_runs_on_an_index():
     used, problems = check(listener, queries(world))
 
     assert not problems, "\n".join(problems)
-    # The unique key moved to `stream_key` (migration 0015); `event_stream` serves the reads
+    # The unique key moved to `stream_key` (migration 0017); `event_stream` serves the reads
     # of a stream by (aggregate, version).
     assert any("event_stream" in scan for scan in used["event_store current_version"])
     assert any("event_stream" in scan for scan in used["routing winners"])

@@ -1,4 +1,4 @@
-"""Issue #23: each unique guarantee is carried by one field (migration 0015).
+"""Issue #23: each unique guarantee is carried by one field (migration 0017).
 
 The event store's (aggregate, version) lives in `stream_key`; raw events and requirements are
 unique by their derived `_id`. The migration fills the key on events stored before it, and the
@@ -21,7 +21,7 @@ from cases.models.event_log import stream_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-BEFORE = ("cases", "0014_raw_payloads")
+BEFORE = ("cases", "0016_notification_in_flight")
 OLD_UNIQUE = {
     "uniq_event_aggregate_version",
     "uniq_raw_event_position",
@@ -47,7 +47,7 @@ def all_index_names() -> set[str]:
 
 
 def old_event(aggregate_id: uuid.UUID, version: int) -> dict:
-    """An event document as the code before 0015 stored it (no stream_key)."""
+    """An event document as the code before 0017 stored it (no stream_key)."""
     return {
         "_id": uuid.uuid4().hex,
         "event_type": ev.CASE_NOTE_ADDED,

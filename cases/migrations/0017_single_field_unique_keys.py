@@ -56,7 +56,7 @@ def fill_stream_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0014_raw_payloads"),
+        ("cases", "0016_notification_in_flight"),
     ]
 
     operations = [
