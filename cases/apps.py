@@ -10,9 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from cases import notifications  # noqa: F401  (connects the signal receivers)
         from cases.admin.groups import sync_groups_after_migrate
         from cases.client_updates import projections as client_projections  # noqa: F401
+        from cases.notifications import services as notifications  # noqa: F401  (connects the signal receivers)
         from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.

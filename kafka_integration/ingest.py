@@ -21,13 +21,13 @@ from bson.errors import InvalidDocument
 from django.db import models
 from django.utils import timezone
 
-from cases import bulk
 from cases.client_updates.services import CREATED, FAILED, REJECTED, route_intake
-from cases.commands import CreateCase
-from cases.events import derive_id, kafka_source
-from cases.intake import MessageRejected, ValidationIssue
+from cases.core import bulk
+from cases.core.events import derive_id, kafka_source
+from cases.core.signals import case_opened
+from cases.intake.commands import CreateCase
+from cases.intake.contract import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
-from cases.signals import case_opened
 from kafka_integration import audit_payloads
 from kafka_integration.failures import is_transient
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
@@ -346,7 +346,7 @@ def _announce_new_cases(
     tracing: RecordTracing,
     created: list[models.Model],
 ) -> None:
-    """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
+    """Fire case_opened for cases whose record had not finished before (see cases.core.signals)."""
     fresh = [
         (outcome, command)
         for outcome, command in pending

@@ -55,7 +55,7 @@ def tracing_cost(mode: str, count: int) -> float:
     configure_telemetry("casemgmt-benchmark")
     detach = attach_span_exporter(InMemorySpanExporter(), batch=True) if mode == "memory" else None
     django.setup()
-    from cases.tracing import phase
+    from cases.core.phases import phase
     from kafka_integration.ingest import InboundRecord, RecordOutcome
     from kafka_integration.tracing import RecordTracing
 

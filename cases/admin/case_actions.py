@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cases import services
 from cases.admin.case_page import party_choices
 from cases.admin.forms import (
     CaseNoteForm,
@@ -24,13 +23,7 @@ from cases.admin.forms import (
     DetermineRequirementsForm,
     DocumentDecisionForm,
 )
-from cases.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
-from cases.errors import (
+from cases.core.errors import (
     CaseNotActive,
     ConcurrencyConflict,
     DecisionRefused,
@@ -41,7 +34,14 @@ from cases.errors import (
     NotFound,
     VersionConflict,
 )
-from cases.lifecycle import check_direct_status_change
+from cases.core.lifecycle import check_direct_status_change
+from cases.intake import services
+from cases.intake.commands import (
+    AddCaseNote,
+    ChangeCaseStatus,
+    DetermineDocumentRequirements,
+    UpdateDocumentStatus,
+)
 from cases.selectors import get_case, get_case_detail, get_requirement
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]

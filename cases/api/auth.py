@@ -15,8 +15,8 @@ from ninja.errors import AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from cases.events import derive_id
-from cases.tokens import verify_token
+from cases.api.tokens import verify_token
+from cases.core.events import derive_id
 
 __all__ = ["Principal", "SessionAuth", "TokenAuth", "needs", "principal_of"]
 

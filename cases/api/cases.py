@@ -35,9 +35,9 @@ from cases.api.schemas import (
     RequirementSummaryOut,
 )
 from cases.client_updates.services import IntakeResult, open_or_update
-from cases.commands import AddCaseNote, ChangeCaseStatus, CreateCase
-from cases.intake import validate_payload
-from cases.services import add_case_note, change_case_status
+from cases.intake.commands import AddCaseNote, ChangeCaseStatus, CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.services import add_case_note, change_case_status
 
 __all__ = ["router"]
 

@@ -1,14 +1,15 @@
 """Pieces of the OpenAPI description shared by the routers: error responses, the intake body.
 
 `POST /api/v1/cases` reads its body itself (to validate it with the domain's contract and give
-Kafka's field paths), so its schema is declared here from `cases.intake.KafkaMessage`, with the
-sub-models inlined so the schema stands alone inside the operation.
+Kafka's field paths), so its schema is declared here from
+`cases.intake.contract.KafkaMessage`, with the sub-models inlined so the schema stands alone
+inside the operation.
 """
 
 from typing import Any
 
 from cases.api.schemas import ErrorOut
-from cases.intake import KafkaMessage
+from cases.intake.contract import KafkaMessage
 
 __all__ = ["describe_errors", "errors", "intake_request_body"]
 

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from cases.commands import CreateCase
-from cases.intake import KafkaMessage
+from cases.intake.commands import CreateCase
+from cases.intake.contract import KafkaMessage
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cases.intake import BeneficialOwner, KafkaMessage, Person
+from cases.intake.contract import BeneficialOwner, KafkaMessage, Person
 
 __all__ = [
     "COMPANY_FIELDS",

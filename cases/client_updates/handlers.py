@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cases import events as ev
-from cases import lifecycle
 from cases.client_updates import events as cu
 from cases.client_updates.commands import UpdateCaseFromClientEvent
 from cases.client_updates.diff import (
@@ -23,9 +21,11 @@ from cases.client_updates.diff import (
     PersonState,
     diff_client,
 )
-from cases.errors import ClientConflict
-from cases.handlers import _iso_ms, add_requirement_events, display_name_of
-from cases.rules import DocumentRuleData
+from cases.core import events as ev
+from cases.core import lifecycle
+from cases.core.errors import ClientConflict
+from cases.documents.rules import DocumentRuleData
+from cases.intake.handlers import _iso_ms, add_requirement_events, display_name_of
 
 __all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
 

@@ -2,6 +2,6 @@
 
 Same shape as the rest of the domain: `commands` (what may be asked), `authorisation` and
 `handlers` (pure decisions), `services` (load, decide, append, project, signal), `projections`
-(registered with `cases.projections`), `overdue` (the periodic due-date check), `rules`
+(registered with `cases.core.projections`), `overdue` (the periodic due-date check), `rules`
 (ApprovalRule and SlaRule matching).
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cases.commands import RequestFields, _as_uuid
+from cases.intake.commands import RequestFields, _as_uuid
 
 __all__ = ["ApproveDecision", "AssignCase", "ClaimNextCase", "ProposeDecision", "ReturnDecision"]
 

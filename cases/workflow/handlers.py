@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cases import events as ev
-from cases import lifecycle
-from cases.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
-from cases.handlers import _iso_ms, _sequence, add_status_changed
+from cases.core import events as ev
+from cases.core import lifecycle
+from cases.core.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
+from cases.intake.handlers import _iso_ms, _sequence, add_status_changed
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
     ApproveDecision,

@@ -1,6 +1,6 @@
 """Workflow projections (SPEC §3a): assignee, pending proposal and overdue marker on Case.
 
-Registered with `cases.projections` on import (see `cases.apps`), version-gated like every
+Registered with `cases.core.projections` on import (see `cases.apps`), version-gated like every
 projection; times come from the events, so `rebuild_projections` reproduces them exactly.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases import events as ev
-from cases import projections
+from cases.core import events as ev
+from cases.core import projections
 from cases.models import Case
 
 __all__: list[str] = []

@@ -13,12 +13,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from cases import projections, selectors
-from cases.command_bus import announce, append, execute, load, request_events
-from cases.errors import CaseNotActive, NoCaseAvailable, NotAllowed, VersionConflict
-from cases.events import DomainEvent
+from cases import selectors
+from cases.core import projections
+from cases.core.command_bus import announce, append, execute, load, request_events
+from cases.core.errors import CaseNotActive, NoCaseAvailable, NotAllowed, VersionConflict
+from cases.core.events import DomainEvent
+from cases.core.projections import ProjectableEvent
 from cases.models import Case
-from cases.projections import ProjectableEvent
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
@@ -75,7 +76,7 @@ def workflow_state(case: Case) -> handlers.WorkflowState:
 def _run(
     command: Any, decide: Callable[[handlers.WorkflowState, Actor], list[DomainEvent]]
 ) -> tuple[Case, list[ProjectableEvent]]:
-    """Resolve the actor, then the usual load, decide, append, project (cases.services)."""
+    """Resolve the actor, then the usual load, decide, append, project (cases.intake.services)."""
     actor = _actor(command.actor)
     return execute(Case, command.case_id, command, lambda case: decide(workflow_state(case), actor))
 

@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from cases import bulk
-from cases.commands import (
+from cases.core import bulk
+from cases.core.errors import IllegalTransition
+from cases.core.lifecycle import direct_case_moves
+from cases.core.rebuild import READ_MODELS
+from cases.core.signals import case_status_changed
+from cases.intake.commands import (
     AddCaseNote,
     ChangeCaseStatus,
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
-from cases.errors import IllegalTransition
-from cases.lifecycle import direct_case_moves
-from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
-from cases.rebuild import READ_MODELS
-from cases.services import (
+from cases.intake.services import (
     InvalidCommand,
     NotFound,
     VersionConflict,
@@ -29,7 +29,7 @@ from cases.services import (
     determine_document_requirements,
     update_document_status,
 )
-from cases.signals import case_status_changed
+from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
 from cases.workflow.commands import AssignCase, ProposeDecision
 from cases.workflow.rules import ANALYST_GROUP
 from cases.workflow.services import assign_case, propose_decision

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from pymongo import MongoClient
 
-from cases.rebuild import READ_MODELS
+from cases.core.rebuild import READ_MODELS
 from tests.chaos import scenarios
 from tests.chaos.workspace import Workspace
 from tests.integration.consumer_process import produce_samples

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from casemgmt_project.logging import JsonFormatter
 from casemgmt_project.telemetry import metrics_exported
-from cases import services
+from cases.intake import services
 from cases.models import Case, Notification, NotificationRule
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes

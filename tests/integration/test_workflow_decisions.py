@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from cases.commands import ChangeCaseStatus
-from cases.errors import DecisionRefused, DecisionRequired, NotAllowed
+from cases.core.errors import DecisionRefused, DecisionRequired, NotAllowed
+from cases.intake.commands import ChangeCaseStatus
+from cases.intake.services import change_case_status
 from cases.models import ApprovalRule, Notification, NotificationRule
 from cases.selectors import count_workflow, get_case_timeline, list_awaiting_approval
-from cases.services import change_case_status
 from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision, ReturnDecision
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from cases.workflow.services import (

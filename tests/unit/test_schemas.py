@@ -1,4 +1,4 @@
-"""Unit tests for the intake contract (cases.intake) and its Kafka decoding (SPEC section 1).
+"""Unit tests for the intake contract (cases.intake.contract) and its Kafka decoding (SPEC §1).
 
 Every shared sample, then each stricter rule on its own.
 """
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cases.intake import (
+from cases.intake.contract import (
     ISO_3166_ALPHA2,
     SUPPORTED_VERSIONS,
     KafkaMessage,

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.test import override_settings
 
+from cases.documents.rules import seed_document_rules
 from cases.models import Case, DocumentRule, RawEvent
-from cases.rules import seed_document_rules
 from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
 from tests.integration.api.payloads import KYC
 

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.commands import ChangeCaseStatus
+from cases.intake.commands import ChangeCaseStatus
+from cases.intake.services import change_case_status
 from cases.models import Case
-from cases.services import change_case_status
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from tests.integration.api.payloads import KYC
 from tests.integration.helpers import open_case, settle_documents

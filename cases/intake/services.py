@@ -12,26 +12,28 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from cases import event_store, projections
-from cases import events as ev
 from cases.client_updates.claims import claim_event
-from cases.command_bus import announce, check_replayed_ids, execute, load
-from cases.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    CreateCase,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
-from cases.errors import (
+from cases.core import event_store, projections
+from cases.core import events as ev
+from cases.core.command_bus import announce, check_replayed_ids, execute, load
+from cases.core.errors import (
     ConcurrencyConflict,
     IllegalTransition,
     InvalidCommand,
     NotFound,
     VersionConflict,
 )
-from cases.events import DomainEvent
-from cases.handlers import (
+from cases.core.events import DomainEvent
+from cases.core.phases import phase
+from cases.documents.rules import DocumentRuleData, load_document_rules
+from cases.intake.commands import (
+    AddCaseNote,
+    ChangeCaseStatus,
+    CreateCase,
+    DetermineDocumentRequirements,
+    UpdateDocumentStatus,
+)
+from cases.intake.handlers import (
     CaseState,
     RequirementState,
     case_id_for,
@@ -51,11 +53,9 @@ from cases.models import (
     Person,
     StoredEvent,
 )
-from cases.rules import DocumentRuleData, load_document_rules
-from cases.tracing import phase
 from cases.workflow.rules import SlaRuleData, load_sla_rules
 
-# Callers used to import the errors from here; they now live in cases.errors.
+# Callers used to import the errors from here; they now live in cases.core.errors.
 __all__ = [
     "IllegalTransition",
     "InvalidCommand",
@@ -114,7 +114,7 @@ def open_cases(
     )
 
 
-# --- Commands on existing aggregates (run through cases.command_bus) --------------------------
+# --- Commands on existing aggregates (run through cases.core.command_bus) ------------------------
 
 
 def _case_state(case: Case) -> CaseState:
@@ -195,7 +195,8 @@ def _determine_once(command: DetermineDocumentRequirements, rules: list[Document
     """Store and project what is missing; the event store, not the read model, says what is.
 
     Events this very request stored in an interrupted earlier run are projected now (retrying
-    completes it); other writers' events are theirs to project (see `cases.command_bus.append`).
+    completes it); other writers' events are theirs to project (see
+    `cases.core.command_bus.append`).
     """
     stored = _stored_requirement_events(owed_requirement_ids(command, rules))
     causation = request_metadata(command.request_id, "").causation_id

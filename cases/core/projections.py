@@ -17,8 +17,8 @@ from typing import Any
 
 from django.db import models
 
-from cases import bulk
-from cases import events as ev
+from cases.core import bulk
+from cases.core import events as ev
 from cases.models import (
     Address,
     BeneficialOwner,

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cases import events as ev
-from cases import lifecycle
-from cases.commands import (
+from cases.core import events as ev
+from cases.core import lifecycle
+from cases.documents.rules import DocumentRuleData, match_documents
+from cases.intake.commands import (
     AddCaseNote,
     ChangeCaseStatus,
     CreateCase,
     DetermineDocumentRequirements,
     UpdateDocumentStatus,
 )
-from cases.intake import KafkaMessage
-from cases.rules import DocumentRuleData, match_documents
+from cases.intake.contract import KafkaMessage
 from cases.workflow.rules import SlaRuleData, due_at_for
 
 
@@ -179,7 +179,7 @@ def add_requirement_events(
 
 
 # --- Commands on existing aggregates ----------------------------------------------------------
-# The caller (cases.services) loads the read model and passes its status and version; events
+# The caller (cases.intake.services) loads the read model and passes its status and version; events
 # continue that aggregate's versions contiguously, and the event store's unique (aggregate,
 # version) index turns a stale read into ConcurrencyConflict.
 

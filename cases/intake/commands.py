@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from cases.intake import KafkaMessage
+from cases.intake.contract import KafkaMessage
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class RequestFields:
 
 @dataclass(frozen=True)
 class ChangeCaseStatus(RequestFields):
-    """Move a case along its lifecycle (cases.lifecycle.CASE_TRANSITIONS)."""
+    """Move a case along its lifecycle (cases.core.lifecycle.CASE_TRANSITIONS)."""
 
     case_id: uuid.UUID
     new_status: str
@@ -99,7 +99,7 @@ class DetermineDocumentRequirements(RequestFields):
 
 @dataclass(frozen=True)
 class UpdateDocumentStatus(RequestFields):
-    """Record a decision on a required document (cases.lifecycle.DOCUMENT_TRANSITIONS)."""
+    """Record a decision on a required document (cases.core.lifecycle.DOCUMENT_TRANSITIONS)."""
 
     requirement_id: uuid.UUID
     new_status: str

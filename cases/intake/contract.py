@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from cases.errors import MessageRejected, ValidationIssue
+from cases.core.errors import MessageRejected, ValidationIssue
 
 __all__ = [
     "ISO_3166_ALPHA2",
