@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from casemgmt_project.telemetry import tracing_enabled
 from cases.core.phases import Phase, collect_phases
-
-if TYPE_CHECKING:
-    from kafka_integration.ingest import InboundRecord, RecordOutcome
+from kafka_integration.records import InboundRecord, RecordOutcome
 
 __all__ = ["RecordTracing", "batch_span", "trace_id_of"]
 

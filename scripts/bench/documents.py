@@ -27,7 +27,8 @@ from cases.intake.commands import CreateCase
 from cases.intake.contract import MessageRejected
 from cases.intake.handlers import handle_create_case
 from cases.models import RawEvent, RawEventStatus
-from kafka_integration.ingest import InboundRecord, to_raw_event
+from kafka_integration.ingest import to_raw_event
+from kafka_integration.records import InboundRecord
 from kafka_integration.sample_events import sample_event
 from kafka_integration.schemas import parse_message
 

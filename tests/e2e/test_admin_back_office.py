@@ -17,7 +17,8 @@ from cases.documents.rules import seed_document_rules
 from cases.intake.commands import UpdateDocumentStatus
 from cases.intake.services import update_document_status
 from cases.models import DocumentRequirement, DocumentRule, Notification, NotificationRule, RawEvent
-from kafka_integration.ingest import InboundRecord, process_batch, to_raw_event
+from kafka_integration.ingest import process_batch, to_raw_event
+from kafka_integration.records import InboundRecord
 
 pytestmark = [pytest.mark.integration]
 

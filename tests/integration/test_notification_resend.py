@@ -6,8 +6,9 @@ import pytest
 from django.conf import settings
 
 from cases.models import Notification, NotificationRule
-from kafka_integration.ingest import InboundRecord, process_batch
+from kafka_integration.ingest import process_batch
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.records import InboundRecord
 from tests.integration.helpers import read_topic
 
 pytestmark = [

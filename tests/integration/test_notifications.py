@@ -11,8 +11,9 @@ from django.db import DatabaseError
 from cases.core import bulk
 from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
-from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
+from kafka_integration.ingest import process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.records import InboundRecord
 from kafka_integration.relays import ConsumerRelay
 from tests.integration.helpers import closed_port, read_topic
 from tests.integration.test_command_count import counter  # noqa: F401 (fixture)
