@@ -11,8 +11,12 @@ class CasesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from cases.admin.groups import sync_groups_after_migrate
+
+        # Importing these registers the projections and connects the signal receivers.
         from cases.client_updates import projections as client_projections  # noqa: F401
-        from cases.notifications import services as notifications  # noqa: F401  (connects the signal receivers)
+        from cases.documents import projections as document_projections  # noqa: F401
+        from cases.intake import projections as intake_projections  # noqa: F401
+        from cases.notifications import services as notifications  # noqa: F401
         from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.

@@ -35,13 +35,10 @@ from cases.core.errors import (
     VersionConflict,
 )
 from cases.core.lifecycle import check_direct_status_change
+from cases.documents import services as document_services
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
 from cases.intake import services
-from cases.intake.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
+from cases.intake.commands import AddCaseNote, ChangeCaseStatus
 from cases.selectors import get_case, get_case_detail, get_requirement
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
@@ -179,7 +176,7 @@ def decide_document_view(
     notes = [data["notes"]] if data["notes"].strip() else []
     _run(
         request,
-        lambda: services.update_document_status(
+        lambda: document_services.update_document_status(
             UpdateDocumentStatus(
                 requirement_id=requirement.pk,
                 new_status=data["new_status"],
@@ -208,7 +205,7 @@ def determine_view(request: HttpRequest, object_id: str) -> HttpResponseRedirect
     entity_type, entity_id = form.cleaned_data["party"].split(":", 1)
     _run(
         request,
-        lambda: services.determine_document_requirements(
+        lambda: document_services.determine_document_requirements(
             DetermineDocumentRequirements(
                 case_id=case.pk,
                 entity_id=entity_id,

@@ -13,7 +13,7 @@ import json
 from django import forms
 
 from cases.core.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
-from cases.intake.commands import new_request_id
+from cases.core.requests import new_request_id
 
 __all__ = ["CaseNoteForm", "CaseStatusForm", "DetermineRequirementsForm", "DocumentDecisionForm"]
 

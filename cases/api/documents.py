@@ -19,8 +19,8 @@ from cases.api.schemas import (
     RequirementPageOut,
 )
 from cases.core.errors import InvalidCommand
-from cases.intake.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.intake.services import determine_document_requirements, update_document_status
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
 
 __all__ = ["router"]
 

@@ -24,8 +24,10 @@ from cases.client_updates.diff import (
 from cases.core import events as ev
 from cases.core import lifecycle
 from cases.core.errors import ClientConflict
+from cases.core.requests import iso_ms
+from cases.documents.handlers import add_requirement_events
 from cases.documents.rules import DocumentRuleData
-from cases.intake.handlers import _iso_ms, add_requirement_events, display_name_of
+from cases.intake.handlers import display_name_of
 
 __all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
 
@@ -122,7 +124,7 @@ def handle_update_case_from_client_event(
         versions[snapshot.company_id] = snapshot.company_version
     versions.update({r.requirement_id: r.version for r in snapshot.requirements})
     sequence = ev.EventSequence(metadata, command.occurred_at, start_versions=versions)
-    at = _iso_ms(command.occurred_at)
+    at = iso_ms(command.occurred_at)
 
     lock = sequence.add(
         cu.CLIENT_DATA_UPDATED,

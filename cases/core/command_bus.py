@@ -21,7 +21,7 @@ from cases.core import events as ev
 from cases.core.errors import ConcurrencyConflict, InvalidCommand, NotFound, VersionConflict
 from cases.core.events import DomainEvent
 from cases.core.projections import ProjectableEvent
-from cases.intake.handlers import request_metadata
+from cases.core.requests import request_metadata
 from cases.models import Case, DocumentRequirement, StoredEvent
 
 __all__ = ["announce", "append", "check_replayed_ids", "execute", "load", "request_events"]

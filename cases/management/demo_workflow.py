@@ -18,8 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cases import selectors
-from cases.intake.commands import AddCaseNote, ChangeCaseStatus, UpdateDocumentStatus
-from cases.intake.services import add_case_note, change_case_status, update_document_status
+from cases.documents.commands import UpdateDocumentStatus
+from cases.documents.services import update_document_status
+from cases.intake.commands import AddCaseNote, ChangeCaseStatus
+from cases.intake.services import add_case_note, change_case_status
 from cases.models import Case, DocumentRequirement
 from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
 from cases.workflow.services import approve_decision, assign_case, propose_decision

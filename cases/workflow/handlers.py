@@ -14,7 +14,8 @@ from typing import Any
 from cases.core import events as ev
 from cases.core import lifecycle
 from cases.core.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
-from cases.intake.handlers import _iso_ms, _sequence, add_status_changed
+from cases.core.requests import iso_ms, request_sequence
+from cases.intake.handlers import add_status_changed
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
     ApproveDecision,
@@ -76,7 +77,7 @@ def handle_assign_case(
     auth.check_may_assign(actor, current=state.assignee, assignee=assignee, assignee_name=wanted)
     if wanted == state.assignee:
         return []
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, wanted, actor.username, previous=state.assignee)
     return sequence.events
 
@@ -91,7 +92,7 @@ def handle_claim_case(
         raise CaseNotActive(f"case {state.case_id} is {state.status}: not claimable")
     if state.assignee is not None:
         raise CaseNotActive(f"case {state.case_id} is already assigned to {state.assignee}")
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, actor.username, actor.username, previous=None)
     return sequence.events
 
@@ -132,7 +133,7 @@ def handle_propose_decision(
             "approval needs every required document verified or not applicable; outstanding",
             outstanding,
         )
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_PROPOSED,
         ev.CASE,
@@ -142,7 +143,7 @@ def handle_propose_decision(
             "decision": decision,
             "rationale": rationale,
             "proposed_by": actor.username,
-            "proposed_at": _iso_ms(command.occurred_at),
+            "proposed_at": iso_ms(command.occurred_at),
             "approval_group": approval_group,
         },
     )
@@ -168,7 +169,7 @@ def handle_approve_decision(
     """DecisionApproved, then CaseStatusChanged to the proposed status."""
     pending = _pending(state, actor)
     decision = pending["decision"]
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_APPROVED,
         ev.CASE,
@@ -194,7 +195,7 @@ def handle_return_decision(
     if not reason:
         raise InvalidCommand("returning a decision needs a reason")
     pending = _pending(state, actor)
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_RETURNED,
         ev.CASE,
@@ -232,7 +233,7 @@ def handle_mark_overdue(state: WorkflowState, now: datetime) -> list[ev.DomainEv
         state.case_id,
         {
             "case_id": str(state.case_id),
-            "due_at": _iso_ms(state.due_at),
+            "due_at": iso_ms(state.due_at),
             "status": state.status,
         },
     )

@@ -13,9 +13,9 @@ from django.utils.timezone import now
 from playwright.sync_api import expect
 
 from cases.admin.groups import ANALYST, LEAD, ensure_back_office_user
+from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.rules import seed_document_rules
-from cases.intake.commands import UpdateDocumentStatus
-from cases.intake.services import update_document_status
+from cases.documents.services import update_document_status
 from cases.models import DocumentRequirement, DocumentRule, Notification, NotificationRule, RawEvent
 from kafka_integration.ingest import process_batch, to_raw_event
 from kafka_integration.records import InboundRecord

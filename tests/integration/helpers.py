@@ -91,8 +91,8 @@ def make_user(username: str, *groups: str, superuser: bool = False) -> Any:
 
 def settle_documents(case_id: uuid.UUID) -> None:
     """Waive every document the case still waits for, so approval can be proposed."""
-    from cases.intake.commands import UpdateDocumentStatus
-    from cases.intake.services import update_document_status
+    from cases.documents.commands import UpdateDocumentStatus
+    from cases.documents.services import update_document_status
     from cases.models import DocumentRequirement
 
     for requirement in DocumentRequirement.objects.filter(case_id=case_id):

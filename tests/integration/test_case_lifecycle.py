@@ -10,25 +10,14 @@ import pytest
 from django.core.management import call_command
 
 from cases.core import bulk
-from cases.core.errors import IllegalTransition
+from cases.core.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
 from cases.core.lifecycle import direct_case_moves
 from cases.core.rebuild import READ_MODELS
 from cases.core.signals import case_status_changed
-from cases.intake.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
-from cases.intake.services import (
-    InvalidCommand,
-    NotFound,
-    VersionConflict,
-    add_case_note,
-    change_case_status,
-    determine_document_requirements,
-    update_document_status,
-)
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
+from cases.intake.commands import AddCaseNote, ChangeCaseStatus
+from cases.intake.services import add_case_note, change_case_status
 from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
 from cases.workflow.commands import AssignCase, ProposeDecision
 from cases.workflow.rules import ANALYST_GROUP

@@ -14,17 +14,11 @@ import pytest
 from django.db import connections
 
 from cases.core import event_store, projections
-from cases.core.errors import IllegalTransition
+from cases.core.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
 from cases.core.lifecycle import DOCUMENT_TRANSITIONS
 from cases.core.signals import document_status_changed
-from cases.intake.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.intake.services import (
-    InvalidCommand,
-    NotFound,
-    VersionConflict,
-    determine_document_requirements,
-    update_document_status,
-)
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
 from cases.models import (
     BeneficialOwner,
     Case,

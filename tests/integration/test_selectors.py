@@ -6,8 +6,10 @@ import pytest
 
 from cases.core import events as ev
 from cases.core.errors import NotFound
-from cases.intake.commands import AddCaseNote, UpdateDocumentStatus
-from cases.intake.services import add_case_note, update_document_status
+from cases.documents.commands import UpdateDocumentStatus
+from cases.documents.services import update_document_status
+from cases.intake.commands import AddCaseNote
+from cases.intake.services import add_case_note
 from cases.selectors import (
     get_case,
     get_case_detail,
