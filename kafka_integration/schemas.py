@@ -1,7 +1,7 @@
 """Kafka decoding of inbound records (SPEC sections 1 and 2).
 
 :func:`parse_message` is the single entry point the consumer calls: it turns the raw record
-value into a validated, immutable :class:`~cases.intake.contract.KafkaMessage`, or raises
+value into a validated, immutable :class:`~cases.intake.contract.ClientRecord`, or raises
 :class:`~cases.intake.contract.MessageRejected` with a machine-readable reason and one issue per
 problem (dotted field path + message), ready for the raw store and the dead-letter topic.
 
@@ -20,7 +20,7 @@ import orjson
 
 from cases.intake.contract import (
     ROOT_LOC,
-    KafkaMessage,
+    ClientRecord,
     MessageRejected,
     ValidationIssue,
     validate_payload,
@@ -36,7 +36,7 @@ __all__ = [
 MAX_RECORD_BYTES = 1024 * 1024
 
 
-def parse_message(raw: bytes | None) -> KafkaMessage:
+def parse_message(raw: bytes | None) -> ClientRecord:
     """Decode and validate one Kafka record value.
 
     Raises :class:`MessageRejected` for anything that can never be processed; the checks

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cases.core.requests import RequestFields, as_uuid
-from cases.intake.contract import KafkaMessage
+from cases.intake.contract import ClientRecord
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class CreateCase:
     """
 
     source: str
-    message: KafkaMessage
+    message: ClientRecord
     occurred_at: datetime
     raw_event_id: uuid.UUID | None = None
     actor: str = "system"

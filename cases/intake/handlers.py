@@ -17,7 +17,7 @@ from cases.intake.commands import (
     ChangeCaseStatus,
     CreateCase,
 )
-from cases.intake.contract import KafkaMessage
+from cases.intake.contract import ClientRecord
 from cases.workflow.rules import SlaRuleData, due_at_for
 
 
@@ -25,7 +25,7 @@ def case_id_for(source: str) -> uuid.UUID:
     return ev.derive_id(source, "case")
 
 
-def display_name_of(message: KafkaMessage) -> str:
+def display_name_of(message: ClientRecord) -> str:
     """How the client is shown: the registered name (KYB) or the first person's name (KYC)."""
     if message.company_profile is not None:
         return message.company_profile.registered_name

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from cases.intake.contract import (
     ISO_3166_ALPHA2,
     SUPPORTED_VERSIONS,
-    KafkaMessage,
+    ClientRecord,
     MessageRejected,
     ValidationIssue,
     validate_payload,
@@ -629,7 +629,7 @@ def test_messages_are_immutable() -> None:
         message.client_id = "other"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         message.persons[0].firstname = "other"  # type: ignore[misc]
-    assert isinstance(message, KafkaMessage)
+    assert isinstance(message, ClientRecord)
 
 
 # --- audit payload --------------------------------------------------------------------
