@@ -37,9 +37,9 @@ from cases.core.errors import (
 from cases.core.lifecycle import check_direct_status_change
 from cases.documents import services as document_services
 from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.intake import services
-from cases.intake.commands import AddCaseNote, ChangeCaseStatus
 from cases.selectors import get_case, get_case_detail, get_requirement
+from cases.workflow import services as workflow_services
+from cases.workflow.commands import AddCaseNote, ChangeCaseStatus
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
 
@@ -106,7 +106,7 @@ def change_status_view(request: HttpRequest, object_id: str) -> HttpResponseRedi
     data = form.cleaned_data
     _run(
         request,
-        lambda: services.change_case_status(
+        lambda: workflow_services.change_case_status(
             ChangeCaseStatus(
                 case_id=case.pk,
                 new_status=data["new_status"],
@@ -132,7 +132,7 @@ def add_note_view(request: HttpRequest, object_id: str) -> HttpResponseRedirect:
     data = form.cleaned_data
     _run(
         request,
-        lambda: services.add_case_note(
+        lambda: workflow_services.add_case_note(
             AddCaseNote(
                 case_id=case.pk,
                 text=data["text"],

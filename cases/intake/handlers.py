@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from cases.core import events as ev
-from cases.core import lifecycle
-from cases.core.requests import iso_ms, note_payload, request_sequence
+from cases.core.requests import iso_ms
 from cases.documents.handlers import add_requirement_events
 from cases.documents.rules import DocumentRuleData
 from cases.intake.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
     CreateCase,
 )
 from cases.intake.contract import ClientRecord
@@ -133,44 +129,4 @@ def handle_create_case(
             traitement_type=message.traitement_type,
             case_type=message.type,
         )
-    return sequence.events
-
-
-# --- Commands on existing aggregates ----------------------------------------------------------
-# The caller (cases.intake.services) loads the read model and passes its status and version;
-# events continue that aggregate's versions contiguously, and the event store's unique
-# (aggregate, version) index turns a stale read into ConcurrencyConflict.
-
-
-@dataclass(frozen=True)
-class CaseState:
-    case_id: uuid.UUID
-    status: str
-    version: int
-
-
-def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> list[ev.DomainEvent]:
-    """One CaseStatusChanged, or IllegalTransition naming the allowed moves (DecisionRequired
-    for the statuses only the four-eyes decision reaches, SPEC §3a)."""
-    new_status = lifecycle.check_direct_status_change(state.status, command.new_status)
-    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
-    add_status_changed(sequence, state.case_id, state.status, new_status, command.reason)
-    return sequence.events
-
-
-def add_status_changed(
-    sequence: ev.EventSequence, case_id: uuid.UUID, old: str, new: str, reason: str
-) -> ev.DomainEvent:
-    """CaseStatusChanged, whichever command moves the case (status change or decision)."""
-    payload = {"case_id": str(case_id), "old_status": old, "new_status": new, "reason": reason}
-    return sequence.add(ev.CASE_STATUS_CHANGED, ev.CASE, case_id, payload)
-
-
-def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:
-    """One CaseNoteAdded; the note's time is in the payload so rebuilds reproduce it exactly."""
-    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
-    note = note_payload(command.actor, iso_ms(command.occurred_at), command.text.strip())
-    sequence.add(
-        ev.CASE_NOTE_ADDED, ev.CASE, state.case_id, {"case_id": str(state.case_id), "note": note}
-    )
     return sequence.events

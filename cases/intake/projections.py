@@ -107,25 +107,8 @@ def _beneficial_owner(uow: Any, event: projections.ProjectableEvent, company: Co
     return company
 
 
-def _case_status_changed(uow: Any, event: projections.ProjectableEvent, case: Case) -> Case:
-    case.status = event.payload["new_status"]
-    if case.status in ("APPROVED", "REJECTED", "CLOSED"):
-        # A closed or decided case has no proposal waiting (SPEC §3a).
-        case.pending_decision = case.approval_group = case.proposed_by = None
-    case.updated_at = event.occurred_at
-    return case
-
-
-def _case_note_added(uow: Any, event: projections.ProjectableEvent, case: Case) -> Case:
-    case.notes = [*(case.notes or []), dict(event.payload["note"])]
-    case.updated_at = event.occurred_at
-    return case
-
-
 projections.register(ev.COMPANY_PROFILE_CREATED, Company, _company_profile_created, creates=True)
 projections.register(ev.CASE_CREATED, Case, _case_created, creates=True)
 projections.register(ev.PERSON_ADDED_TO_CASE, Case, _person, creates=False)
 projections.register(ev.PERSON_LINKED_TO_COMPANY, Company, _person, creates=False)
 projections.register(ev.BENEFICIAL_OWNER_ADDED, Company, _beneficial_owner, creates=False)
-projections.register(ev.CASE_STATUS_CHANGED, Case, _case_status_changed, creates=False)
-projections.register(ev.CASE_NOTE_ADDED, Case, _case_note_added, creates=False)

@@ -14,31 +14,19 @@ from django.db import models
 
 from cases.client_updates.claims import claim_event
 from cases.core import event_store, projections
-from cases.core.command_bus import announce, execute
-from cases.core.errors import (
-    InvalidCommand,
-)
 from cases.core.events import DomainEvent
 from cases.core.phases import phase
 from cases.documents.rules import DocumentRuleData, load_document_rules
 from cases.intake.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
     CreateCase,
 )
 from cases.intake.handlers import (
-    CaseState,
     case_id_for,
-    handle_add_case_note,
-    handle_change_case_status,
     handle_create_case,
-)
-from cases.models import (
-    Case,
 )
 from cases.workflow.rules import SlaRuleData, load_sla_rules
 
-__all__ = ["add_case_note", "change_case_status", "open_cases"]
+__all__ = ["open_cases"]
 
 
 @dataclass(frozen=True)
@@ -84,35 +72,3 @@ def open_cases(
         events=events,
         created_read_models=outcome.created,
     )
-
-
-# --- Commands on existing aggregates (run through cases.core.command_bus) ------------------------
-
-
-def _case_state(case: Case) -> CaseState:
-    return CaseState(case_id=case.pk, status=case.status, version=case.version)
-
-
-def change_case_status(command: ChangeCaseStatus) -> Case:
-    """Move a case along its lifecycle; IllegalTransition lists the allowed statuses."""
-    case, events = execute(
-        Case,
-        command.case_id,
-        command,
-        lambda case: handle_change_case_status(command, _case_state(case)),
-    )
-    announce(events)
-    return case
-
-
-def add_case_note(command: AddCaseNote) -> Case:
-    """Append a note to a case (allowed in every status: the audit trail never closes)."""
-    if not command.text.strip():
-        raise InvalidCommand("a note needs text")
-    case, _ = execute(
-        Case,
-        command.case_id,
-        command,
-        lambda case: handle_add_case_note(command, _case_state(case)),
-    )
-    return case

@@ -20,11 +20,21 @@ from dataclasses import dataclass, field
 from cases import selectors
 from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.services import update_document_status
-from cases.intake.commands import AddCaseNote, ChangeCaseStatus
-from cases.intake.services import add_case_note, change_case_status
 from cases.models import Case, DocumentRequirement
-from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
-from cases.workflow.services import approve_decision, assign_case, propose_decision
+from cases.workflow.commands import (
+    AddCaseNote,
+    ApproveDecision,
+    AssignCase,
+    ChangeCaseStatus,
+    ProposeDecision,
+)
+from cases.workflow.services import (
+    add_case_note,
+    approve_decision,
+    assign_case,
+    change_case_status,
+    propose_decision,
+)
 
 __all__ = ["DemoReport", "Scenario", "SCENARIOS", "seed_demo_workflow"]
 

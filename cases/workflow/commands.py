@@ -71,3 +71,33 @@ class ReturnDecision(RequestFields):
 
     def __post_init__(self) -> None:
         as_uuid(self, "case_id")
+
+
+# --- Direct status changes and notes (SPEC §3) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeCaseStatus(RequestFields):
+    """Move a case along its lifecycle (cases.core.lifecycle.CASE_TRANSITIONS)."""
+
+    case_id: uuid.UUID
+    new_status: str
+    actor: str
+    reason: str = ""
+    expected_version: int | None = None
+
+    def __post_init__(self) -> None:
+        as_uuid(self, "case_id")
+
+
+@dataclass(frozen=True)
+class AddCaseNote(RequestFields):
+    """Append an analyst's note to a case; notes are never edited or removed."""
+
+    case_id: uuid.UUID
+    text: str
+    actor: str
+    expected_version: int | None = None
+
+    def __post_init__(self) -> None:
+        as_uuid(self, "case_id")

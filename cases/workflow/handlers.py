@@ -14,12 +14,13 @@ from typing import Any
 from cases.core import events as ev
 from cases.core import lifecycle
 from cases.core.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
-from cases.core.requests import iso_ms, request_sequence
-from cases.intake.handlers import add_status_changed
+from cases.core.requests import iso_ms, note_payload, request_sequence
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
+    AddCaseNote,
     ApproveDecision,
     AssignCase,
+    ChangeCaseStatus,
     ClaimNextCase,
     ProposeDecision,
     ReturnDecision,
@@ -27,9 +28,13 @@ from cases.workflow.commands import (
 
 __all__ = [
     "OVERDUE",
+    "CaseState",
     "WorkflowState",
+    "add_status_changed",
+    "handle_add_case_note",
     "handle_approve_decision",
     "handle_assign_case",
+    "handle_change_case_status",
     "handle_claim_case",
     "handle_mark_overdue",
     "handle_propose_decision",
@@ -236,5 +241,45 @@ def handle_mark_overdue(state: WorkflowState, now: datetime) -> list[ev.DomainEv
             "due_at": iso_ms(state.due_at),
             "status": state.status,
         },
+    )
+    return sequence.events
+
+
+# --- Direct status changes and notes (SPEC §3) ------------------------------------------------
+# The caller (cases.workflow.services) loads the read model and passes its status and version;
+# events continue that aggregate's versions contiguously, and the event store's unique
+# (aggregate, version) index turns a stale read into ConcurrencyConflict.
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case_id: uuid.UUID
+    status: str
+    version: int
+
+
+def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseStatusChanged, or IllegalTransition naming the allowed moves (DecisionRequired
+    for the statuses only the four-eyes decision reaches, SPEC §3a)."""
+    new_status = lifecycle.check_direct_status_change(state.status, command.new_status)
+    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
+    add_status_changed(sequence, state.case_id, state.status, new_status, command.reason)
+    return sequence.events
+
+
+def add_status_changed(
+    sequence: ev.EventSequence, case_id: uuid.UUID, old: str, new: str, reason: str
+) -> ev.DomainEvent:
+    """CaseStatusChanged, whichever command moves the case (status change or decision)."""
+    payload = {"case_id": str(case_id), "old_status": old, "new_status": new, "reason": reason}
+    return sequence.add(ev.CASE_STATUS_CHANGED, ev.CASE, case_id, payload)
+
+
+def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseNoteAdded; the note's time is in the payload so rebuilds reproduce it exactly."""
+    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
+    note = note_payload(command.actor, iso_ms(command.occurred_at), command.text.strip())
+    sequence.add(
+        ev.CASE_NOTE_ADDED, ev.CASE, state.case_id, {"case_id": str(state.case_id), "note": note}
     )
     return sequence.events

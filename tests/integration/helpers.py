@@ -103,10 +103,18 @@ def settle_documents(case_id: uuid.UUID) -> None:
 
 def decide(case_id: uuid.UUID, decision: str, proposer: str, approver: str) -> Case:
     """Take a case from OPEN or IN_REVIEW to `decision` through both pairs of eyes."""
-    from cases.intake.commands import ChangeCaseStatus
-    from cases.intake.services import change_case_status
-    from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
-    from cases.workflow.services import approve_decision, assign_case, propose_decision
+    from cases.workflow.commands import (
+        ApproveDecision,
+        AssignCase,
+        ChangeCaseStatus,
+        ProposeDecision,
+    )
+    from cases.workflow.services import (
+        approve_decision,
+        assign_case,
+        change_case_status,
+        propose_decision,
+    )
 
     case = Case.objects.get(pk=case_id)
     if case.status == "OPEN":

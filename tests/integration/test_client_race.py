@@ -16,11 +16,12 @@ from cases.client_updates import claims, services
 from cases.client_updates.services import CREATED, UPDATED, open_or_update, route_intake
 from cases.core import event_store
 from cases.core.lifecycle import ACTIVE_CASE_STATUSES
-from cases.intake.commands import ChangeCaseStatus, CreateCase
+from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
 from cases.intake.requested import CreatedCase
-from cases.intake.services import change_case_status
 from cases.models import Case, StoredEvent
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 
 pytestmark = [
     pytest.mark.integration,

@@ -16,8 +16,6 @@ from django.db import connection
 from cases.client_updates import events as cu
 from cases.core import bulk
 from cases.core.rebuild import READ_MODELS
-from cases.intake.commands import ChangeCaseStatus
-from cases.intake.services import change_case_status
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -27,6 +25,8 @@ from cases.models import (
     RawEvent,
     StoredEvent,
 )
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.replay import replay, select_raw_events
 from tests.integration.consumer_process import wait_until

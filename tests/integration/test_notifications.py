@@ -215,8 +215,8 @@ def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notifi
 def test_case_status_change_notifies_through_the_same_outbox_when_a_rule_matches(
     notification_topic,
 ):
-    from cases.intake.commands import ChangeCaseStatus
-    from cases.intake.services import change_case_status
+    from cases.workflow.commands import ChangeCaseStatus
+    from cases.workflow.services import change_case_status
 
     NotificationRule.objects.create(
         trigger="CASE_STATUS_CHANGED",

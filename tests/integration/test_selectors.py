@@ -8,8 +8,6 @@ from cases.core import events as ev
 from cases.core.errors import NotFound
 from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.services import update_document_status
-from cases.intake.commands import AddCaseNote
-from cases.intake.services import add_case_note
 from cases.selectors import (
     get_case,
     get_case_detail,
@@ -17,6 +15,8 @@ from cases.selectors import (
     list_case_requirements,
     list_cases,
 )
+from cases.workflow.commands import AddCaseNote
+from cases.workflow.services import add_case_note
 from tests.integration.helpers import open_case
 
 pytestmark = [

@@ -6,15 +6,20 @@ from __future__ import annotations
 import pytest
 
 from cases.core.errors import DecisionRefused, DecisionRequired, NotAllowed
-from cases.intake.commands import ChangeCaseStatus
-from cases.intake.services import change_case_status
 from cases.models import ApprovalRule, Notification, NotificationRule
 from cases.selectors import count_workflow, get_case_timeline, list_awaiting_approval
-from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision, ReturnDecision
+from cases.workflow.commands import (
+    ApproveDecision,
+    AssignCase,
+    ChangeCaseStatus,
+    ProposeDecision,
+    ReturnDecision,
+)
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from cases.workflow.services import (
     approve_decision,
     assign_case,
+    change_case_status,
     propose_decision,
     return_decision,
 )

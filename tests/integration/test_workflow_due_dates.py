@@ -17,15 +17,15 @@ from django.utils import timezone
 
 from cases.core import bulk
 from cases.core.rebuild import READ_MODELS
-from cases.intake.commands import ChangeCaseStatus, CreateCase
+from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
-from cases.intake.services import change_case_status, open_cases
+from cases.intake.services import open_cases
 from cases.models import Case, Notification, StoredEvent
 from cases.selectors import list_cases
-from cases.workflow.commands import AssignCase, ProposeDecision
+from cases.workflow.commands import AssignCase, ChangeCaseStatus, ProposeDecision
 from cases.workflow.overdue import PeriodicOverdueCheck
 from cases.workflow.rules import ANALYST_GROUP
-from cases.workflow.services import assign_case, propose_decision
+from cases.workflow.services import assign_case, change_case_status, propose_decision
 from tests.integration.consumer_process import consumer_env, start_consumer
 from tests.integration.helpers import make_user
 
