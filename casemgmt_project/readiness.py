@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import connection
 
 from casemgmt_project.logging import with_librdkafka_logger
-from cases.index_readiness import unique_indexes_in_force
+from cases.core.index_readiness import unique_indexes_in_force
 
 READINESS_TIMEOUT_SECONDS = 3.0
 

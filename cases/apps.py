@@ -10,10 +10,14 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from cases import notifications  # noqa: F401  (connects the signal receivers)
         from cases.admin.groups import sync_groups_after_migrate
+
+        # Importing these registers the projections and connects the signal receivers.
         from cases.client_updates import projections as client_projections  # noqa: F401
-        from cases.index_readiness import wait_after_migrate
+        from cases.core.index_readiness import wait_after_migrate
+        from cases.documents import projections as document_projections  # noqa: F401
+        from cases.intake import projections as intake_projections  # noqa: F401
+        from cases.notifications import services as notifications  # noqa: F401
         from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.

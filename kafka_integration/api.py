@@ -14,7 +14,7 @@ from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import RawEventId
 from cases.api.schemas import RawEventOut, RawEventPageOut
-from cases.errors import NotFound
+from cases.core.errors import NotFound
 from kafka_integration.ingest import payload_bytes
 from kafka_integration.replay import replay, select_raw_events
 

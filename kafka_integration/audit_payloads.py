@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import RawPayload
 
 EXTERNAL = "external"

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,65 +20,21 @@ from bson.errors import InvalidDocument
 from django.db import models
 from django.utils import timezone
 
-from cases import bulk
 from cases.client_updates.services import CREATED, FAILED, REJECTED, route_intake
-from cases.commands import CreateCase
-from cases.events import derive_id, kafka_source
-from cases.intake import MessageRejected, ValidationIssue
+from cases.core import bulk
+from cases.core.signals import case_opened
+from cases.intake.commands import CreateCase
+from cases.intake.contract import MessageRejected, ValidationIssue
 from cases.models import RawEvent, RawEventStatus
-from cases.signals import case_opened
 from kafka_integration import audit_payloads
 from kafka_integration.failures import is_transient
+from kafka_integration.records import InboundRecord, RecordOutcome
 from kafka_integration.schemas import decode_payload_for_audit, parse_message
 from kafka_integration.tracing import RecordTracing, trace_id_of
 
 logger = logging.getLogger(__name__)
 
 FINISHED = frozenset({RawEventStatus.PROCESSED, RawEventStatus.REJECTED})
-
-
-@dataclass(frozen=True)
-class InboundRecord:
-    """A Kafka record as plain data, independent of the client library."""
-
-    topic: str
-    partition: int
-    offset: int
-    value: bytes | None
-    key: bytes | None = None
-    headers: tuple[tuple[str, bytes | None], ...] = ()
-    timestamp: datetime | None = None
-
-    @property
-    def source(self) -> str:
-        return kafka_source(self.topic, self.partition, self.offset)
-
-    @property
-    def raw_event_id(self) -> uuid.UUID:
-        return derive_id(self.source, "raw")
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name and value is not None:
-                return value.decode("utf-8", errors="replace")
-        return None
-
-
-@dataclass
-class RecordOutcome:
-    record: InboundRecord
-    status: str
-    reason: str = ""
-    errors: list[dict[str, str]] = field(default_factory=list)
-    case_id: uuid.UUID | None = None
-    trace_id: str = ""
-    already_finished: bool = False
-    intake: str = ""  # created, updated or "no change" (SPEC §3b)
-
-    @property
-    def needs_dead_letter(self) -> bool:
-        """Also when finished by an earlier run: its copy commits with its offset, not before."""
-        return self.status in (RawEventStatus.REJECTED, RawEventStatus.FAILED)
 
 
 # --- Audit copy ------------------------------------------------------------------------------
@@ -336,7 +291,7 @@ def _announce_new_cases(
     tracing: RecordTracing,
     created: list[models.Model],
 ) -> None:
-    """Fire case_opened for cases whose record had not finished before (see cases.signals)."""
+    """Fire case_opened for cases whose record had not finished before (see cases.core.signals)."""
     fresh = [
         (outcome, command)
         for outcome, command in pending

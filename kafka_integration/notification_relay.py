@@ -30,7 +30,7 @@ from django.utils import timezone
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Notification, NotificationStatus
 from cases.selectors import count_pending_notifications
 from kafka_integration import relay_passes, telemetry

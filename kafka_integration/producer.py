@@ -20,7 +20,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
 from casemgmt_project.logging import librdkafka_logger
 from kafka_integration.failures import ClientWedged, DeliveryFailed, StartupFailed
-from kafka_integration.ingest import RecordOutcome
+from kafka_integration.records import RecordOutcome
 
 logger = logging.getLogger(__name__)
 

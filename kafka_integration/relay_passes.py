@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Notification, NotificationStatus
 from kafka_integration.topic_positions import Positions
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from casemgmt_project.telemetry import metrics_exported
-from cases import outbox_tap
+from cases.notifications import outbox_tap
 from cases.selectors import count_open_cases
 from cases.workflow.overdue import PeriodicOverdueCheck
 from kafka_integration import telemetry

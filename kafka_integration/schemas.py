@@ -1,13 +1,13 @@
 """Kafka decoding of inbound records (SPEC sections 1 and 2).
 
 :func:`parse_message` is the single entry point the consumer calls: it turns the raw record
-value into a validated, immutable :class:`~cases.intake.KafkaMessage`, or raises
-:class:`~cases.intake.MessageRejected` with a machine-readable reason and one issue per problem
-(dotted field path + message), ready for the raw store and the dead-letter topic.
+value into a validated, immutable :class:`~cases.intake.contract.ClientRecord`, or raises
+:class:`~cases.intake.contract.MessageRejected` with a machine-readable reason and one issue per
+problem (dotted field path + message), ready for the raw store and the dead-letter topic.
 
 Only the Kafka part lives here: the size limit (applied before any decoding), UTF-8, strict JSON
-and the audit copy of undecodable bytes. The contract itself is the domain's (`cases.intake`),
-shared with the REST API.
+and the audit copy of undecodable bytes. The contract itself is the domain's
+(`cases.intake.contract`), shared with the REST API.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from typing import Any
 
 import orjson
 
-from cases.intake import ROOT_LOC, KafkaMessage, MessageRejected, ValidationIssue, validate_payload
+from cases.intake.contract import (
+    ROOT_LOC,
+    ClientRecord,
+    MessageRejected,
+    ValidationIssue,
+    validate_payload,
+)
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -30,7 +36,7 @@ __all__ = [
 MAX_RECORD_BYTES = 1024 * 1024
 
 
-def parse_message(raw: bytes | None) -> KafkaMessage:
+def parse_message(raw: bytes | None) -> ClientRecord:
     """Decode and validate one Kafka record value.
 
     Raises :class:`MessageRejected` for anything that can never be processed; the checks

@@ -22,7 +22,7 @@ from opentelemetry.instrumentation.confluent_kafka import (
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from casemgmt_project.telemetry import tracing_enabled
-from kafka_integration.ingest import RecordOutcome
+from kafka_integration.records import RecordOutcome
 
 __all__ = [
     "Every",

@@ -3,7 +3,7 @@
 A record that carries a valid `traceparent` gets a processing span that is a child of it and
 links to the batch span; one without is a child of the batch span. Under it: validation, then
 the command handling, event append and projection that the batch ran for it (drawn from the
-phase timings of `cases.tracing`). Errors set the span status; exception messages are never
+phase timings of `cases.core.phases`). Errors set the span status; exception messages are never
 recorded, since they can quote personal data.
 
 With tracing off the spans are the gate's non-recording ones: no ids, no attributes, no phase
@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from casemgmt_project.telemetry import tracing_enabled
-from cases.tracing import Phase, collect_phases
-
-if TYPE_CHECKING:
-    from kafka_integration.ingest import InboundRecord, RecordOutcome
+from cases.core.phases import Phase, collect_phases
+from kafka_integration.records import InboundRecord, RecordOutcome
 
 __all__ = ["RecordTracing", "batch_span", "trace_id_of"]
 

@@ -32,9 +32,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases.commands import CreateCase  # noqa: E402
-from cases.intake import validate_payload  # noqa: E402
-from cases.services import open_cases  # noqa: E402
+from cases.intake.commands import CreateCase  # noqa: E402
+from cases.intake.contract import validate_payload  # noqa: E402
+from cases.intake.services import open_cases  # noqa: E402
 from scripts.bench import api  # noqa: E402
 
 

@@ -70,8 +70,8 @@ from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cases.client_updates.services import find_open_cases, route_intake  # noqa: E402
-from cases.commands import CreateCase  # noqa: E402
-from cases.intake import validate_payload  # noqa: E402
+from cases.intake.commands import CreateCase  # noqa: E402
+from cases.intake.contract import validate_payload  # noqa: E402
 from kafka_integration.sample_events import changed_client, kyb_event, kyc_event  # noqa: E402
 
 

@@ -55,8 +55,8 @@ def tracing_cost(mode: str, count: int) -> float:
     configure_telemetry("casemgmt-benchmark")
     detach = attach_span_exporter(InMemorySpanExporter(), batch=True) if mode == "memory" else None
     django.setup()
-    from cases.tracing import phase
-    from kafka_integration.ingest import InboundRecord, RecordOutcome
+    from cases.core.phases import phase
+    from kafka_integration.records import InboundRecord, RecordOutcome
     from kafka_integration.tracing import RecordTracing
 
     header = (("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),)

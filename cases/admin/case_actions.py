@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cases import services
 from cases.admin.case_page import party_choices
 from cases.admin.forms import (
     CaseNoteForm,
@@ -24,13 +23,7 @@ from cases.admin.forms import (
     DetermineRequirementsForm,
     DocumentDecisionForm,
 )
-from cases.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
-from cases.errors import (
+from cases.core.errors import (
     CaseNotActive,
     ConcurrencyConflict,
     DecisionRefused,
@@ -41,8 +34,12 @@ from cases.errors import (
     NotFound,
     VersionConflict,
 )
-from cases.lifecycle import check_direct_status_change
+from cases.core.lifecycle import check_direct_status_change
+from cases.documents import services as document_services
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
 from cases.selectors import get_case, get_case_detail, get_requirement
+from cases.workflow import services as workflow_services
+from cases.workflow.commands import AddCaseNote, ChangeCaseStatus
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
 
@@ -109,7 +106,7 @@ def change_status_view(request: HttpRequest, object_id: str) -> HttpResponseRedi
     data = form.cleaned_data
     _run(
         request,
-        lambda: services.change_case_status(
+        lambda: workflow_services.change_case_status(
             ChangeCaseStatus(
                 case_id=case.pk,
                 new_status=data["new_status"],
@@ -135,7 +132,7 @@ def add_note_view(request: HttpRequest, object_id: str) -> HttpResponseRedirect:
     data = form.cleaned_data
     _run(
         request,
-        lambda: services.add_case_note(
+        lambda: workflow_services.add_case_note(
             AddCaseNote(
                 case_id=case.pk,
                 text=data["text"],
@@ -179,7 +176,7 @@ def decide_document_view(
     notes = [data["notes"]] if data["notes"].strip() else []
     _run(
         request,
-        lambda: services.update_document_status(
+        lambda: document_services.update_document_status(
             UpdateDocumentStatus(
                 requirement_id=requirement.pk,
                 new_status=data["new_status"],
@@ -208,7 +205,7 @@ def determine_view(request: HttpRequest, object_id: str) -> HttpResponseRedirect
     entity_type, entity_id = form.cleaned_data["party"].split(":", 1)
     _run(
         request,
-        lambda: services.determine_document_requirements(
+        lambda: document_services.determine_document_requirements(
             DetermineDocumentRequirements(
                 case_id=case.pk,
                 entity_id=entity_id,

@@ -17,7 +17,7 @@ from cases.admin.forms import (
     DetermineRequirementsForm,
     DocumentDecisionForm,
 )
-from cases.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
+from cases.core.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
 from cases.models import DocumentRequirement, StoredEvent
 from cases.selectors import CaseDetail
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from cases.admin import case_actions, workflow
 from cases.admin.case_page import case_page_context
 from cases.admin.readonly import BoundedListMixin, KnownValuesFilter
-from cases.errors import NotFound
+from cases.core.errors import NotFound
 from cases.models import Case, DocumentRule, NotificationRule
 from cases.selectors import get_case_detail, get_case_timeline, get_dashboard
 

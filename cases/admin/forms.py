@@ -1,6 +1,6 @@
 """Small forms behind the case page's actions; each becomes exactly one command.
 
-Choices come from the lifecycle tables (`cases.lifecycle`), so only the moves the domain
+Choices come from the lifecycle tables (`cases.core.lifecycle`), so only the moves the domain
 allows are offered; the service still checks, because the page may be stale by the time it is
 submitted. Every form carries the version the analyst saw (optimistic concurrency) and a
 request id minted when the page was rendered, so a double-submitted form is applied once.
@@ -12,8 +12,8 @@ import json
 
 from django import forms
 
-from cases.commands import new_request_id
-from cases.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
+from cases.core.lifecycle import DOCUMENT_TRANSITIONS, allowed_moves, direct_case_moves
+from cases.core.requests import new_request_id
 
 __all__ = ["CaseNoteForm", "CaseStatusForm", "DetermineRequirementsForm", "DocumentDecisionForm"]
 

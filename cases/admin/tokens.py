@@ -10,8 +10,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cases.api.tokens import revoke_token
 from cases.models import ApiToken
-from cases.tokens import revoke_token
 
 
 @admin.action(description="Revoke selected tokens", permissions=["change"])

@@ -15,7 +15,7 @@ from ninja.errors import AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from cases.tokens import verify_token
+from cases.api.tokens import verify_token
 
 __all__ = ["Principal", "SessionAuth", "TokenAuth", "needs", "principal_of"]
 

@@ -36,9 +36,10 @@ from cases.api.schemas import (
     RequirementSummaryOut,
 )
 from cases.client_updates.services import IntakeResult, open_or_update
-from cases.commands import AddCaseNote, ChangeCaseStatus, CreateCase
-from cases.intake import validate_payload
-from cases.services import add_case_note, change_case_status
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.workflow.commands import AddCaseNote, ChangeCaseStatus
+from cases.workflow.services import add_case_note, change_case_status
 
 __all__ = ["router"]
 

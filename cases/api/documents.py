@@ -18,9 +18,9 @@ from cases.api.schemas import (
     RequirementOut,
     RequirementPageOut,
 )
-from cases.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.errors import InvalidCommand
-from cases.services import determine_document_requirements, update_document_status
+from cases.core.errors import InvalidCommand
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
 
 __all__ = ["router"]
 

@@ -1,6 +1,6 @@
 """One error body for every failure: `{"detail": str, "errors": [{"loc": str, "msg": str}]}`.
 
-Domain errors (cases.errors) map to the status their docstrings name; ninja's own 422 is
+Domain errors (cases.core.errors) map to the status their docstrings name; ninja's own 422 is
 reshaped to the same body, with dotted locations like those of a rejected Kafka record
 (`query.limit`, `persons.0.firstname`). Anything unexpected is logged with its traceback and
 answered with a JSON 500 carrying a request id to quote, never a stack trace.
@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from cases.errors import (
+from cases.core.errors import (
     CaseNotActive,
     ClientConflict,
     DecisionRefused,

@@ -1,14 +1,15 @@
 """Pieces of the OpenAPI description shared by the routers: error responses, the intake body.
 
 `POST /api/v1/cases` reads its body itself (to validate it with the domain's contract and give
-Kafka's field paths), so its schema is declared here from `cases.intake.KafkaMessage`, with the
-sub-models inlined so the schema stands alone inside the operation.
+Kafka's field paths), so its schema is declared here from
+`cases.intake.contract.ClientRecord`, with the sub-models inlined so the schema stands alone
+inside the operation.
 """
 
 from typing import Any
 
 from cases.api.schemas import ErrorOut
-from cases.intake import KafkaMessage
+from cases.intake.contract import ClientRecord
 
 __all__ = ["describe_errors", "errors", "intake_request_body"]
 
@@ -155,7 +156,7 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
 
 
 def intake_request_body() -> dict[str, Any]:
-    schema = KafkaMessage.model_json_schema(mode="validation")
+    schema = ClientRecord.model_json_schema(mode="validation")
     return {
         "required": True,
         "description": "A case-intake record, schema version 1.0 (SPEC §1).",

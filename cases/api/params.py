@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from opentelemetry import trace
 
 from cases.api.auth import principal_of
-from cases.idempotency import claim_key
+from cases.api.idempotency import claim_key
 
 __all__ = [
     "CaseId",

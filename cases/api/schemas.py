@@ -2,7 +2,7 @@
 
 Ids are strings (UUIDs), datetimes ISO 8601 in UTC. Models are never returned without one of
 these schemas, so a new model field does not leak onto the wire by accident. The case-intake
-body is not here: `POST /api/v1/cases` validates with the domain's contract (cases.intake).
+body is not here: `POST /api/v1/cases` validates with the domain's contract (cases.intake.contract).
 """
 
 import uuid

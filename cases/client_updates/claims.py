@@ -7,7 +7,7 @@ exactly one of two writers that both saw "no open case" take generation n + 1; t
 ConcurrencyConflict, learns the winner's case from the stored claim and routes its record as an
 update of that case. The claim shares the case's commit marker (same causation), so it is
 visible exactly when the case's events are, and a claim left uncommitted by a dead writer is
-reaped like any abandoned append (`cases.event_store`). No projection reads it: a rebuild
+reaped like any abandoned append (`cases.core.event_store`). No projection reads it: a rebuild
 replays it as a no-op, and the generation is recounted from the Case read model.
 """
 
@@ -16,11 +16,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cases import event_store
-from cases import events as ev
-from cases.commands import CreateCase
-from cases.handlers import case_id_for
-from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core import event_store
+from cases.core import events as ev
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES
+from cases.intake.commands import CreateCase
+from cases.intake.handlers import case_id_for
 from cases.models import Case, StoredEvent
 
 __all__ = [

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from cases.commands import CreateCase
-from cases.intake import KafkaMessage
+from cases.intake.commands import CreateCase
+from cases.intake.contract import ClientRecord
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class UpdateCaseFromClientEvent:
 
     case_id: uuid.UUID
     source: str
-    message: KafkaMessage
+    message: ClientRecord
     occurred_at: datetime
     raw_event_id: uuid.UUID | None = None
     actor: str = "system"

@@ -1,6 +1,6 @@
 """What changed between a case's current parties and a new client record (SPEC §3b). Pure.
 
-Plain data in (a `CaseSnapshot` and a validated `KafkaMessage`), a `ClientChanges` out: no ORM,
+Plain data in (a `CaseSnapshot` and a validated `ClientRecord`), a `ClientChanges` out: no ORM,
 clock or settings, so every rule is unit-tested without a database.
 
 Persons and owners are matched by their normalised (firstname, lastname, birthdate), never by
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cases.intake import BeneficialOwner, KafkaMessage, Person
+from cases.intake.contract import BeneficialOwner, ClientRecord, Person
 
 __all__ = [
     "COMPANY_FIELDS",
@@ -274,7 +274,7 @@ def _owner_changes(state: OwnerState, owner: BeneficialOwner) -> PartyChange | N
     return PartyChange(state.party_id, _display(state.details), tuple(changes), owner)
 
 
-def _company_changes(old: dict[str, Any] | None, message: KafkaMessage) -> list[FieldChange]:
+def _company_changes(old: dict[str, Any] | None, message: ClientRecord) -> list[FieldChange]:
     if message.company_profile is None:
         return []
     old = old or {}
@@ -289,7 +289,7 @@ def _company_changes(old: dict[str, Any] | None, message: KafkaMessage) -> list[
     return changes
 
 
-def diff_client(snapshot: CaseSnapshot, message: KafkaMessage) -> ClientChanges:
+def diff_client(snapshot: CaseSnapshot, message: ClientRecord) -> ClientChanges:
     """Every difference between the case and the record; empty when the content is equal.
 
     The traitement type is not compared here: a different one is a conflict, refused before

@@ -1,4 +1,4 @@
-"""Event types of the client-update path (SPEC §3b); the envelope is `cases.events`'.
+"""Event types of the client-update path (SPEC §3b); the envelope is `cases.core.events`'.
 
 - `ClientDataUpdated` (case aggregate): the differences, as the pure diff found them. It is the
   first event of every update, so appending it claims the case version (the update's lock).

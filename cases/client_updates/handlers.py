@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cases import events as ev
-from cases import lifecycle
 from cases.client_updates import events as cu
 from cases.client_updates.commands import UpdateCaseFromClientEvent
 from cases.client_updates.diff import (
@@ -23,9 +21,13 @@ from cases.client_updates.diff import (
     PersonState,
     diff_client,
 )
-from cases.errors import ClientConflict
-from cases.handlers import _iso_ms, add_requirement_events, display_name_of
-from cases.rules import DocumentRuleData
+from cases.core import events as ev
+from cases.core import lifecycle
+from cases.core.errors import ClientConflict
+from cases.core.requests import iso_ms
+from cases.documents.handlers import add_requirement_events
+from cases.documents.rules import DocumentRuleData
+from cases.intake.handlers import display_name_of
 
 __all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
 
@@ -122,7 +124,7 @@ def handle_update_case_from_client_event(
         versions[snapshot.company_id] = snapshot.company_version
     versions.update({r.requirement_id: r.version for r in snapshot.requirements})
     sequence = ev.EventSequence(metadata, command.occurred_at, start_versions=versions)
-    at = _iso_ms(command.occurred_at)
+    at = iso_ms(command.occurred_at)
 
     lock = sequence.add(
         cu.CLIENT_DATA_UPDATED,

@@ -1,6 +1,6 @@
 """Projections of the client-update events, and the Client read model (SPEC §3b).
 
-Registered with `cases.projections` when the app is ready. Party changes write the whole
+Registered with `cases.core.projections` when the app is ready. Party changes write the whole
 party document from the event (see `cases.client_updates.events`), so live projection and a
 rebuild agree whatever order the case and company streams replay in. The Client row is fed by
 every case of the client and computed order-independently (min/max times, a per-case status
@@ -13,10 +13,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from cases import bulk, projections
-from cases import events as ev
 from cases.client_updates import events as cu
-from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core import bulk, projections
+from cases.core import events as ev
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core.projections import ProjectableEvent
 from cases.models import (
     Address,
     BeneficialOwner,
@@ -26,7 +27,6 @@ from cases.models import (
     OwnerPerson,
     Person,
 )
-from cases.projections import ProjectableEvent
 
 __all__ = ["CLIENT_EVENTS", "client_pk", "fold_into", "project_clients"]
 

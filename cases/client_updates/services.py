@@ -29,12 +29,12 @@ from cases.client_updates.updates import (
     IntakeResults,
     run_updates,
 )
-from cases.commands import CreateCase
-from cases.errors import ClientConflict, ConcurrencyConflict
-from cases.handlers import case_id_for
-from cases.intake_service import CreatedCase, create_case
-from cases.rules import DocumentRuleData, load_document_rules
-from cases.services import open_cases
+from cases.core.errors import ClientConflict, ConcurrencyConflict
+from cases.documents.rules import DocumentRuleData, load_document_rules
+from cases.intake.commands import CreateCase
+from cases.intake.handlers import case_id_for
+from cases.intake.requested import CreatedCase, create_case
+from cases.intake.services import open_cases
 
 __all__ = [
     "CREATED",

@@ -18,16 +18,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases import event_store, projections
-from cases import events as ev
 from cases.client_updates.commands import UpdateCaseFromClientEvent
 from cases.client_updates.handlers import UpdateDecision, handle_update_case_from_client_event
 from cases.client_updates.state import load_snapshots
-from cases.errors import ClientConflict, ConcurrencyConflict
-from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core import event_store, projections
+from cases.core import events as ev
+from cases.core.errors import ClientConflict, ConcurrencyConflict
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core.signals import client_data_updated
+from cases.documents.rules import DocumentRuleData
 from cases.models import Case, StoredEvent
-from cases.rules import DocumentRuleData
-from cases.signals import client_data_updated
 
 __all__ = [
     "BACKOFF_SECONDS",
@@ -121,7 +121,7 @@ def _complete_stored_update(
             correlation_id=str(command.raw_event_id or command.source)
         ).order_by("sequence")
     )
-    # Only a committed command counts (cases.event_store): an append cut short before its
+    # Only a committed command counts (cases.core.event_store): an append cut short before its
     # commit marker is decided and appended again, which completes it with the same ids.
     events = event_store.visible(
         e for e in events if e.metadata.get("causation_id") == command.source

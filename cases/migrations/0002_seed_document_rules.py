@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from cases.rules import DEFAULT_DOCUMENT_RULES, seed_document_rules
+from cases.documents.rules import DEFAULT_DOCUMENT_RULES, seed_document_rules
 
 
 def seed(apps, schema_editor):

@@ -6,7 +6,7 @@ import uuid
 
 from django.db.models import Model
 
-from cases.errors import NotFound
+from cases.core.errors import NotFound
 
 
 def get_by_pk(model: type[Model], pk: uuid.UUID | str, label: str) -> Model:

@@ -10,8 +10,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases import event_store
-from cases.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
+from cases.core import event_store
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES, CLAIMABLE_CASE_STATUSES
 from cases.models import BeneficialOwner, Case, Company, DocumentRequirement, Person, StoredEvent
 from cases.selectors.base import get_by_pk
 from cases.selectors.documents import list_case_requirements
@@ -142,7 +142,7 @@ def get_case_detail(case_id: uuid.UUID | str) -> CaseDetail:
 
 
 def committed_events(events: list[StoredEvent]) -> list[StoredEvent]:
-    """Only the events of committed commands (see cases.event_store): never half a command."""
+    """Only the events of committed commands (see cases.core.event_store): never half a command."""
     return event_store.visible(events)
 
 

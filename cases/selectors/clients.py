@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from cases.errors import NotFound
+from cases.core.errors import NotFound
 from cases.models import Case, Client
 from cases.selectors.cases import list_cases
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cases.errors import NotAllowed
+from cases.core.errors import NotAllowed
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 
 __all__ = [

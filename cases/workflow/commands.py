@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cases.commands import RequestFields, _as_uuid
+from cases.core.requests import RequestFields, as_uuid
 
 __all__ = ["ApproveDecision", "AssignCase", "ClaimNextCase", "ProposeDecision", "ReturnDecision"]
 
@@ -21,7 +21,7 @@ class AssignCase(RequestFields):
     expected_version: int | None = None
 
     def __post_init__(self) -> None:
-        _as_uuid(self, "case_id")
+        as_uuid(self, "case_id")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ProposeDecision(RequestFields):
     expected_version: int | None = None
 
     def __post_init__(self) -> None:
-        _as_uuid(self, "case_id")
+        as_uuid(self, "case_id")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class ApproveDecision(RequestFields):
     expected_version: int | None = None
 
     def __post_init__(self) -> None:
-        _as_uuid(self, "case_id")
+        as_uuid(self, "case_id")
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,34 @@ class ReturnDecision(RequestFields):
     expected_version: int | None = None
 
     def __post_init__(self) -> None:
-        _as_uuid(self, "case_id")
+        as_uuid(self, "case_id")
+
+
+# --- Direct status changes and notes (SPEC §3) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeCaseStatus(RequestFields):
+    """Move a case along its lifecycle (cases.core.lifecycle.CASE_TRANSITIONS)."""
+
+    case_id: uuid.UUID
+    new_status: str
+    actor: str
+    reason: str = ""
+    expected_version: int | None = None
+
+    def __post_init__(self) -> None:
+        as_uuid(self, "case_id")
+
+
+@dataclass(frozen=True)
+class AddCaseNote(RequestFields):
+    """Append an analyst's note to a case; notes are never edited or removed."""
+
+    case_id: uuid.UUID
+    text: str
+    actor: str
+    expected_version: int | None = None
+
+    def __post_init__(self) -> None:
+        as_uuid(self, "case_id")

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cases import events as ev
-from cases import lifecycle
-from cases.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
-from cases.handlers import _iso_ms, _sequence, add_status_changed
+from cases.core import events as ev
+from cases.core import lifecycle
+from cases.core.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
+from cases.core.requests import iso_ms, note_payload, request_sequence
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
+    AddCaseNote,
     ApproveDecision,
     AssignCase,
+    ChangeCaseStatus,
     ClaimNextCase,
     ProposeDecision,
     ReturnDecision,
@@ -26,9 +28,13 @@ from cases.workflow.commands import (
 
 __all__ = [
     "OVERDUE",
+    "CaseState",
     "WorkflowState",
+    "add_status_changed",
+    "handle_add_case_note",
     "handle_approve_decision",
     "handle_assign_case",
+    "handle_change_case_status",
     "handle_claim_case",
     "handle_mark_overdue",
     "handle_propose_decision",
@@ -76,7 +82,7 @@ def handle_assign_case(
     auth.check_may_assign(actor, current=state.assignee, assignee=assignee, assignee_name=wanted)
     if wanted == state.assignee:
         return []
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, wanted, actor.username, previous=state.assignee)
     return sequence.events
 
@@ -91,7 +97,7 @@ def handle_claim_case(
         raise CaseNotActive(f"case {state.case_id} is {state.status}: not claimable")
     if state.assignee is not None:
         raise CaseNotActive(f"case {state.case_id} is already assigned to {state.assignee}")
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     _assigned(sequence, state, actor.username, actor.username, previous=None)
     return sequence.events
 
@@ -132,7 +138,7 @@ def handle_propose_decision(
             "approval needs every required document verified or not applicable; outstanding",
             outstanding,
         )
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_PROPOSED,
         ev.CASE,
@@ -142,7 +148,7 @@ def handle_propose_decision(
             "decision": decision,
             "rationale": rationale,
             "proposed_by": actor.username,
-            "proposed_at": _iso_ms(command.occurred_at),
+            "proposed_at": iso_ms(command.occurred_at),
             "approval_group": approval_group,
         },
     )
@@ -168,7 +174,7 @@ def handle_approve_decision(
     """DecisionApproved, then CaseStatusChanged to the proposed status."""
     pending = _pending(state, actor)
     decision = pending["decision"]
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_APPROVED,
         ev.CASE,
@@ -194,7 +200,7 @@ def handle_return_decision(
     if not reason:
         raise InvalidCommand("returning a decision needs a reason")
     pending = _pending(state, actor)
-    sequence = _sequence(command, actor.event_actor, {state.case_id: state.version})
+    sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_RETURNED,
         ev.CASE,
@@ -232,8 +238,48 @@ def handle_mark_overdue(state: WorkflowState, now: datetime) -> list[ev.DomainEv
         state.case_id,
         {
             "case_id": str(state.case_id),
-            "due_at": _iso_ms(state.due_at),
+            "due_at": iso_ms(state.due_at),
             "status": state.status,
         },
+    )
+    return sequence.events
+
+
+# --- Direct status changes and notes (SPEC §3) ------------------------------------------------
+# The caller (cases.workflow.services) loads the read model and passes its status and version;
+# events continue that aggregate's versions contiguously, and the event store's unique
+# (aggregate, version) index turns a stale read into ConcurrencyConflict.
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case_id: uuid.UUID
+    status: str
+    version: int
+
+
+def handle_change_case_status(command: ChangeCaseStatus, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseStatusChanged, or IllegalTransition naming the allowed moves (DecisionRequired
+    for the statuses only the four-eyes decision reaches, SPEC §3a)."""
+    new_status = lifecycle.check_direct_status_change(state.status, command.new_status)
+    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
+    add_status_changed(sequence, state.case_id, state.status, new_status, command.reason)
+    return sequence.events
+
+
+def add_status_changed(
+    sequence: ev.EventSequence, case_id: uuid.UUID, old: str, new: str, reason: str
+) -> ev.DomainEvent:
+    """CaseStatusChanged, whichever command moves the case (status change or decision)."""
+    payload = {"case_id": str(case_id), "old_status": old, "new_status": new, "reason": reason}
+    return sequence.add(ev.CASE_STATUS_CHANGED, ev.CASE, case_id, payload)
+
+
+def handle_add_case_note(command: AddCaseNote, state: CaseState) -> list[ev.DomainEvent]:
+    """One CaseNoteAdded; the note's time is in the payload so rebuilds reproduce it exactly."""
+    sequence = request_sequence(command, command.actor, {state.case_id: state.version})
+    note = note_payload(command.actor, iso_ms(command.occurred_at), command.text.strip())
+    sequence.add(
+        ev.CASE_NOTE_ADDED, ev.CASE, state.case_id, {"case_id": str(state.case_id), "note": note}
     )
     return sequence.events

@@ -15,10 +15,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from cases import event_store, projections, selectors
-from cases.errors import ConcurrencyConflict
+from cases import selectors
+from cases.core import event_store, projections
+from cases.core.errors import ConcurrencyConflict
 from cases.models import StoredEvent
-from cases.notifications import notify_case_overdue
+from cases.notifications.services import notify_case_overdue
 from cases.workflow.handlers import handle_mark_overdue
 from cases.workflow.services import workflow_state
 

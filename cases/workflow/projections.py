@@ -1,6 +1,6 @@
-"""Workflow projections (SPEC §3a): assignee, pending proposal and overdue marker on Case.
+"""Workflow projections (SPEC §3, §3a): status, notes, assignee, pending proposal, overdue marker.
 
-Registered with `cases.projections` on import (see `cases.apps`), version-gated like every
+Registered with `cases.core.projections` on import (see `cases.apps`), version-gated like every
 projection; times come from the events, so `rebuild_projections` reproduces them exactly.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases import events as ev
-from cases import projections
+from cases.core import events as ev
+from cases.core import projections
 from cases.models import Case
 
 __all__: list[str] = []
@@ -59,8 +59,25 @@ def _case_became_overdue(uow: Any, event: projections.ProjectableEvent, case: Ca
     return case
 
 
+def _case_status_changed(uow: Any, event: projections.ProjectableEvent, case: Case) -> Case:
+    case.status = event.payload["new_status"]
+    if case.status in ("APPROVED", "REJECTED", "CLOSED"):
+        # A closed or decided case has no proposal waiting (SPEC §3a).
+        case.pending_decision = case.approval_group = case.proposed_by = None
+    case.updated_at = event.occurred_at
+    return case
+
+
+def _case_note_added(uow: Any, event: projections.ProjectableEvent, case: Case) -> Case:
+    case.notes = [*(case.notes or []), dict(event.payload["note"])]
+    case.updated_at = event.occurred_at
+    return case
+
+
 projections.register(ev.CASE_ASSIGNED, Case, _case_assigned, creates=False)
 projections.register(ev.DECISION_PROPOSED, Case, _decision_proposed, creates=False)
 projections.register(ev.DECISION_APPROVED, Case, _decision_approved, creates=False)
 projections.register(ev.DECISION_RETURNED, Case, _decision_returned, creates=False)
 projections.register(ev.CASE_BECAME_OVERDUE, Case, _case_became_overdue, creates=False)
+projections.register(ev.CASE_STATUS_CHANGED, Case, _case_status_changed, creates=False)
+projections.register(ev.CASE_NOTE_ADDED, Case, _case_note_added, creates=False)

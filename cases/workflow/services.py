@@ -13,17 +13,26 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from cases import projections, selectors
-from cases.command_bus import announce, append, execute, load, request_events
-from cases.errors import CaseNotActive, NoCaseAvailable, NotAllowed, VersionConflict
-from cases.events import DomainEvent
+from cases import selectors
+from cases.core import projections
+from cases.core.command_bus import announce, append, execute, load, request_events
+from cases.core.errors import (
+    CaseNotActive,
+    InvalidCommand,
+    NoCaseAvailable,
+    NotAllowed,
+    VersionConflict,
+)
+from cases.core.events import DomainEvent
+from cases.core.projections import ProjectableEvent
 from cases.models import Case
-from cases.projections import ProjectableEvent
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
+    AddCaseNote,
     ApproveDecision,
     AssignCase,
+    ChangeCaseStatus,
     ClaimNextCase,
     ProposeDecision,
     ReturnDecision,
@@ -31,6 +40,8 @@ from cases.workflow.commands import (
 from cases.workflow.rules import approval_group_for, load_approval_rules
 
 __all__ = [
+    "add_case_note",
+    "change_case_status",
     "approve_decision",
     "assign_case",
     "claim_next_case",
@@ -75,7 +86,7 @@ def workflow_state(case: Case) -> handlers.WorkflowState:
 def _run(
     command: Any, decide: Callable[[handlers.WorkflowState, Actor], list[DomainEvent]]
 ) -> tuple[Case, list[ProjectableEvent]]:
-    """Resolve the actor, then the usual load, decide, append, project (cases.services)."""
+    """Resolve the actor, then the usual load, decide, append, project (cases.core.command_bus)."""
     actor = _actor(command.actor)
     return execute(Case, command.case_id, command, lambda case: decide(workflow_state(case), actor))
 
@@ -199,3 +210,35 @@ def claim_next_case(command: ClaimNextCase) -> Case:
     raise NoCaseAvailable(
         "no unassigned OPEN or IN_REVIEW case to claim" + (f" for {filters}" if filters else "")
     )
+
+
+# --- Direct status changes and notes (SPEC §3): no role check, any analyst may -----------------
+
+
+def _case_state(case: Case) -> handlers.CaseState:
+    return handlers.CaseState(case_id=case.pk, status=case.status, version=case.version)
+
+
+def change_case_status(command: ChangeCaseStatus) -> Case:
+    """Move a case along its lifecycle; IllegalTransition lists the allowed statuses."""
+    case, events = execute(
+        Case,
+        command.case_id,
+        command,
+        lambda case: handlers.handle_change_case_status(command, _case_state(case)),
+    )
+    announce(events)
+    return case
+
+
+def add_case_note(command: AddCaseNote) -> Case:
+    """Append a note to a case (allowed in every status: the audit trail never closes)."""
+    if not command.text.strip():
+        raise InvalidCommand("a note needs text")
+    case, _ = execute(
+        Case,
+        command.case_id,
+        command,
+        lambda case: handlers.handle_add_case_note(command, _case_state(case)),
+    )
+    return case

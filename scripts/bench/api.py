@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client
 
+from cases.api.tokens import issue_token
 from cases.models import Case
-from cases.tokens import issue_token
 
 PAGE_SIZE = 20
 DEEP_PAGES = 50

@@ -19,15 +19,16 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cases import bulk, event_store, projections
 from cases.client_updates.projections import CLIENT_EVENTS, fold_into
-from cases.commands import CreateCase
-from cases.events import CASE_CREATED
-from cases.handlers import handle_create_case
-from cases.intake import MessageRejected
+from cases.core import bulk, event_store, projections
+from cases.core.events import CASE_CREATED
+from cases.documents.rules import DocumentRuleData, load_document_rules
+from cases.intake.commands import CreateCase
+from cases.intake.contract import MessageRejected
+from cases.intake.handlers import handle_create_case
 from cases.models import RawEvent, RawEventStatus
-from cases.rules import DocumentRuleData, load_document_rules
-from kafka_integration.ingest import InboundRecord, to_raw_event
+from kafka_integration.ingest import to_raw_event
+from kafka_integration.records import InboundRecord
 from kafka_integration.sample_events import sample_event
 from kafka_integration.schemas import parse_message
 

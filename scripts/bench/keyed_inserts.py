@@ -62,9 +62,9 @@ RECORDS_PER_CHUNK = 500
 
 def documents(collection: str, seed: int) -> Iterator[dict[str, Any]]:
     """Endless documents of `collection`, as the pipeline writes them (distinct records)."""
-    from cases import bulk
+    from cases.core import bulk
+    from cases.documents.rules import DEFAULT_DOCUMENT_RULES
     from cases.models import RawEventStatus
-    from cases.rules import DEFAULT_DOCUMENT_RULES
     from kafka_integration.ingest import to_raw_event
     from scripts.bench.documents import documents_for, sample_records
 

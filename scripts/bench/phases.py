@@ -21,9 +21,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from pymongo import monitoring
 
 from casemgmt_project.progress import ProgressBar
-from cases.intake import MessageRejected
+from cases.documents.rules import load_document_rules, seed_document_rules
+from cases.intake.contract import MessageRejected
 from cases.models import Case, DocumentRule, RawEvent
-from cases.rules import load_document_rules, seed_document_rules
 from kafka_integration import ingest
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.relays import consumer_background_hooks

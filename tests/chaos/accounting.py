@@ -47,8 +47,8 @@ REBUILD_CHUNK = 20_000
 
 
 def _read_models_snapshot() -> dict[str, list[dict]]:
-    from cases import bulk
-    from cases.rebuild import READ_MODELS
+    from cases.core import bulk
+    from cases.core.rebuild import READ_MODELS
 
     return {
         model.__name__: sorted(bulk.collection(model).find(), key=lambda d: str(d["_id"]))
@@ -58,12 +58,12 @@ def _read_models_snapshot() -> dict[str, list[dict]]:
 
 def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     from cases.client_updates.claims import claim_event
-    from cases.commands import CreateCase
-    from cases.events import kafka_source
-    from cases.handlers import handle_create_case
+    from cases.core.events import kafka_source
+    from cases.core.rebuild import rebuild_read_models
+    from cases.documents.rules import load_document_rules
+    from cases.intake.commands import CreateCase
+    from cases.intake.handlers import handle_create_case
     from cases.models import Case, RawEvent
-    from cases.rebuild import rebuild_read_models
-    from cases.rules import load_document_rules
     from kafka_integration import audit_payloads, ingest
     from kafka_integration.schemas import parse_message
     from tests.integration.consumer_process import count_topic, dead_letter_copies
@@ -172,7 +172,7 @@ def _check_outbox(result: Accounting, on_topic: dict[tuple[int, int], str | None
 
 def _committed_kafka_events() -> dict[str, set]:
     """Event ids of committed commands caused by Kafka records, by correlation id."""
-    from cases import event_store
+    from cases.core import event_store
     from cases.models import EventCommit, StoredEvent
 
     committed = set(EventCommit.objects.filter(aborted=False).values_list("pk", flat=True))
@@ -186,11 +186,11 @@ def _committed_kafka_events() -> dict[str, set]:
 
 
 def _expected_notifications(cases: list) -> set[str]:
-    """Ids the CASE_CREATED rules owe, derived as cases.notifications derives them."""
-    from cases import events as ev
+    """Ids the CASE_CREATED rules owe, derived as cases.notifications.services derives them."""
+    from cases.core import events as ev
     from cases.models import NotificationRule
     from cases.models.notifications import NotificationTrigger
-    from cases.notifications import _local_match
+    from cases.notifications.services import _local_match
 
     trigger = NotificationTrigger.CASE_CREATED
     rules = sorted(

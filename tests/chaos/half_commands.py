@@ -20,9 +20,9 @@ import uuid
 def run(commands: int) -> dict:
     from django.utils import timezone
 
-    from cases import bulk, event_store
-    from cases import events as ev
-    from cases.errors import ConcurrencyConflict
+    from cases.core import bulk, event_store
+    from cases.core import events as ev
+    from cases.core.errors import ConcurrencyConflict
     from cases.models import StoredEvent
 
     winners: list[ev.DomainEvent] = []

@@ -13,11 +13,12 @@ from django.utils.timezone import now
 from playwright.sync_api import expect
 
 from cases.admin.groups import ANALYST, LEAD, ensure_back_office_user
-from cases.commands import UpdateDocumentStatus
+from cases.documents.commands import UpdateDocumentStatus
+from cases.documents.rules import seed_document_rules
+from cases.documents.services import update_document_status
 from cases.models import DocumentRequirement, DocumentRule, Notification, NotificationRule, RawEvent
-from cases.rules import seed_document_rules
-from cases.services import update_document_status
-from kafka_integration.ingest import InboundRecord, process_batch, to_raw_event
+from kafka_integration.ingest import process_batch, to_raw_event
+from kafka_integration.records import InboundRecord
 
 pytestmark = [pytest.mark.integration]
 

@@ -8,8 +8,8 @@ and its documents verified through the services, the decision steps are clicked.
 import pytest
 
 from cases.admin.groups import ANALYST, LEAD, ensure_back_office_user
+from cases.documents.rules import seed_document_rules
 from cases.models import ApprovalRule, DocumentRule, SlaRule
-from cases.rules import seed_document_rules
 from cases.workflow.rules import seed_workflow_rules
 from tests.integration.helpers import open_case, settle_documents
 

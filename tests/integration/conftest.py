@@ -4,8 +4,8 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from casemgmt_project.telemetry import attach_span_exporter
+from cases.documents.rules import seed_document_rules
 from cases.models import DocumentRule
-from cases.rules import seed_document_rules
 
 
 @pytest.fixture

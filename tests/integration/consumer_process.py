@@ -25,7 +25,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
 from pymongo import MongoClient
 
-from cases.intake import MessageRejected
+from cases.intake.contract import MessageRejected
 from kafka_integration.sample_events import sample_event
 from kafka_integration.schemas import parse_message
 

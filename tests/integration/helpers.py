@@ -10,10 +10,10 @@ from django.conf import settings
 from django.dispatch import Signal
 from django.utils import timezone
 
-from cases.commands import CreateCase
-from cases.intake import validate_payload
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.services import open_cases
 from cases.models import Case
-from cases.services import open_cases
 
 
 def open_case(payload: dict) -> Case:
@@ -91,9 +91,9 @@ def make_user(username: str, *groups: str, superuser: bool = False) -> Any:
 
 def settle_documents(case_id: uuid.UUID) -> None:
     """Waive every document the case still waits for, so approval can be proposed."""
-    from cases.commands import UpdateDocumentStatus
+    from cases.documents.commands import UpdateDocumentStatus
+    from cases.documents.services import update_document_status
     from cases.models import DocumentRequirement
-    from cases.services import update_document_status
 
     for requirement in DocumentRequirement.objects.filter(case_id=case_id):
         update_document_status(
@@ -103,10 +103,18 @@ def settle_documents(case_id: uuid.UUID) -> None:
 
 def decide(case_id: uuid.UUID, decision: str, proposer: str, approver: str) -> Case:
     """Take a case from OPEN or IN_REVIEW to `decision` through both pairs of eyes."""
-    from cases.commands import ChangeCaseStatus
-    from cases.services import change_case_status
-    from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
-    from cases.workflow.services import approve_decision, assign_case, propose_decision
+    from cases.workflow.commands import (
+        ApproveDecision,
+        AssignCase,
+        ChangeCaseStatus,
+        ProposeDecision,
+    )
+    from cases.workflow.services import (
+        approve_decision,
+        assign_case,
+        change_case_status,
+        propose_decision,
+    )
 
     case = Case.objects.get(pk=case_id)
     if case.status == "OPEN":

@@ -9,30 +9,17 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from cases import bulk
-from cases.commands import (
-    AddCaseNote,
-    ChangeCaseStatus,
-    DetermineDocumentRequirements,
-    UpdateDocumentStatus,
-)
-from cases.errors import IllegalTransition
-from cases.lifecycle import direct_case_moves
+from cases.core import bulk
+from cases.core.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
+from cases.core.lifecycle import direct_case_moves
+from cases.core.rebuild import READ_MODELS
+from cases.core.signals import case_status_changed
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
 from cases.models import Case, CaseStatus, DocumentRequirement, DocumentRule, Person, StoredEvent
-from cases.rebuild import READ_MODELS
-from cases.services import (
-    InvalidCommand,
-    NotFound,
-    VersionConflict,
-    add_case_note,
-    change_case_status,
-    determine_document_requirements,
-    update_document_status,
-)
-from cases.signals import case_status_changed
-from cases.workflow.commands import AssignCase, ProposeDecision
+from cases.workflow.commands import AddCaseNote, AssignCase, ChangeCaseStatus, ProposeDecision
 from cases.workflow.rules import ANALYST_GROUP
-from cases.workflow.services import assign_case, propose_decision
+from cases.workflow.services import add_case_note, assign_case, change_case_status, propose_decision
 from tests.integration.helpers import decide, make_user, open_case, record_signals
 
 pytestmark = [

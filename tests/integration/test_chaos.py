@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from pymongo import MongoClient
 
+from cases.core.rebuild import READ_MODELS
 from cases.models.event_log import stream_key
-from cases.rebuild import READ_MODELS
 from tests.chaos import scenarios
 from tests.chaos.workspace import Workspace
 from tests.integration.consumer_process import produce_samples

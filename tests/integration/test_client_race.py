@@ -12,15 +12,16 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from cases import event_store
 from cases.client_updates import claims, services
 from cases.client_updates.services import CREATED, UPDATED, open_or_update, route_intake
-from cases.commands import ChangeCaseStatus, CreateCase
-from cases.intake import validate_payload
-from cases.intake_service import CreatedCase
-from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core import event_store
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.requested import CreatedCase
 from cases.models import Case, StoredEvent
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 
 pytestmark = [
     pytest.mark.integration,

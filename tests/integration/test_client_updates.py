@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from cases import bulk
 from cases.client_updates import events as cu
-from cases.commands import ChangeCaseStatus
+from cases.core import bulk
+from cases.core.rebuild import READ_MODELS
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -25,8 +25,8 @@ from cases.models import (
     RawEvent,
     StoredEvent,
 )
-from cases.rebuild import READ_MODELS
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.replay import replay, select_raw_events
 from tests.integration.consumer_process import wait_until

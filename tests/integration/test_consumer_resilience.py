@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from cases.events import CASE_CREATED
+from cases.core.events import CASE_CREATED
 from cases.models import Case, RawEvent, RawEventStatus, StoredEvent
 from tests.integration.consumer_process import (
     REPO_ROOT,

@@ -7,9 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from cases.commands import ChangeCaseStatus
 from cases.selectors import compute_dashboard, get_dashboard
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from tests.integration.helpers import open_case
 
 pytestmark = [

@@ -1,6 +1,6 @@
 """Document requirements against the real database: rules (SPEC §5), determination, decisions.
 
-Cases are opened through `cases.services.open_cases`, exactly as the Kafka consumer does, and
+Cases are opened through `cases.intake.services.open_cases`, exactly as the Kafka consumer does, and
 every change goes through the command services under test.
 """
 
@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from cases import event_store, projections
-from cases.commands import DetermineDocumentRequirements, UpdateDocumentStatus
-from cases.errors import IllegalTransition
-from cases.lifecycle import DOCUMENT_TRANSITIONS
+from cases.core import event_store, projections
+from cases.core.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
+from cases.core.lifecycle import DOCUMENT_TRANSITIONS
+from cases.core.signals import document_status_changed
+from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.services import determine_document_requirements, update_document_status
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -26,14 +28,6 @@ from cases.models import (
     Person,
     StoredEvent,
 )
-from cases.services import (
-    InvalidCommand,
-    NotFound,
-    VersionConflict,
-    determine_document_requirements,
-    update_document_status,
-)
-from cases.signals import document_status_changed
 from tests.integration.helpers import open_case, record_signals
 
 pytestmark = [

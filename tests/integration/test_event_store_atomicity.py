@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import bulk, event_store
-from cases import events as ev
-from cases.errors import ConcurrencyConflict
+from cases.core import bulk, event_store
+from cases.core import events as ev
+from cases.core.errors import ConcurrencyConflict
 from cases.models import StoredEvent
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from pymongo.errors import BulkWriteError
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Address, BeneficialOwner, Case, Company, OwnerPerson, RawEvent
 from kafka_integration.ingest import InboundRecord, to_raw_event
 

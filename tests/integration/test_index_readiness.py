@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from pymongo.errors import DuplicateKeyError
 
-from cases.index_readiness import (
+from cases.core.index_readiness import (
     IndexesNotReady,
     declared_unique_keys,
     missing_unique_indexes,
@@ -83,7 +83,7 @@ def test_a_unique_index_not_yet_built_is_reported_until_it_is():
 def test_waiting_for_a_missing_index_ends_in_a_clear_error(monkeypatch):
     collection = StoredEvent._meta.db_table
     monkeypatch.setattr(
-        "cases.index_readiness.declared_unique_keys",
+        "cases.core.index_readiness.declared_unique_keys",
         lambda: {collection: {("no_such_field",)}},
     )
     with pytest.raises(IndexesNotReady, match=rf"{collection}\(no_such_field\).*migrate"):

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from cases import bulk
+from cases.core import bulk
+from cases.core.rebuild import READ_MODELS
 from cases.models import (
     BeneficialOwner,
     Case,
@@ -23,7 +24,6 @@ from cases.models import (
     RawEvent,
     StoredEvent,
 )
-from cases.rebuild import READ_MODELS
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.replay import replay, select_raw_events
 from tests.integration.helpers import read_topic

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import bulk
+from cases.core import bulk
+from cases.core.rebuild import READ_MODELS
 from cases.models import Case, RawEvent, RawPayload, StoredEvent
-from cases.rebuild import READ_MODELS
 from kafka_integration import audit_payloads
 from kafka_integration.replay import replay, select_raw_events
 from tests.integration.helpers import make_user

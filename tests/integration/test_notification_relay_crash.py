@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Notification, NotificationRule
 from kafka_integration import relay_passes
 from kafka_integration.crash_points import ENV as CRASH_POINT

@@ -7,8 +7,9 @@ from django.conf import settings
 
 from cases.models import Notification, NotificationRule
 from kafka_integration import relay_passes
-from kafka_integration.ingest import InboundRecord, process_batch
+from kafka_integration.ingest import process_batch
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.records import InboundRecord
 from kafka_integration.relay_passes import RelayPass
 from tests.integration.helpers import read_topic
 

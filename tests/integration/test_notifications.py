@@ -8,11 +8,12 @@ from confluent_kafka import Producer
 from django.conf import settings
 from django.db import DatabaseError
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Case, Notification, NotificationRule, RawEvent
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
-from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
+from kafka_integration.ingest import process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.records import InboundRecord
 from kafka_integration.relays import ConsumerRelay
 from tests.integration.helpers import closed_port, read_topic
 from tests.integration.test_command_count import counter  # noqa: F401 (fixture)
@@ -204,7 +205,7 @@ def test_a_member_that_stops_leading_leaves_its_rows_to_the_sweep(notification_t
 def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notification_topic):
     case_created_rule()
     case_id = ingest_directly(KYC)
-    from cases.signals import case_opened
+    from cases.core.signals import case_opened
 
     case_opened.send(sender=None, case_ids=[case_id], trace_context={})
 
@@ -214,8 +215,8 @@ def test_signal_fired_again_for_the_same_case_adds_no_second_notification(notifi
 def test_case_status_change_notifies_through_the_same_outbox_when_a_rule_matches(
     notification_topic,
 ):
-    from cases.commands import ChangeCaseStatus
-    from cases.services import change_case_status
+    from cases.workflow.commands import ChangeCaseStatus
+    from cases.workflow.services import change_case_status
 
     NotificationRule.objects.create(
         trigger="CASE_STATUS_CHANGED",

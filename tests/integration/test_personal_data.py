@@ -23,10 +23,10 @@ from opentelemetry.trace import StatusCode
 from pymongo.errors import OperationFailure
 
 from casemgmt_project.logging import JsonFormatter
-from cases import services
 from cases.api import cases as cases_api
-from cases.errors import MessageRejected
-from cases.tokens import issue_token
+from cases.api.tokens import issue_token
+from cases.core.errors import MessageRejected
+from cases.intake import services
 from kafka_integration.schemas import parse_message
 from tests.integration.helpers import read_topic
 from tests.integration.test_telemetry import SAMPLES, consume, produce

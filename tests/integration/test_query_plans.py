@@ -43,10 +43,11 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 from pymongo import UpdateOne, monitoring
 
-from cases import bulk, event_store, selectors
+from cases import selectors
 from cases.client_updates import claims
+from cases.core import bulk, event_store
+from cases.documents.rules import DEFAULT_DOCUMENT_RULES
 from cases.models import Case, Client, EventCommit, Notification, StoredEvent
-from cases.rules import DEFAULT_DOCUMENT_RULES
 from scripts.bench.documents import documents_for, insert_documents, sample_records
 
 pytestmark = [pytest.mark.integration]

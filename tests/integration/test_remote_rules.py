@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cases.remote_rules import (
+from cases.notifications.remote_rules import (
     RemoteRulesUnavailable,
     RuleMatch,
     first_remote_match,
@@ -250,14 +250,14 @@ def test_connection_refused_is_unavailable():
 )
 def test_fallback_warning_names_trigger_and_reason_but_no_context_value(rule_server, caplog, reply):
     rule_server.answer(reply)
-    caplog.set_level(logging.DEBUG, logger="cases.remote_rules")
+    caplog.set_level(logging.DEBUG, logger="cases.notifications.remote_rules")
 
     with pytest.raises(RemoteRulesUnavailable) as caught:
         first_remote_match(rule_server.url, TRIGGER, CONTEXT, timeout=2, retries=1, backoff=0.01)
 
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert warnings[0].name == "cases.remote_rules"
+    assert warnings[0].name == "cases.notifications.remote_rules"
     message = warnings[0].getMessage()
     assert TRIGGER in message
     assert caught.value.reason in message
@@ -269,7 +269,7 @@ def test_fallback_warning_names_trigger_and_reason_but_no_context_value(rule_ser
 
 def test_success_logs_no_warning(rule_server, caplog):
     rule_server.answer(Reply(body=[rule("r-1", True)]))
-    caplog.set_level(logging.DEBUG, logger="cases.remote_rules")
+    caplog.set_level(logging.DEBUG, logger="cases.notifications.remote_rules")
 
     assert first_remote_match(rule_server.url, TRIGGER, CONTEXT, timeout=2) is not None
     assert caplog.records == []

@@ -4,9 +4,10 @@ import uuid
 
 import pytest
 
-from cases import events as ev
-from cases.commands import AddCaseNote, UpdateDocumentStatus
-from cases.errors import NotFound
+from cases.core import events as ev
+from cases.core.errors import NotFound
+from cases.documents.commands import UpdateDocumentStatus
+from cases.documents.services import update_document_status
 from cases.selectors import (
     get_case,
     get_case_detail,
@@ -14,7 +15,8 @@ from cases.selectors import (
     list_case_requirements,
     list_cases,
 )
-from cases.services import add_case_note, update_document_status
+from cases.workflow.commands import AddCaseNote
+from cases.workflow.services import add_case_note
 from tests.integration.helpers import open_case
 
 pytestmark = [

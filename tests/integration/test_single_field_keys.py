@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from cases import bulk, event_store
-from cases import events as ev
-from cases.errors import ConcurrencyConflict
+from cases.core import bulk, event_store
+from cases.core import events as ev
+from cases.core.errors import ConcurrencyConflict
 from cases.models import StoredEvent
 from cases.models.event_log import stream_key
 

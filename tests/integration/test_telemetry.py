@@ -19,11 +19,12 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from casemgmt_project.logging import JsonFormatter
 from casemgmt_project.telemetry import metrics_exported
-from cases import services
+from cases.intake import services
 from cases.models import Case, Notification, NotificationRule
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
-from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
+from kafka_integration.ingest import process_batch, record_outcomes
 from kafka_integration.notification_relay import NotificationRelay
+from kafka_integration.records import InboundRecord
 from kafka_integration.relays import open_cases_gauge_hook
 from tests.integration.helpers import closed_port, read_topic
 

@@ -1,4 +1,4 @@
-"""API tokens (cases.tokens, manage.py create_api_token): only a hash at rest, shown once."""
+"""API tokens (cases.api.tokens, manage.py create_api_token): only a hash at rest, shown once."""
 
 import hashlib
 from io import StringIO
@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from cases.api.tokens import issue_token, revoke_token, verify_token
 from cases.models import ApiToken
-from cases.tokens import issue_token, revoke_token, verify_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from cases.errors import NoCaseAvailable, NotAllowed
+from cases.core.errors import NoCaseAvailable, NotAllowed
 from cases.models import Case, StoredEvent
 from cases.workflow.commands import AssignCase, ClaimNextCase
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from cases.commands import ChangeCaseStatus
-from cases.errors import DecisionRefused, DecisionRequired, NotAllowed
+from cases.core.errors import DecisionRefused, DecisionRequired, NotAllowed
 from cases.models import ApprovalRule, Notification, NotificationRule
 from cases.selectors import count_workflow, get_case_timeline, list_awaiting_approval
-from cases.services import change_case_status
-from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision, ReturnDecision
+from cases.workflow.commands import (
+    ApproveDecision,
+    AssignCase,
+    ChangeCaseStatus,
+    ProposeDecision,
+    ReturnDecision,
+)
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from cases.workflow.services import (
     approve_decision,
     assign_case,
+    change_case_status,
     propose_decision,
     return_decision,
 )

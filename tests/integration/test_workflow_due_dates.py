@@ -15,17 +15,17 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from cases import bulk
-from cases.commands import ChangeCaseStatus, CreateCase
-from cases.intake import validate_payload
+from cases.core import bulk
+from cases.core.rebuild import READ_MODELS
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.services import open_cases
 from cases.models import Case, Notification, StoredEvent
-from cases.rebuild import READ_MODELS
 from cases.selectors import list_cases
-from cases.services import change_case_status, open_cases
-from cases.workflow.commands import AssignCase, ProposeDecision
+from cases.workflow.commands import AssignCase, ChangeCaseStatus, ProposeDecision
 from cases.workflow.overdue import PeriodicOverdueCheck
 from cases.workflow.rules import ANALYST_GROUP
-from cases.workflow.services import assign_case, propose_decision
+from cases.workflow.services import assign_case, change_case_status, propose_decision
 from tests.integration.consumer_process import consumer_env, start_consumer
 from tests.integration.helpers import make_user
 

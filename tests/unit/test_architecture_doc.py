@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cases import events as ev
 from cases.client_updates import claims as client_claims
 from cases.client_updates import events as client_events
-from cases.notifications import NOTIFICATION
+from cases.core import events as ev
+from cases.notifications.services import NOTIFICATION
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 AGGREGATES = {ev.CASE, ev.COMPANY, ev.DOCUMENT_REQUIREMENT, NOTIFICATION, client_claims.CLIENT}

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from django.test import override_settings
 
-from kafka_integration.ingest import MAX_STORED_NESTING, InboundRecord, to_raw_event
+from kafka_integration.ingest import MAX_STORED_NESTING, to_raw_event
+from kafka_integration.records import InboundRecord
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""cases.bulk converts instances exactly as the ORM's own field conversion does (no I/O)."""
+"""cases.core.bulk converts instances exactly as the ORM's own field conversion does (no I/O)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cases import bulk
+from cases.core import bulk
 from cases.models import Case, DocumentRequirement, Person, RawEvent
 
 

@@ -4,9 +4,9 @@ import uuid
 from datetime import UTC, datetime
 
 from cases.client_updates import claims
-from cases.commands import CreateCase
-from cases.handlers import case_id_for
-from cases.intake import validate_payload
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.handlers import case_id_for
 
 RECORD = {
     "client_id": "CLI-CLAIM",

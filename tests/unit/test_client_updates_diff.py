@@ -10,7 +10,7 @@ from cases.client_updates.diff import (
     diff_client,
     normalise_name,
 )
-from cases.intake import validate_payload
+from cases.intake.contract import validate_payload
 
 ADA = {"firstname": "Ada", "lastname": "Lovelace", "birthdate": "1985-12-10"}
 BOB = {"firstname": "Bob", "lastname": "Noyce", "birthdate": None, "role_in_company": "Director"}

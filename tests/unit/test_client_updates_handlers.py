@@ -9,9 +9,9 @@ from cases.client_updates import events as cu
 from cases.client_updates.commands import UpdateCaseFromClientEvent
 from cases.client_updates.diff import CaseSnapshot, PersonState, RequirementSnapshot
 from cases.client_updates.handlers import handle_update_case_from_client_event, is_superseded
-from cases.errors import ClientConflict
-from cases.intake import validate_payload
-from cases.rules import DEFAULT_DOCUMENT_RULES
+from cases.core.errors import ClientConflict
+from cases.documents.rules import DEFAULT_DOCUMENT_RULES
+from cases.intake.contract import validate_payload
 
 RULES = list(DEFAULT_DOCUMENT_RULES)
 ADA = {"firstname": "Ada", "lastname": "Lovelace", "birthdate": None, "role_in_company": None}

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from cases.lifecycle import (
+from cases.core.lifecycle import (
     CASE_TRANSITIONS,
     DOCUMENT_TRANSITIONS,
     IllegalTransition,

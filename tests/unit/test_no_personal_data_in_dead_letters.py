@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cases.intake import MessageRejected
-from kafka_integration.ingest import InboundRecord, RecordOutcome
+from cases.intake.contract import MessageRejected
 from kafka_integration.producer import dead_letter_headers
+from kafka_integration.records import InboundRecord, RecordOutcome
 from kafka_integration.sample_events import kyc_event
 from kafka_integration.schemas import parse_message
 

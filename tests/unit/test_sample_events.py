@@ -3,7 +3,7 @@
 import json
 import random
 
-from cases.intake import validate_payload
+from cases.intake.contract import validate_payload
 from kafka_integration.sample_events import INVALID_BODIES, sample_events
 
 

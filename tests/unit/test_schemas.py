@@ -1,4 +1,4 @@
-"""Unit tests for the intake contract (cases.intake) and its Kafka decoding (SPEC section 1).
+"""Unit tests for the intake contract (cases.intake.contract) and its Kafka decoding (SPEC §1).
 
 Every shared sample, then each stricter rule on its own.
 """
@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cases.intake import (
+from cases.intake.contract import (
     ISO_3166_ALPHA2,
     SUPPORTED_VERSIONS,
-    KafkaMessage,
+    ClientRecord,
     MessageRejected,
     ValidationIssue,
     validate_payload,
@@ -629,7 +629,7 @@ def test_messages_are_immutable() -> None:
         message.client_id = "other"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         message.persons[0].firstname = "other"  # type: ignore[misc]
-    assert isinstance(message, KafkaMessage)
+    assert isinstance(message, ClientRecord)
 
 
 # --- audit payload --------------------------------------------------------------------

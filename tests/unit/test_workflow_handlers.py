@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cases.errors import (
+from cases.core.errors import (
     CaseNotActive,
     DecisionRefused,
     IllegalTransition,

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from cases.errors import DecisionRequired, IllegalTransition
-from cases.lifecycle import check_direct_status_change, direct_case_moves
+from cases.core.errors import DecisionRequired, IllegalTransition
+from cases.core.lifecycle import check_direct_status_change, direct_case_moves
 from cases.models import CaseStatus
 
 DIRECT_MOVES = {

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from cases.admin.case_actions import DOMAIN_ERRORS
 from cases.admin.workflow.forms import AssignSelectedForm
 from cases.admin.workflow.panel import actor_of
-from cases.errors import (
+from cases.core.errors import (
     ConcurrencyConflict,
     VersionConflict,
 )

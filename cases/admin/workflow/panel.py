@@ -14,8 +14,8 @@ from cases.admin.workflow.forms import (
     ReturnForm,
     analyst_choices,
 )
-from cases.errors import NotAllowed
-from cases.lifecycle import ACTIVE_CASE_STATUSES
+from cases.core.errors import NotAllowed
+from cases.core.lifecycle import ACTIVE_CASE_STATUSES
 from cases.models import Case
 from cases.workflow import authorisation as auth
 from cases.workflow.services import resolve_actor

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from cases.admin.case_actions import _back, _form_errors, _require, _run
 from cases.admin.workflow.forms import ApproveForm, AssignForm, ProposeForm, ReturnForm
-from cases.commands import new_request_id
+from cases.core.requests import new_request_id
 from cases.models import Case
 from cases.selectors import get_case
 from cases.workflow.commands import (

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.errors import InvalidCommand
-from cases.tokens import issue_token
+from cases.api.tokens import issue_token
+from cases.core.errors import InvalidCommand
 
 
 class Command(BaseCommand):

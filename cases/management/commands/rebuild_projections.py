@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from casemgmt_project.progress import ProgressBar
-from cases.rebuild import rebuild_read_models
+from cases.core.rebuild import rebuild_read_models
 
 
 class Command(BaseCommand):

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casemgmt_project.progress import ProgressBar
-from cases import errors
-from cases.demo import seed_demo_workflow
+from cases.core import errors
+from cases.management.demo_workflow import seed_demo_workflow
 
-# What the workflow services refuse with (cases/errors.py has no common base to catch).
+# What the workflow services refuse with (cases/core/errors.py has no common base to catch).
 REFUSALS = (
     errors.CaseNotActive,
     errors.DecisionRefused,

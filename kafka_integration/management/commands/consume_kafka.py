@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casemgmt_project.telemetry import configure_consumer
-from cases.index_readiness import wait_for_unique_indexes
+from cases.core.index_readiness import wait_for_unique_indexes
 from kafka_integration.consumer import CaseEventConsumer, ConsumerOptions
 from kafka_integration.failures import StartupFailed
 from kafka_integration.relays import consumer_background_hooks

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from cases.models import DocumentRequirement, DocumentRule, Notification, NotificationRule, RawEvent
-from kafka_integration.ingest import InboundRecord, process_batch, to_raw_event
+from kafka_integration.ingest import process_batch, to_raw_event
+from kafka_integration.records import InboundRecord
 from tests.integration.admin.conftest import KYB
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from cases.commands import ChangeCaseStatus
 from cases.models import Case, DocumentRequirement, StoredEvent
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.client_updates.services import route_intake
-from cases.commands import ChangeCaseStatus, CreateCase
-from cases.intake import validate_payload
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
 from cases.models import Client
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from tests.integration.admin.conftest import KYB
 from tests.integration.helpers import open_case
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.admin.groups import ANALYST, ensure_back_office_user
-from cases.commands import ChangeCaseStatus
 from cases.models import ApprovalRule, Case, SlaRule
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from tests.integration.admin.conftest import KYB
 from tests.integration.helpers import open_case
 

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from cases.api.tokens import issue_token
 from cases.models import NotificationRule
-from cases.tokens import issue_token
 
 
 @dataclass

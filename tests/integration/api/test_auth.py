@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from cases import selectors
+from cases.api.tokens import revoke_token
 from cases.models import ApiToken, StoredEvent
-from cases.tokens import revoke_token
 from tests.integration.api.payloads import KYC
 from tests.integration.helpers import open_case
 

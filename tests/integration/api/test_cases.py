@@ -7,13 +7,14 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from cases import events as ev
-from cases.commands import CreateCase
-from cases.intake import MessageRejected, validate_payload
+from cases.core import events as ev
+from cases.intake.commands import CreateCase
+from cases.intake.contract import MessageRejected, validate_payload
+from cases.intake.services import open_cases
 from cases.models import Case, DocumentRequirement, Notification, StoredEvent
 from cases.selectors import get_case_timeline
-from cases.services import open_cases
-from kafka_integration.ingest import InboundRecord, process_batch
+from kafka_integration.ingest import process_batch
+from kafka_integration.records import InboundRecord
 from kafka_integration.schemas import parse_message
 from tests.integration.api.payloads import KYB, KYC
 from tests.integration.helpers import open_case

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cases.commands import ChangeCaseStatus
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.services import change_case_status
 from tests.integration.api.payloads import KYB, KYC
 from tests.integration.helpers import open_case
 

@@ -6,9 +6,10 @@ import uuid
 import pytest
 from django.test import override_settings
 
+from cases.documents.rules import seed_document_rules
 from cases.models import Case, DocumentRule, RawEvent
-from cases.rules import seed_document_rules
-from kafka_integration.ingest import InboundRecord, process_batch, record_outcomes
+from kafka_integration.ingest import process_batch, record_outcomes
+from kafka_integration.records import InboundRecord
 from tests.integration.api.payloads import KYC
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -7,10 +7,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.commands import ChangeCaseStatus
 from cases.models import Case
-from cases.services import change_case_status
+from cases.workflow.commands import ChangeCaseStatus
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
+from cases.workflow.services import change_case_status
 from tests.integration.api.payloads import KYC
 from tests.integration.helpers import open_case, settle_documents
 

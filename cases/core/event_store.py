@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from cases import bulk
-from cases.errors import ConcurrencyConflict
-from cases.events import DomainEvent, derive_id
+from cases.core import bulk
+from cases.core.errors import ConcurrencyConflict
+from cases.core.events import DomainEvent, derive_id
 from cases.models import EventCommit, StoredEvent
 from cases.models.event_log import stream_key
 

@@ -5,7 +5,7 @@ fire the domain signal: receivers see the change already in the read models. A r
 identified by its request_id: a retry of a request whose events are stored re-projects them
 and re-fires its signals (receivers dedupe on event_id) instead of applying it twice, so a
 caller that lost the answer, or hit a failing receiver, can simply retry. Used by
-`cases.services` and `cases.workflow.services`.
+`cases.intake.services` and `cases.workflow.services`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from cases import event_store, projections, signals
-from cases import events as ev
-from cases.errors import ConcurrencyConflict, InvalidCommand, NotFound, VersionConflict
-from cases.events import DomainEvent
-from cases.handlers import request_metadata
+from cases.core import event_store, projections, signals
+from cases.core import events as ev
+from cases.core.errors import ConcurrencyConflict, InvalidCommand, NotFound, VersionConflict
+from cases.core.events import DomainEvent
+from cases.core.projections import ProjectableEvent
+from cases.core.requests import request_metadata
 from cases.models import Case, DocumentRequirement, StoredEvent
-from cases.projections import ProjectableEvent
 
 __all__ = ["announce", "append", "check_replayed_ids", "execute", "load", "request_events"]
 
@@ -113,7 +113,7 @@ def execute(
 
 
 def announce(events: Sequence[ProjectableEvent]) -> None:
-    """Fire the domain signals of projected events (see cases.signals for the kwargs)."""
+    """Fire the domain signals of projected events (see cases.core.signals for the kwargs)."""
     for event in events:
         p = event.payload
         actor = event.metadata.get("actor", "")

@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from cases.errors import InvalidCommand, NotFound
+from cases.core.errors import InvalidCommand, NotFound
 from cases.models import ApiToken
 
 __all__ = ["IssuedToken", "issue_token", "revoke_token", "verify_token"]

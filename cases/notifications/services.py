@@ -18,21 +18,22 @@ from django.dispatch import receiver
 from django.utils import timezone
 from opentelemetry import propagate, trace
 
-from cases import bulk, event_store, outbox_tap
-from cases import events as ev
-from cases.models import Case, Company, Notification, NotificationRule, Person
-from cases.models.notifications import NotificationTrigger
-from cases.remote_rules import (
-    RemoteRulesUnavailable,
-    RuleMatch,
-    first_remote_match,
-    remote_trigger_name,
-)
-from cases.signals import (
+from cases.core import bulk, event_store
+from cases.core import events as ev
+from cases.core.signals import (
     case_opened,
     case_status_changed,
     client_data_updated,
     document_status_changed,
+)
+from cases.models import Case, Company, Notification, NotificationRule, Person
+from cases.models.notifications import NotificationTrigger
+from cases.notifications import outbox_tap
+from cases.notifications.remote_rules import (
+    RemoteRulesUnavailable,
+    RuleMatch,
+    first_remote_match,
+    remote_trigger_name,
 )
 
 logger = logging.getLogger(__name__)

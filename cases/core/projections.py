@@ -12,22 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from django.db import models
 
-from cases import bulk
-from cases import events as ev
-from cases.models import (
-    Address,
-    BeneficialOwner,
-    Case,
-    Company,
-    DocumentRequirement,
-    OwnerPerson,
-    Person,
-)
+from cases.core import bulk
+from cases.core import events as ev
+from cases.models import Case, Company, DocumentRequirement
 
 
 @dataclass(frozen=True)
@@ -174,127 +165,15 @@ class _UnitOfWork:
         bulk.replace_all(last.values())
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _datetime(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    return uuid.UUID(value) if value else None
-
-
-# --- Event handlers --------------------------------------------------------------------------
-# Each returns the root it created or changed; the caller records its version.
-
-
-def _company_profile_created(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Company:
-    p = event.payload
-    return Company(
-        id=event.aggregate_id,
-        registered_name=p["registered_name"],
-        trading_name=p.get("trading_name"),
-        registration_number=p["registration_number"],
-        registration_date=_date(p.get("registration_date")),
-        country_of_incorporation=p["country_of_incorporation"],
-        registered_address=Address(**p["registered_address"]),
-        business_type=p.get("business_type"),
-        industry_sector=p.get("industry_sector"),
-        created_at=event.occurred_at,
-        updated_at=event.occurred_at,
-    )
-
-
-def _case_created(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Case:
-    p = event.payload
-    return Case(
-        id=event.aggregate_id,
-        client_id=p["client_id"],
-        case_type=p["case_type"],
-        schema_version=p["schema_version"],
-        traitement_type=p["traitement_type"],
-        company_id=_uuid(p.get("company_id")),
-        source_raw_event_id=_uuid(p.get("source_raw_event_id")),
-        due_at=_datetime(p.get("due_at")),
-        created_at=event.occurred_at,
-        updated_at=event.occurred_at,
-    )
-
-
-def _person(uow: _UnitOfWork, event: ProjectableEvent, root: Any) -> Any:
-    p = event.payload
-    uow.children.append(
-        Person(
-            id=uuid.UUID(p["person_id"]),
-            case_id=uuid.UUID(p["case_id"]),
-            company_id=_uuid(p.get("company_id")),
-            firstname=p["firstname"],
-            lastname=p["lastname"],
-            birthdate=_date(p.get("birthdate")),
-            role_in_company=p.get("role_in_company"),
-            position=p["position"],
-        )
-    )
-    root.updated_at = event.occurred_at
-    return root
-
-
-def _beneficial_owner(uow: _UnitOfWork, event: ProjectableEvent, company: Company) -> Company:
-    p = event.payload
-    details = p["person_details"]
-    uow.children.append(
-        BeneficialOwner(
-            id=uuid.UUID(p["owner_id"]),
-            company_id=uuid.UUID(p["company_id"]),
-            person=OwnerPerson(
-                firstname=details["firstname"],
-                lastname=details["lastname"],
-                birthdate=_date(details.get("birthdate")),
-                role_in_company=details.get("role_in_company"),
-            ),
-            ownership_percentage=p.get("ownership_percentage"),
-            types_of_control=list(p.get("types_of_control") or []),
-            is_ubo=bool(p.get("is_ubo")),
-            position=p["position"],
-        )
-    )
-    company.updated_at = event.occurred_at
-    return company
-
-
-def _requirement_determined(uow: _UnitOfWork, event: ProjectableEvent, _: Any) -> Any:
-    p = event.payload
-    return DocumentRequirement(
-        id=event.aggregate_id,
-        case_id=uuid.UUID(p["case_id"]),
-        entity_type=p["entity_type"],
-        entity_id=uuid.UUID(p["entity_id"]),
-        document_type=p["document_type"],
-        is_required=p["is_required"],
-        status=p["status"],
-        metadata=dict(p.get("metadata") or {}),
-        created_at=event.occurred_at,
-        updated_at=event.occurred_at,
-    )
-
-
 Handler = Callable[[_UnitOfWork, ProjectableEvent, Any], Any]
 
-# event type -> (root model, handler, whether the event creates the root)
-HANDLERS: dict[str, tuple[type[models.Model], Handler, bool]] = {
-    ev.COMPANY_PROFILE_CREATED: (Company, _company_profile_created, True),
-    ev.CASE_CREATED: (Case, _case_created, True),
-    ev.PERSON_ADDED_TO_CASE: (Case, _person, False),
-    ev.PERSON_LINKED_TO_COMPANY: (Company, _person, False),
-    ev.BENEFICIAL_OWNER_ADDED: (Company, _beneficial_owner, False),
-    ev.DOCUMENT_REQUIREMENT_DETERMINED: (DocumentRequirement, _requirement_determined, True),
-}
+# event type -> (root model, handler, whether the event creates the root); each capability's
+# projections module registers its own when the app is ready (cases.apps).
+HANDLERS: dict[str, tuple[type[models.Model], Handler, bool]] = {}
 
 
 def register(event_type: str, model: type[models.Model], handler: Handler, creates: bool) -> None:
-    """Lets other domain modules (status changes, notes) add their projections."""
+    """Add a capability's projection of one event type (called on import, see cases.apps)."""
     HANDLERS[event_type] = (model, handler, creates)
 
 
@@ -385,53 +264,3 @@ def new_read_models(events: Iterable[Any]) -> list[models.Model]:
     _apply(uow, batch)
     roots = [obj for known in uow.roots.values() for obj in known.values() if obj is not None]
     return roots + [child for group in uow.children_of.values() for child in group]
-
-
-# --- Lifecycle projections (status changes, notes, document decisions) -------------------------
-# Times come from the event (occurred_at, or the `at` the handler put in the payload), never the
-# clock, so a rebuild writes byte-identical documents.
-
-
-def _case_status_changed(uow: _UnitOfWork, event: ProjectableEvent, case: Case) -> Case:
-    case.status = event.payload["new_status"]
-    if case.status in ("APPROVED", "REJECTED", "CLOSED"):
-        # A closed or decided case has no proposal waiting (SPEC §3a).
-        case.pending_decision = case.approval_group = case.proposed_by = None
-    case.updated_at = event.occurred_at
-    return case
-
-
-def _case_note_added(uow: _UnitOfWork, event: ProjectableEvent, case: Case) -> Case:
-    case.notes = [*(case.notes or []), dict(event.payload["note"])]
-    case.updated_at = event.occurred_at
-    return case
-
-
-def _document_status_updated(
-    uow: _UnitOfWork, event: ProjectableEvent, requirement: DocumentRequirement
-) -> DocumentRequirement:
-    """Metadata is merged key by key (a decision adds facts, it does not erase earlier ones)."""
-    p = event.payload
-    notes = [dict(note) for note in p.get("notes_added") or []]
-    requirement.status = p["new_status"]
-    requirement.metadata = {**(requirement.metadata or {}), **(p.get("metadata_changes") or {})}
-    requirement.notes = [*(requirement.notes or []), *notes]
-    requirement.history = [
-        *(requirement.history or []),
-        {
-            "event_id": str(event.event_id),
-            "at": p["at"],
-            "actor": dict(p["actor"]),
-            "old_status": p["old_status"],
-            "new_status": p["new_status"],
-            "metadata_changes": dict(p.get("metadata_changes") or {}),
-            "notes": [note["text"] for note in notes],
-        },
-    ]
-    requirement.updated_at = event.occurred_at
-    return requirement
-
-
-register(ev.CASE_STATUS_CHANGED, Case, _case_status_changed, creates=False)
-register(ev.CASE_NOTE_ADDED, Case, _case_note_added, creates=False)
-register(ev.DOCUMENT_STATUS_UPDATED, DocumentRequirement, _document_status_updated, creates=False)

@@ -14,8 +14,8 @@ import uuid
 from django.db import IntegrityError
 from django.utils import timezone
 
-from cases.errors import InvalidCommand
-from cases.events import derive_id
+from cases.core.errors import InvalidCommand
+from cases.core.events import derive_id
 from cases.models import IdempotencyKey
 
 __all__ = ["claim_key"]

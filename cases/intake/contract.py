@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from cases.errors import MessageRejected, ValidationIssue
+from cases.core.errors import MessageRejected, ValidationIssue
 
 __all__ = [
     "ISO_3166_ALPHA2",
@@ -47,7 +47,7 @@ __all__ = [
     "Address",
     "BeneficialOwner",
     "CompanyProfile",
-    "KafkaMessage",
+    "ClientRecord",
     "MessageRejected",
     "Person",
     "ValidationIssue",
@@ -191,8 +191,8 @@ class BeneficialOwner(_Frozen):
     is_ubo: StrictBool = False
 
 
-class KafkaMessage(_Frozen):
-    """Top-level inbound message.
+class ClientRecord(_Frozen):
+    """One client record (SPEC §1), whichever way it came in (Kafka or the API).
 
     Field order matters: the validators of later fields read ``traitement_type``.
     """
@@ -274,7 +274,7 @@ def issues_from_validation_error(exc: ValidationError) -> list[ValidationIssue]:
     return issues
 
 
-def validate_payload(data: object) -> KafkaMessage:
+def validate_payload(data: object) -> ClientRecord:
     """Validate an already-decoded JSON value (Kafka and REST API share this path)."""
     if not isinstance(data, dict):
         raise MessageRejected(
@@ -282,7 +282,7 @@ def validate_payload(data: object) -> KafkaMessage:
             [ValidationIssue(ROOT_LOC, f"must be a JSON object, got {_json_kind(data)}")],
         )
     try:
-        return KafkaMessage.model_validate(data)
+        return ClientRecord.model_validate(data)
     except ValidationError as exc:
         raise MessageRejected("schema", issues_from_validation_error(exc)) from None
 

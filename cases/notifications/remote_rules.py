@@ -116,7 +116,7 @@ def first_remote_match(
     Connection errors, timeouts, HTTP 5xx and 429 are retried up to `retries` extra times with
     exponential back-off (`retrying_session`). Any failure left after that (or a 4xx other than
     429, an invalid JSON body, an unexpected shape) raises RemoteRulesUnavailable, after a
-    WARNING on the `cases.remote_rules` logger naming only the trigger and the reason.
+    WARNING on the `cases.notifications.remote_rules` logger naming only the trigger and the reason.
     """
     if retries < 0:
         raise ValueError("retries must be >= 0")

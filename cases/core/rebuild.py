@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cases import bulk, event_store, projections
+from cases.core import bulk, event_store, projections
 from cases.models import (
     BeneficialOwner,
     Case,

@@ -7,7 +7,7 @@ waiting for the admin), approved and rejected through four eyes, and documents u
 verified, rejected and waived.
 
 Every step carries a request id derived from the case (or document) and the step, so a second
-run finds each request already stored and changes nothing (cases.services `_execute`). The
+run finds each request already stored and changes nothing (cases.intake.services `_execute`). The
 cases are chosen by client id among each kind, which is stable from one run to the next.
 """
 
@@ -18,11 +18,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cases import selectors
-from cases.commands import AddCaseNote, ChangeCaseStatus, UpdateDocumentStatus
+from cases.documents.commands import UpdateDocumentStatus
+from cases.documents.services import update_document_status
 from cases.models import Case, DocumentRequirement
-from cases.services import add_case_note, change_case_status, update_document_status
-from cases.workflow.commands import ApproveDecision, AssignCase, ProposeDecision
-from cases.workflow.services import approve_decision, assign_case, propose_decision
+from cases.workflow.commands import (
+    AddCaseNote,
+    ApproveDecision,
+    AssignCase,
+    ChangeCaseStatus,
+    ProposeDecision,
+)
+from cases.workflow.services import (
+    add_case_note,
+    approve_decision,
+    assign_case,
+    change_case_status,
+    propose_decision,
+)
 
 __all__ = ["DemoReport", "Scenario", "SCENARIOS", "seed_demo_workflow"]
 
@@ -189,7 +201,7 @@ def _play(case: Case, scenario: Scenario, admin: str, analyst: str) -> Case:
 def seed_demo_workflow(admin: str, analyst: str, on_progress: Progress | None = None) -> DemoReport:
     """Play every scenario on a case of its kind; a kind with no case is reported missing.
 
-    A refused step raises its domain error (cases.errors), e.g. NotAllowed for an unknown user.
+    A refused step raises its domain error (cases.core.errors), e.g. NotAllowed for an unknown user.
     """
     report = DemoReport()
     taken: set[uuid.UUID] = set()

@@ -1,6 +1,6 @@
 """Hand freshly queued outbox rows to a relay in the same process, so it needs no query.
 
-The consumer's relay opens a tap; `cases.notifications` offers every outbox row it inserted
+The consumer's relay opens a tap; `cases.notifications.services` offers every outbox row it inserted
 (not the duplicates of a re-run). The tap is bounded: rows it drops stay PENDING in the outbox
 and the relay's periodic sweep delivers them, so the tap only ever makes delivery sooner.
 """

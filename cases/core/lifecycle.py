@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cases.errors import DecisionRequired, IllegalTransition
+from cases.core.errors import DecisionRequired, IllegalTransition
 
 # Every move a case can make (SPEC §3a), whichever command makes it.
 CASE_TRANSITIONS: Mapping[str, frozenset[str]] = {

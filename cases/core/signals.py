@@ -12,7 +12,7 @@ from django.dispatch import Signal
 # read them back; a case missing there is read from the database).
 case_opened = Signal()
 
-# Fired by cases.services after the change is projected. kwargs: case_id, old_status,
+# Fired by cases.intake.services after the change is projected. kwargs: case_id, old_status,
 # new_status, event_id (the CaseStatusChanged event), actor.
 case_status_changed = Signal()
 

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 from opentelemetry import propagate
 
-from cases import events as ev
-from cases.commands import CreateCase
-from cases.errors import InvalidCommand
-from cases.events import DomainEvent
-from cases.handlers import handle_create_case
+from cases.core import events as ev
+from cases.core.errors import InvalidCommand
+from cases.core.events import DomainEvent
+from cases.core.signals import case_opened
+from cases.documents.rules import load_document_rules
+from cases.intake.commands import CreateCase
+from cases.intake.handlers import handle_create_case
+from cases.intake.services import open_cases
 from cases.models import Case, StoredEvent
-from cases.rules import load_document_rules
-from cases.services import open_cases
-from cases.signals import case_opened
 
 __all__ = ["CreatedCase", "create_case"]
 
@@ -80,7 +80,7 @@ def create_case(command: CreateCase, generation: int | None = None) -> CreatedCa
     case also claims its client (cases.client_updates.claims; ConcurrencyConflict if taken).
 
     `case_opened` fires on every successful call, retries included: its receivers are
-    idempotent (cases.signals), and a first try that died between projecting and announcing
+    idempotent (cases.core.signals), and a first try that died between projecting and announcing
     would otherwise never notify.
     """
     rules = load_document_rules()
