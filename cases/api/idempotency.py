@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import IntegrityError
 from django.utils import timezone
 
+from cases.core import bulk
 from cases.core.errors import InvalidCommand
 from cases.core.events import derive_id
 from cases.models import IdempotencyKey
@@ -27,13 +27,12 @@ def claim_key(caller: str, operation: str, key: str, request_digest: str) -> uui
     scoped = derive_id("idempotency", caller, operation, key)
     record = IdempotencyKey.objects.filter(pk=scoped).first()
     if record is None:
-        try:
-            IdempotencyKey.objects.create(
-                pk=scoped, request_digest=request_digest, created_at=timezone.now()
-            )
+        first = IdempotencyKey(pk=scoped, request_digest=request_digest, created_at=timezone.now())
+        # Read by the duplicate's code, which every server sends (FerretDB's message is not the
+        # one django-mongodb-backend turns into IntegrityError).
+        if not bulk.insert_missing([first]):
             return scoped
-        except IntegrityError:  # a concurrent first attempt with the same key won the insert
-            record = IdempotencyKey.objects.get(pk=scoped)
+        record = IdempotencyKey.objects.get(pk=scoped)  # a concurrent first attempt won
     if record.request_digest != request_digest:
         raise InvalidCommand(
             "this Idempotency-Key was already used for a different request to this operation; "

@@ -103,3 +103,46 @@ def test_a_number_is_not_a_created_range_bound(make_caller, value):
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["loc"] == "query.created_to"
     assert caller.get(CASES, created_to="2026-01-31T00:00:00Z").status_code == 200
+
+
+def test_first_attempts_racing_with_one_key_store_it_once_and_refuse_the_different_one():
+    """Racers that all find no record all insert; the losers read the winner's by the duplicate's
+    code (on any server), so the same request is served and a different one is refused. Several
+    rounds, so that some round has two inserts in flight at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connections
+
+    from cases.api.idempotency import claim_key
+    from cases.core.errors import InvalidCommand
+
+    racers, rounds = 6, 15
+    barrier = Barrier(racers, timeout=30)  # a racer that died must not hang the others
+
+    def claim(job: tuple[int, str]) -> str:
+        round_, digest = job
+        barrier.wait()
+        try:
+            return str(claim_key("TOKEN:race", "POST /cases", f"key-{round_}", digest))
+        except InvalidCommand:
+            return "refused"
+
+    def closing(job: tuple[int, str]) -> list[str]:
+        try:
+            return [claim((round_, job[1])) for round_ in range(rounds)]
+        finally:
+            connections.close_all()
+
+    digests = ["a", "b"] * (racers // 2)
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(pool.map(closing, [(0, d) for d in digests]))
+
+    stored = {str(record.pk): record.request_digest for record in IdempotencyKey.objects.all()}
+    assert len(stored) == rounds
+    for round_ in range(rounds):
+        given = [answer[round_] for answer in answers]
+        winners = set(given) - {"refused"}
+        assert len(winners) == 1, given
+        digest = stored[winners.pop()]
+        assert [a == "refused" for a in given] == [d != digest for d in digests], given
