@@ -312,10 +312,16 @@ class NotificationRelay:
                 )
                 failed += 1
             updates.append((bulk.prepared_pk(Notification, row.pk), values))
-        # Only rows this pass still holds (a relay that outlived its lease may have lost some);
-        # a pass never marked leaves alone any row another relay holds now.
-        where = {"in_flight": None} if relay_pass is None else {"in_flight": relay_pass.id}
-        bulk.update_where(Notification, updates, where)
+        if relay_pass is None:  # never marked: leave alone any row another relay holds now
+            where: dict[str, Any] | None = {"in_flight": None}
+        elif relay_pass.age(now) > self._lease / 2:  # another relay may have taken some over
+            where = {"in_flight": relay_pass.id}
+        else:
+            where = None
+        if where is None:
+            bulk.update_fields(Notification, updates)
+        else:  # checked against the stored rows, not this relay's copies of them
+            bulk.update_where(Notification, updates, where)
         report.delivered += delivered
         report.failed += failed
         telemetry.record_notifications(delivered, failed)
