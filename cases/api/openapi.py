@@ -133,7 +133,10 @@ def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
     body (ninja writes the phrase and only the statuses a router names)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
+            # ninja keys its responses by int; one key per status, or the JSON document names a
+            # status twice (Swagger UI then refuses the whole document).
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             for status in _statuses_every_operation_like_this_has(operation):
                 responses.setdefault(str(status), {"content": ERROR_RESPONSE})
             _add_links(operation)

@@ -10,6 +10,7 @@ The budget (EXAMPLES per operation, a fixed seed) reproduces the defects of issu
 their fixes are reverted and keeps the test within a few minutes on two cores.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -86,3 +87,17 @@ def test_plumbing_statuses_are_documented_and_every_link_names_an_operation(clie
         for link in r.get("links", {}).values()
     }
     assert {"cases_api_workflow_approve", "cases_api_documents_update_status"} <= linked
+
+
+def test_the_document_names_each_key_once(client):
+    """A key written twice is valid to a lenient JSON parser and fatal to Swagger UI's YAML
+    one (the docs page then renders nothing), so read the raw text, not `.json()`."""
+    repeated: list[str] = []
+
+    def refuse_repeats(pairs: list[tuple[str, object]]) -> dict:
+        keys = [key for key, _ in pairs]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=refuse_repeats)
+    assert repeated == []
