@@ -38,31 +38,6 @@ from cases.intake.services import open_cases  # noqa: E402
 from scripts.bench import api  # noqa: E402
 
 
-def payload(index: int) -> dict:
-    if index % 2:
-        return {
-            "client_id": f"lat-kyc-{index}",
-            "version": "1.0",
-            "type": "INDIVIDUAL_STANDARD",
-            "traitement_type": "KYC",
-            "persons": [{"firstname": "Ann", "lastname": f"Person{index}"}],
-        }
-    return {
-        "client_id": f"lat-kyb-{index}",
-        "version": "1.0",
-        "type": "COMPANY_STANDARD",
-        "traitement_type": "KYB",
-        "persons": [{"firstname": "Bob", "lastname": f"Director{index}"}],
-        "company_profile": {
-            "registered_name": f"Latency {index} SA",
-            "registration_number": f"B{index}",
-            "country_of_incorporation": "LU",
-            "registered_address": {"city": "Luxembourg", "country": "LU"},
-        },
-        "beneficial_owners": [{"person_details": {"firstname": "Cy", "lastname": "Owner"}}],
-    }
-
-
 def seed(count: int) -> list[str]:
     now = timezone.now()
     ids: list[str] = []
@@ -70,7 +45,7 @@ def seed(count: int) -> list[str]:
         commands = [
             CreateCase(
                 source=f"latency:{uuid.uuid4()}",
-                message=validate_payload(payload(i)),
+                message=validate_payload(api.case_payload(i)),
                 occurred_at=now,
             )
             for i in range(start, min(count, start + 250))
@@ -89,13 +64,6 @@ def main() -> int:
     try:
         ids = seed(args.cases)
         results = api.measure_reads(args.requests, [uuid.UUID(i) for i in ids])
-        client = api.ApiClient()
-
-        def create(i: int):
-            return client.post("/api/v1/cases", payload(10_000_000 + i))
-
-        api.timed(create, 5)
-        results["create"] = api.summary(api.timed(create, args.requests))
         server = connections["default"].database.client.admin.command("buildInfo")
         kind = "FerretDB" if "ferretdb" in server else f"MongoDB {server['version']}"
         print(

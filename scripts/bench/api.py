@@ -7,6 +7,7 @@ benchmark (on the cases a preload stored, beside the server's own find by `_id`)
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 import uuid
@@ -22,6 +23,8 @@ from cases.models import Case
 
 PAGE_SIZE = 20
 DEEP_PAGES = 50
+# Created cases' client ids start here: clear of any seeded or preloaded client.
+CREATED_FROM = 10_000_000
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -74,6 +77,32 @@ class ApiClient:
         return cursor
 
 
+def case_payload(index: int) -> dict:
+    """A valid case-creation body, KYC or KYB by parity, unique by `index`."""
+    if index % 2:
+        return {
+            "client_id": f"lat-kyc-{index}",
+            "version": "1.0",
+            "type": "INDIVIDUAL_STANDARD",
+            "traitement_type": "KYC",
+            "persons": [{"firstname": "Ann", "lastname": f"Person{index}"}],
+        }
+    return {
+        "client_id": f"lat-kyb-{index}",
+        "version": "1.0",
+        "type": "COMPANY_STANDARD",
+        "traitement_type": "KYB",
+        "persons": [{"firstname": "Bob", "lastname": f"Director{index}"}],
+        "company_profile": {
+            "registered_name": f"Latency {index} SA",
+            "registration_number": f"B{index}",
+            "country_of_incorporation": "LU",
+            "registered_address": {"city": "Luxembourg", "country": "LU"},
+        },
+        "beneficial_owners": [{"person_details": {"firstname": "Cy", "lastname": "Owner"}}],
+    }
+
+
 def _cursor(cursor: str | None) -> dict:
     return {"cursor": cursor} if cursor else {}
 
@@ -97,8 +126,9 @@ def case_ids(sample: int) -> list[uuid.UUID]:
 
 
 def measure_reads(requests: int, ids: list[uuid.UUID] | None = None) -> dict[str, dict]:
-    """p50/p99 of list first page, list 50 pages deep (by cursor) and detail, plus find by
-    `_id` on the cases collection, `requests` samples each after a short warm-up."""
+    """p50/p99 of list first page, list 50 pages deep (by cursor), detail and create (the
+    last, so the reads see only the stored cases), plus find by `_id` on the cases
+    collection, `requests` samples each after a short warm-up."""
     api = ApiClient()
     ids = ids or case_ids(500)
     if not ids:
@@ -114,11 +144,18 @@ def measure_reads(requests: int, ids: list[uuid.UUID] | None = None) -> dict[str
     def detail(i: int) -> Any:
         return api.get(f"/api/v1/cases/{ids[(i * 7919) % len(ids)]}")
 
+    created = itertools.count(CREATED_FROM)
+
+    def create(_: int) -> Any:  # a new client each time: every call opens a case
+        return api.post("/api/v1/cases", case_payload(next(created)))
+
     operations = {"list first page": first_page, "list 50 pages deep": deep_page}
     operations["case detail"] = detail
-    for operation in operations.values():
-        timed(operation, 3)
-    results = {name: summary(timed(call, requests)) for name, call in operations.items()}
+    operations["case create"] = create
+    results = {}
+    for name, call in operations.items():
+        timed(call, 3)
+        results[name] = summary(timed(call, requests))
     from scripts.bench.phases import spread_ids
 
     stored_ids = spread_ids(connections[DEFAULT_DB_ALIAS].database[Case._meta.db_table], 20)

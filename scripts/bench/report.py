@@ -54,6 +54,8 @@ def ratios(summary: dict) -> dict:
 
 
 API_READS = ("list first page", "list 50 pages deep", "case detail")
+# Held to the p99 budget at the largest size measured (issue #23: at 100,000 cases).
+API_TIMED = (*API_READS, "case create")
 SERVER_READ = "find by _id (server)"
 # The same reads sent straight to the server (scripts/bench/api.server_equivalents).
 EQUIVALENT = {
@@ -80,7 +82,7 @@ def api_table(by_cases: dict[int, dict]) -> str:
     lines = ["REST API reads (in-process test client), ms"]
     lines.append(f"{'cases':>8} {'read':<24} {'p50':>8} {'p99':>8}")
     for cases, figures in sorted(by_cases.items()):
-        for name in (*API_READS, SERVER_READ, *sorted(set(EQUIVALENT.values()))):
+        for name in (*API_TIMED, SERVER_READ, *sorted(set(EQUIVALENT.values()))):
             if name in figures:
                 lines.append(
                     f"{cases:>8,} {name:<24} {figures[name]['p50_ms']:>8.1f} "
@@ -129,13 +131,14 @@ def _fmt(value: float | None) -> str:
 
 def _api_targets(by_cases: dict[int, dict], add: Any) -> None:
     if not by_cases:
-        add("API list/detail p99 targets", None, "skipped (--api-cases '')")
+        add("API list/detail/create p99 targets", None, "skipped (--api-cases '')")
         return
-    smallest = min(by_cases)
-    worst = max(API_READS, key=lambda name: by_cases[smallest][name]["p99_ms"])
-    p99 = by_cases[smallest][worst]["p99_ms"]
+    smallest, largest = min(by_cases), max(by_cases)
+    timed = [name for name in API_TIMED if name in by_cases[largest]]
+    worst = max(timed, key=lambda name: by_cases[largest][name]["p99_ms"])
+    p99 = by_cases[largest][worst]["p99_ms"]
     add(
-        f"API list/detail p99 <= 100 ms at {smallest:,} cases",
+        f"API list/detail/create p99 <= 100 ms at {largest:,} cases",
         p99 <= 100,
         f"worst {worst} p99 {p99:.1f} ms",
     )

@@ -22,7 +22,8 @@ creation times spread over weeks, an outbox mostly delivered. No server setting 
 Reads with no filter at all (a capped count, the first page of a full list or of a rebuild)
 have nothing to look up and are checked for their limit. DocumentDB on this build never serves
 a sort from an index (even `find().sort({a: 1}).limit(5)` on an index of `a` is a sequential
-scan and a top-N sort), so there, and only for those, a bounded whole read is accepted; on
+scan and a top-N sort; `documentdb.enableIndexOrderbyPushdown` does not change that here,
+docs/ferretdb.md), so there, and only for those, a bounded whole read is accepted; on
 MongoDB their sort must use an index.
 
 One test rather than one per query: on this backend without transactions every database
