@@ -335,7 +335,11 @@ def verdict(command: dict[str, Any], plan: dict[str, Any], on_documentdb: bool) 
     whole = any(scan.reads_everything for scan in found)
     filtered, ordered = shape(command)
     if filtered:
-        return "reads a whole collection" if whole else None
+        # DocumentDB's planner may add a primary-key walk under a LIMIT beside the filter's
+        # own index scans (seen in 1 of 4 full runs for the dashboard's status pages); the
+        # filter is still served by an index. A filtered read with no other index is refused.
+        indexed = any(scan.index and scan.index != "_id_" for scan in found)
+        return "reads a whole collection" if whole and not (on_documentdb and indexed) else None
     if not is_bounded(plan):
         return "reads a whole collection without a limit"
     if whole and ordered and not on_documentdb:
