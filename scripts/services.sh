@@ -471,6 +471,20 @@ reset() {
   log "data removed (the next up generates a new database password and writes it to .env)"
 }
 
+# Autovacuum refreshes PostgreSQL's planner statistics about a minute after a bulk load; until
+# then the planner may cost a table by what it held earlier (a collection of 1 row that now has
+# thousands). `analyze DATABASE` does it at once for every collection of that database: after a
+# bulk import, or before reading query plans (tests/integration/test_query_plans.py).
+analyze() {
+  local database=${1:?usage: $0 analyze DATABASE}
+  [ -s "$RUN/postgres.pid" ] || die "PostgreSQL is not running (scripts/services.sh up)"
+  PGPASSWORD=$(pg_password) "$PG_BIN/psql" -qAt -v ON_ERROR_STOP=1 -v db="$database" \
+    -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -d postgres >/dev/null <<'SQL'
+SELECT format('ANALYZE documentdb_data.documents_%s', collection_id)
+  FROM documentdb_api_catalog.collections WHERE database_name = :'db' \gexec
+SQL
+}
+
 mkdir -p "$RUN" "$CACHE"
 case "${1:-}" in
   up)  # up [postgres] [ferretdb] [kafka]: all three unless named (tests start a private pair)
@@ -483,7 +497,8 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   reset) reset ;;
+  analyze) shift; analyze "$@" ;;
   install) debian_packages; ext_build; ext_install ;;  # always compares the files
   __as_pg) shift; as_pg "$@" ;;  # internal: pg_ctl under setsid, as the cluster's user
-  *) echo "usage: $0 up|down|status|reset|install" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|reset|analyze DATABASE|install" >&2; exit 2 ;;
 esac
