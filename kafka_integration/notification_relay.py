@@ -10,9 +10,10 @@ offset then (`relay_passes`). The write of the outcome clears the mark. When tha
 (the database went away) the relay keeps the outcome in memory and writes it before it sends
 anything else. When the relay dies instead, the mark stays: a relay that finds it reads the
 topic from the recorded offsets, records the rows it finds there as DELIVERED with their real
-partition and offset, and sends only the others. It does so at once for a pass of its own
-stable id (`NOTIFICATION_RELAY_ID`, a restart of itself) and for any other pass once its lease
-has run out: a live relay finishes a pass well within the lease, so a pass that old is dead.
+partition and offset, and sends only the others. It does so at once for a pass under its own
+name (one an error cut short in this process, or, for a stable `NOTIFICATION_RELAY_ID`, one of
+its previous life) and for any other pass once its lease has run out: a live relay finishes a
+pass well within the lease, so a pass that old is dead.
 """
 
 from __future__ import annotations
@@ -82,7 +83,6 @@ class NotificationRelay:
         self._positions = TopicPositions(bootstrap_servers, extra or {}, delivery_timeout)
         self._timeout = delivery_timeout
         self._owner = owner or f"relay-{uuid.uuid4().hex[:12]}"
-        self._stable = bool(owner)
         self._lease = timedelta(seconds=lease)
         self._reconcile_every = reconcile_every
         self._reconciled_at: float | None = None
@@ -134,13 +134,21 @@ class NotificationRelay:
                 self._record(None, rows, {}, report, reason=f"topic offsets: {exc}")
                 return
             relay_pass = RelayPass.new(self._owner, ends)
-            rows = relay_passes.mark(rows, relay_pass, again=again)
-            if not rows:
-                return
-        results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
-        for row in rows:
-            self._produce(row, results)
-        self._producer.flush(self._timeout)
+        try:
+            if continuing is None:
+                rows = relay_passes.mark(rows, relay_pass, again=again)
+                if not rows:
+                    return
+            results: dict[Any, tuple[KafkaError | None, Message | None]] = {}
+            for row in rows:
+                self._produce(row, results)
+            self._producer.flush(self._timeout)
+        except BaseException:
+            # Cut short between the mark and the outcome (the mark's answer lost in an outage,
+            # a produce refused): the mark may stand, some rows may be on the topic. The next
+            # sweep reconciles the pass against the topic, whatever the reconcile interval.
+            self._reconciled_at = None
+            raise
         if self._after_flush is not None:
             self._after_flush()  # a test's kill point; None unless CASEMGMT_CRASH_POINT names it
         self._unrecorded = (relay_pass, rows, results)
@@ -169,11 +177,19 @@ class NotificationRelay:
         ):
             return
         self._reconciled_at = checked
+        try:
+            self._reconcile_each(report)
+        except BaseException:
+            self._reconciled_at = None  # the database went away mid-way: again next sweep
+            raise
+
+    def _reconcile_each(self, report: RelayReport) -> None:
         now = timezone.now()
         for rows in relay_passes.in_flight().values():
             stored = relay_passes.pass_of(rows)
-            restarted = self._stable and stored.owner == self._owner
-            if restarted or stored.age(now) > self._lease:
+            # A pass under this relay's own name that is still marked between passes was cut
+            # short: by an error in this process, or (a stable name) by its previous life.
+            if stored.owner == self._owner or stored.age(now) > self._lease:
                 try:
                     self._reconcile(stored, report)
                 except (KafkaException, TimeoutError, RuntimeError) as exc:

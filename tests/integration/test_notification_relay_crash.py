@@ -175,3 +175,26 @@ def age(relay_pass: RelayPass, by: timedelta) -> None:
     """Make a pass look as old as a dead relay's would (its mark time moved back)."""
     when = bulk.prepared(Notification, in_flight_since=timezone.now() - by)
     bulk.collection(Notification).update_many({"in_flight": relay_pass.id}, {"$set": when})
+
+
+def test_a_pass_cut_short_by_a_database_outage_is_finished_at_the_next_sweep(outbox, monkeypatch):
+    """The mark reached the server but its answer did not: the relay, alive, must not leave
+    its own pass marked until a lease runs out (chaos scenario 3 found 189 rows so held)."""
+    relay = NotificationRelay(settings.KAFKA_BOOTSTRAP_SERVERS, delivery_timeout=5, lease=60)
+    mark = relay_passes.mark
+
+    def marked_then_connection_lost(*args, **kwargs):
+        mark(*args, **kwargs)
+        raise DatabaseError("connection reset after the write (injected)")
+
+    monkeypatch.setattr(relay_passes, "mark", marked_then_connection_lost)
+    with pytest.raises(DatabaseError):
+        relay.relay_pending()
+    monkeypatch.undo()
+    assert sum(len(rows) for rows in relay_passes.in_flight().values()) == ROWS
+
+    report = relay.relay_pending()  # seconds later: inside the reconcile interval and the lease
+
+    assert (report.delivered, report.failed) == (ROWS, 0)
+    assert relay_passes.in_flight() == {}
+    assert_each_once_at_its_recorded_offset(outbox)
