@@ -187,3 +187,18 @@ def test_the_kafka_edge_has_no_import_circle():
     ]
     assert "kafka_integration.tracing" in modules and "kafka_integration.ingest" in modules
     assert circles == []
+
+
+SCREENING_PUBLIC = frozenset({"screening.services", "screening.parties", "screening.signals"})
+
+
+def test_cases_reaches_the_screening_app_only_through_its_public_modules():
+    """SCREENING_CONTRACT: the watchlists' internals (models, matching) stay the app's own."""
+    found = [
+        f"{module}:{line} imports {target}"
+        for module, source in cases_modules().items()
+        for line, target in imported_modules(source, module)
+        if (target == "screening" or target.startswith("screening."))
+        and not any(target == name or target.startswith(name + ".") for name in SCREENING_PUBLIC)
+    ]
+    assert found == []
