@@ -18,6 +18,8 @@ class RescreenCase(RequestFields):
     case_id: uuid.UUID
     actor: str
 
+    expected_version: int | None = None  # of the case, when the caller read one
+
     def __post_init__(self) -> None:
         as_uuid(self, "case_id")
 
@@ -32,6 +34,8 @@ class ResolveHit(RequestFields):
     rationale: str
     actor: str
 
+    expected_version: int | None = None  # of the case, when the caller read one
+
     def __post_init__(self) -> None:
         as_uuid(self, "hit_id")
 
@@ -44,6 +48,8 @@ class ApproveHitMatch(RequestFields):
     actor: str
     comment: str = ""
 
+    expected_version: int | None = None  # of the case, when the caller read one
+
     def __post_init__(self) -> None:
         as_uuid(self, "hit_id")
 
@@ -55,6 +61,8 @@ class ReturnHitMatch(RequestFields):
     hit_id: uuid.UUID
     reason: str
     actor: str
+
+    expected_version: int | None = None  # of the case, when the caller read one
 
     def __post_init__(self) -> None:
         as_uuid(self, "hit_id")
