@@ -92,28 +92,33 @@ def load_watchlist(
     """
     with local_copy(location) as file:
         WatchlistDataset.objects.get_or_create(name=dataset, defaults={"title": title})
-        existing = _committed_version(dataset, file.sha256)
-        if existing is None:
+        result = _already_loaded(dataset, file.sha256)
+        if result is None:
             with lease(dataset) as held:
-                existing = _committed_version(dataset, file.sha256)
-                if existing is None:
-                    version = _load_new_version(held, file, on_progress)
-    if existing is not None:
+                # Checked again under the lease: another loader may have just committed it.
+                result = _already_loaded(dataset, file.sha256) or LoadResult(
+                    _load_new_version(held, file, on_progress), created=True
+                )
+    version = result.version
+    if not result.created:
         logger.info("watchlist file already loaded", extra={"dataset": dataset})
-        return LoadResult(existing, created=False)
+        return result
     logger.info(
         "watchlist version loaded",
         extra={"dataset": dataset, "version": version.version, **version.delta},
     )
     watchlist_version_loaded.send(sender=WatchlistVersion, dataset=dataset, version=version.version)
-    return LoadResult(version, created=True)
+    return result
 
 
-def _committed_version(dataset: str, sha256: str) -> WatchlistVersion | None:
-    """The version this file already is, if it was made current at some point."""
+def _already_loaded(dataset: str, sha256: str) -> LoadResult | None:
+    """This file's version if it was made current at some point (a leftover of an
+    interrupted load does not count)."""
     current = WatchlistDataset.objects.get(name=dataset).current_sequence
     found = WatchlistVersion.objects.filter(key=version_key(dataset, sha256)).first()
-    return found if found is not None and found.sequence <= current else None
+    if found is None or found.sequence > current:
+        return None
+    return LoadResult(found, created=False)
 
 
 def discard_uncommitted(dataset: str, current: int) -> None:
