@@ -4,7 +4,10 @@ eyes, and decisions are held back while they are open."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 
 from cases.core import bulk
@@ -28,6 +31,10 @@ from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from cases.workflow.services import assign_case, change_case_status, propose_decision
 from tests.integration.helpers import decide, make_user, open_case, settle_documents
 from tests.integration.screening.conftest import entity
+
+seed_screening_hit_rule = importlib.import_module(
+    "cases.migrations.0019_seed_screening_hit_rule"
+).seed
 
 pytestmark = [
     pytest.mark.integration,
@@ -197,8 +204,6 @@ def test_a_confirmed_pep_raises_the_case_to_edd_with_lead_approval(load_list):
     owner = entity("marta-1", name="Marta Kowalczyk", birthDate="1965-07-09", topics="role.pep")
     load_list("peps", [owner])
     case = screened_case(KYB)
-    print("DBG", list(ScreeningHit.objects.values_list("case_id", "entity_id", "version")), case.id)
-    print("DBG", [(e.event_type, e.payload.get("opened"), e.payload.get("party_type")) for e in StoredEvent.objects.filter(aggregate_id=case.id)])
     [hit] = ScreeningHit.objects.filter(case_id=case.id)
     assert (hit.party_type, hit.topics) == ("OWNER", ["role.pep"])
 
@@ -220,7 +225,10 @@ def test_a_new_list_version_raises_a_hit_on_an_approved_clients_owner_and_notifi
     case = screened_case(KYB)
     assert not ScreeningHit.objects.filter(case_id=case.id).exists()
     assert decide(case.id, "APPROVED", "ana", "bob").status == "APPROVED"
-    NotificationRule.objects.filter(trigger="SCREENING_HIT").update(is_active=True)
+    seed_screening_hit_rule(django_apps, None)  # the migration's seed (the test flush drops it)
+    [rule] = NotificationRule.objects.filter(trigger="SCREENING_HIT")
+    assert not rule.is_active  # off by default; a lead switches it on
+    NotificationRule.objects.filter(pk=rule.pk).update(is_active=True)
 
     marta = entity("marta-1", name="Marta Kowalczyk", birthDate="1965-07-09", topics="sanction")
     load_list("watch", [ivan_on_list(), marta], name="v2")
@@ -231,10 +239,8 @@ def test_a_new_list_version_raises_a_hit_on_an_approved_clients_owner_and_notifi
     assert (hit.entity_id, hit.party_type, hit.status) == ("marta-1", "OWNER", "OPEN")
     screenings = PartyScreening.objects.filter(case_id=case.id, party_type="OWNER")
     assert [s.scope for s in screenings] == ["delta"]
-    [notice] = Notification.objects.filter(
-        case_id=case.id, envelope__payload__trigger="SCREENING_HIT"
-    )
-    assert notice.envelope["payload"]["notification_type"] == "SCREENING_HIT"
+    notices = [n.envelope["payload"] for n in Notification.objects.filter(case_id=case.id)]
+    assert [n["trigger"] for n in notices if n["trigger"] == "SCREENING_HIT"] == ["SCREENING_HIT"]
     assert Case.objects.get(pk=case.id).open_hits == 1
     # The same list version announced again appends no second request.
     assert services.request_list_rescreen("watch", request.delta_version) == 0
