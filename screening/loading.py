@@ -30,6 +30,7 @@ from followthemoney import EntityProxy, ValueEntity
 from followthemoney.exc import FollowTheMoneyException
 from pymongo import UpdateOne
 
+from screening.blocking import ID_INDEX
 from screening.entities import content_hash, is_screened
 from screening.keys import entity_keys
 from screening.leases import Lease, LeaseLost, lease
@@ -48,6 +49,7 @@ from screening.sources import LocalFile, local_copy
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+UNTIL_INDEX = "watchlist_entity_until"
 Progress = Callable[[int, int], None]
 
 
@@ -223,7 +225,8 @@ class _VersionWriter:
             "since_sequence": {"$lte": self.current},
         }
         projection = {"entity_id": 1, "content_hash": 1, "added_version": 1}
-        return {row["entity_id"]: row for row in self.entities.find(query, projection)}
+        rows = self.entities.find(query, projection).hint(ID_INDEX)  # why: screening.blocking
+        return {row["entity_id"]: row for row in rows}
 
     def _mark_seen(
         self, entities: list[EntityProxy], seen: sqlite3.Connection
@@ -276,6 +279,7 @@ class _VersionWriter:
                 self.entities.find({**query, "_id": {"$gt": last}}, {"entity_id": 1})
                 .sort("_id", 1)
                 .limit(BATCH)
+                .hint(UNTIL_INDEX)
             )
             if not page:
                 return
