@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from nomenklatura.matching import get_algorithm
 
 from screening.models import WatchlistDataset, WatchlistVersion
 
@@ -21,6 +20,10 @@ class DatasetForm(forms.ModelForm):
         fields = ["title", "algorithm", "threshold"]
 
     def clean_algorithm(self) -> str:
+        # Imported here: nomenklatura takes seconds to import, and the admin loads in every
+        # process (autodiscovery), not only when a dataset is edited.
+        from nomenklatura.matching import get_algorithm
+
         name = self.cleaned_data["algorithm"]
         if get_algorithm(name) is None:
             raise forms.ValidationError(f"nomenklatura has no algorithm named {name!r}")

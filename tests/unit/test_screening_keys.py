@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from followthemoney import ValueEntity
 
@@ -117,3 +121,22 @@ def test_a_recorded_source_keeps_no_credentials_or_query():
 
 def test_the_checked_in_demo_list_is_what_the_generator_writes():
     assert demo.DEMO_FILE.read_bytes() == demo.render()
+
+
+def test_wiring_screening_in_does_not_import_the_matching_libraries():
+    """nomenklatura (with scikit-learn) and followthemoney take seconds to import: a process
+    that only loads the apps and imports the public interface must not pay for them."""
+    code = (
+        "import sys, django; django.setup(); "
+        "import screening.services, screening.parties, screening.signals, screening.admin; "
+        "print(sorted(m for m in ('nomenklatura', 'followthemoney', 'rigour') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings_test"},
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stderr
