@@ -10,13 +10,28 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from screening.datasets import DatasetSnapshot, UnknownDataset, snapshots
-from screening.models import WatchlistDelta
-from screening.parties import Party, PartyScreening
+from screening.models import WatchlistDataset, WatchlistDelta, WatchlistVersion
+from screening.parties import (
+    Party,
+    PartyScreening,
+    UnscreenableParty,
+    WatchlistInfo,
+    WatchlistVersionInfo,
+)
 
 if TYPE_CHECKING:
     from screening.providers import Provider
 
-__all__ = ["UnknownDataset", "current_versions", "delta_entity_ids", "screen"]
+__all__ = [
+    "UnknownDataset",
+    "UnscreenableParty",
+    "current_versions",
+    "delta_entity_ids",
+    "screen",
+    "watchlists",
+]
+
+RECENT_VERSIONS = 20
 
 
 def _provider(dataset: DatasetSnapshot) -> Provider:
@@ -70,3 +85,39 @@ def delta_entity_ids(dataset: str, version: str) -> set[str]:
         change__in=[WatchlistDelta.ADDED, WatchlistDelta.CHANGED],
     )
     return set(rows.values_list("entity_id", flat=True))
+
+
+def _version_info(row: WatchlistVersion) -> WatchlistVersionInfo:
+    return WatchlistVersionInfo(
+        dataset=row.dataset,
+        version=row.version,
+        sequence=row.sequence,
+        source=row.source,
+        sha256=row.sha256,
+        loaded_at=row.loaded_at,
+        entity_count=row.entity_count,
+        added=row.delta.get("added", 0),
+        changed=row.delta.get("changed", 0),
+        removed=row.delta.get("removed", 0),
+    )
+
+
+def watchlists(recent: int = RECENT_VERSIONS) -> list[WatchlistInfo]:
+    """Every dataset with its settings, current version and last `recent` versions (newest
+    first), read on the (dataset, -sequence) index."""
+    found = []
+    for dataset in WatchlistDataset.objects.order_by("name"):
+        rows = WatchlistVersion.objects.filter(
+            dataset=dataset.name, sequence__lte=dataset.current_sequence
+        ).order_by("-sequence")[:recent]
+        found.append(
+            WatchlistInfo(
+                dataset=dataset.name,
+                title=dataset.title,
+                algorithm=dataset.algorithm,
+                threshold=dataset.threshold,
+                current_version=dataset.current_version,
+                versions=tuple(_version_info(row) for row in rows),
+            )
+        )
+    return found

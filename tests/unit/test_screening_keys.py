@@ -10,10 +10,10 @@ import pytest
 from followthemoney import ValueEntity
 
 from screening import demo
-from screening.entities import UnknownSchema, content_hash, party_entity
+from screening.entities import content_hash, party_entity
 from screening.keys import entity_keys, token_keys
 from screening.loading import version_label
-from screening.parties import Party
+from screening.parties import Party, UnscreenableParty
 from screening.sources import public_source
 
 
@@ -98,8 +98,14 @@ def test_party_entity_ids_follow_their_content():
 
 
 def test_a_schema_that_is_not_a_party_is_refused():
-    with pytest.raises(UnknownSchema):
+    with pytest.raises(UnscreenableParty, match="schema 'Vessel'"):
         party_entity(Party(key="v", schema="Vessel", names=("Ever Given",)))
+
+
+@pytest.mark.parametrize("names", [(), ("",), ("   ",)])
+def test_a_party_without_a_name_is_refused_rather_than_reported_clean(names):
+    with pytest.raises(UnscreenableParty, match="no name"):
+        party_entity(Party(key="p", schema="Person", names=names))
 
 
 def test_the_content_hash_ignores_value_order_and_sees_any_change():
