@@ -29,6 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from followthemoney import EntityProxy, ValueEntity
 from followthemoney.exc import FollowTheMoneyException
 from pymongo import UpdateOne
+from pymongo.errors import PyMongoError
 
 from screening.blocking import ID_INDEX
 from screening.entities import content_hash, is_screened
@@ -157,14 +158,18 @@ def _load_new_version(
                 # An empty or truncated download must not clear a sanctions list.
                 raise InvalidListFile("no person or legal entity in the file; nothing loaded")
             writer.close_removed(seen)
-        return writer.commit(file)
+        version = writer.commit(file)
     except BaseException:
-        discard_uncommitted(dataset, current)
+        # Read again: if the commit reached the server before the error, that version is
+        # current and its rows stay.
+        discard_uncommitted(dataset, WatchlistDataset.objects.get(name=dataset).current_sequence)
         raise
+    writer.unkey_closed()
+    return version
 
 
 def _read_entities(file: LocalFile, on_progress: Progress | None) -> Iterator[EntityProxy]:
-    """Screenable entities of the file, in file order; InvalidListFile names a bad line."""
+    """The file's entities, in file order; InvalidListFile names a bad line."""
     done = 0
     with file.path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
@@ -361,12 +366,24 @@ class _VersionWriter:
             raise LeaseLost(
                 f"dataset {self.dataset} changed while loading; version not made current"
             )
-        self._unkey_closed()
         return version
 
-    def _unkey_closed(self) -> None:
+    def unkey_closed(self) -> None:
         """Drop the keys of revisions no reader can see any more, so the key index holds only
-        what blocking may return (the revisions themselves stay, as history)."""
+        what blocking may return (the revisions themselves stay, as history).
+
+        Housekeeping after the commit: if it fails, the version is current all the same and
+        the next load drops these keys too (it takes every closed revision up to its own).
+        """
+        try:
+            self._unkey_closed()
+        except PyMongoError as exc:
+            logger.warning(
+                "keys of closed revisions not dropped",
+                extra={"dataset": self.dataset, "error": type(exc).__name__},
+            )
+
+    def _unkey_closed(self) -> None:
         self.entities.update_many(
             {
                 "dataset": self.dataset,

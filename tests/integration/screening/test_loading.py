@@ -308,3 +308,22 @@ def test_watchlists_lists_each_dataset_with_its_versions_newest_first(load_list)
     newest = sanctions.versions[0]
     assert (newest.added, newest.changed, newest.removed, newest.entity_count) == (1, 0, 1, 2)
     assert newest.sha256 == second.sha256 and newest.loaded_at == second.loaded_at
+
+
+def test_an_error_after_the_commit_reached_the_server_keeps_the_version(load_list, monkeypatch):
+    """The commit's answer can be lost after the server applied it: the clean-up must look
+    at the dataset again rather than discard what is now the current version."""
+    load_list("sanctions", [ANN], name="one")
+    commit = loading._VersionWriter.commit
+
+    def commit_then_lose_the_answer(self, file):
+        commit(self, file)
+        raise ConnectionError("answer lost")
+
+    monkeypatch.setattr(loading._VersionWriter, "commit", commit_then_lose_the_answer)
+    with pytest.raises(ConnectionError):
+        load_list("sanctions", [ANN, DAN], name="two")
+
+    assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 2
+    [result] = services.screen([Party(key="p", schema="Person", names=("Dan Oyelaran",))])
+    assert [hit.entity_id for hit in result.hits] == ["dan"]
