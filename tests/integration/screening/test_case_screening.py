@@ -12,7 +12,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
-from cases.core import bulk
+from cases.core import bulk, event_store
 from cases.core.errors import DecisionRefused, NotAllowed
 from cases.core.rebuild import READ_MODELS, rebuild_read_models
 from cases.models import (
@@ -272,3 +272,17 @@ def test_rebuild_gives_the_same_screening_read_models(load_list):
     rebuild_read_models()
     assert snapshot() == live
     assert live["ScreeningHit"] and live["PartyScreening"] and live["ScreeningRequest"]
+
+
+@pytest.mark.usefixtures("team")
+def test_a_list_fan_out_run_again_after_the_case_moved_changes_nothing(load_list):
+    loaded = load_list("watch", [ivan_on_list()])  # no case yet: nothing requested
+    case = open_case(KYC)
+    label = loaded.version.version
+    assert services.request_list_rescreen("watch", label) == 1
+    change_case_status(ChangeCaseStatus(case.id, "IN_REVIEW", "USER:ana"))  # the case moves on
+
+    assert services.request_list_rescreen("watch", label) == 0
+    case.refresh_from_db()
+    assert case.version == event_store.current_version(case.id)  # not the re-decided version
+    assert case.screening_pending == 2  # the creation's request and the list's, once
