@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -312,9 +312,11 @@ def process_request(request_id: uuid.UUID) -> str:
     raise VersionConflict(request.case_id, case.version, case.version)
 
 
-def pending_requests(limit: int) -> list[uuid.UUID]:
-    """The oldest pending requests (the `screenreq_queue` index)."""
+def pending_requests(limit: int, skip: Collection[uuid.UUID] = ()) -> list[uuid.UUID]:
+    """The oldest pending requests (the `screenreq_queue` index), less those in `skip`."""
     queue = ScreeningRequest.objects.filter(status=se.PENDING).order_by("requested_at", "id")
+    if skip:
+        queue = queue.exclude(pk__in=list(skip))
     return list(queue.values_list("pk", flat=True)[:limit])
 
 

@@ -286,3 +286,17 @@ def test_a_list_fan_out_run_again_after_the_case_moved_changes_nothing(load_list
     case.refresh_from_db()
     assert case.version == event_store.current_version(case.id)  # not the re-decided version
     assert case.screening_pending == 2  # the creation's request and the list's, once
+
+
+@pytest.mark.usefixtures("team")
+def test_a_failing_request_stays_pending_and_is_passed_over_while_it_rests(load_list):
+    load_list("watch", [ivan_on_list()])
+    case = open_case(KYC)
+    services.request_list_rescreen("gone", "v9")  # a list version the screening app lacks
+    broken = ScreeningRequest.objects.get(case_id=case.id, delta_dataset="gone")
+
+    failed: list = []
+    assert run_once(failed=failed) == {"screened": 1, "failed": 1}
+    assert failed == [broken.id]
+    assert ScreeningRequest.objects.get(pk=broken.id).status == "PENDING"
+    assert run_once(skip=failed) == {}
