@@ -82,7 +82,10 @@ def current_parties(case: Case) -> list[tuple[str, uuid.UUID]]:
     return parties
 
 
-def case_facts(case: Case, *, with_requirements: bool = False) -> handlers.CaseFacts:
+def case_facts(
+    case: Case, *, with_parties: bool = False, with_requirements: bool = False
+) -> handlers.CaseFacts:
+    """The case as decisions see it; parties and requirement ids only when asked (reads)."""
     requirement_ids = frozenset()
     if with_requirements:
         requirement_ids = frozenset(
@@ -95,7 +98,7 @@ def case_facts(case: Case, *, with_requirements: bool = False) -> handlers.CaseF
         traitement_type=case.traitement_type,
         case_type=case.case_type,
         pending_decision=case.pending_decision,
-        parties=tuple(current_parties(case)),
+        parties=tuple(current_parties(case)) if with_parties else (),
         requirement_ids=requirement_ids,
     )
 
@@ -134,14 +137,16 @@ def rescreen_case(case_id: uuid.UUID | str, actor: str, request_id: str | None =
         Case,
         command.case_id,
         command,
-        lambda case: handlers.handle_rescreen_case(command, case_facts(case), who),
+        lambda case: handlers.handle_rescreen_case(
+            command, case_facts(case, with_parties=True), who
+        ),
     )
     return case
 
 
 def _run_on_hit(command: Any, decide: Callable[[ScreeningState, Case], list]) -> ScreeningHit:
     case_id = _case_of_hit(command.hit_id)
-    case, events = execute(Case, case_id, command, lambda case: decide(_state(case), case))
+    execute(Case, case_id, command, lambda case: decide(_state(case), case))
     return ScreeningHit.objects.get(pk=command.hit_id)
 
 
@@ -165,7 +170,7 @@ def approve_hit_match(command: ApproveHitMatch) -> ScreeningHit:
         lambda state, case: handlers.handle_approve_hit_match(
             command,
             state,
-            case_facts(case, with_requirements=True),
+            case_facts(case, with_parties=True, with_requirements=True),
             actor,
             document_rules=rules,
         ),
