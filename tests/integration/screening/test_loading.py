@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -9,6 +10,7 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 from io import StringIO
 from pathlib import Path
 
+import orjson
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
@@ -327,3 +329,25 @@ def test_an_error_after_the_commit_reached_the_server_keeps_the_version(load_lis
     assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 2
     [result] = services.screen([Party(key="p", schema="Person", names=("Dan Oyelaran",))])
     assert [hit.entity_id for hit in result.hits] == ["dan"]
+
+
+def test_a_download_cut_short_is_refused(load_list):
+    """A body shorter than its Content-Length never becomes a version (it would remove the
+    entities it lost)."""
+    load_list("sanctions", [ANN, BOB], name="one")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_short() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            body = orjson.dumps(ANN) + b"\n"
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body) * 10}\r\n\r\n".encode()
+            connection.sendall(head + body)
+
+    threading.Thread(target=answer_short, daemon=True).start()
+    with listener, pytest.raises(SourceUnavailable, match="could not fetch"):
+        load_watchlist("sanctions", f"http://127.0.0.1:{port}/list.ftm.json")
+
+    assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 1
