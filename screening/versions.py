@@ -15,7 +15,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,14 @@ UNTIL_INDEX = "watchlist_entity_until"
 
 @dataclass
 class DeltaCounts:
+    """What a version changed, how many screenable entities it holds, and how many of the
+    file's entities were of other schemata (sanctions, addresses, ...) and skipped."""
+
     added: int = 0
     changed: int = 0
     removed: int = 0
     entities: int = 0
-    skipped: int = field(default=0, compare=False)  # entities of schemata never screened
+    skipped: int = 0
 
     def as_delta(self) -> dict[str, int]:
         return {"added": self.added, "changed": self.changed, "removed": self.removed}
@@ -246,6 +249,11 @@ class VersionWriter:
         if moved != 1:
             raise LeaseLost(
                 f"dataset {self.dataset} changed while loading; version not made current"
+            )
+        if self.counts.skipped:
+            logger.info(
+                "watchlist entities of other schemata skipped",
+                extra={"dataset": self.dataset, "skipped": self.counts.skipped},
             )
         return version
 
