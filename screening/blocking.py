@@ -23,14 +23,9 @@ KEY_INDEX = "watchlist_entity_keys"
 ID_INDEX = "watchlist_entity_id"
 # Entity rows are fetched by id in chunks of this many when restricting to a delta.
 ID_CHUNK = 1000
-# What the matcher needs of a stored revision (never its keys, which can be long).
-CANDIDATE_FIELDS = {
-    "entity_id": 1,
-    "schema": 1,
-    "properties": 1,
-    "content_hash": 1,
-    "keys": 1,
-}
+# What the matcher needs of a stored revision. Keys are counted on the server and not sent
+# back (a name with many symbols has dozens), except to the in-memory index of a delta.
+CANDIDATE_FIELDS = {"entity_id": 1, "schema": 1, "properties": 1, "content_hash": 1}
 
 
 def _collection() -> Any:
@@ -77,7 +72,9 @@ def revisions_of(dataset: str, sequence: int, entity_ids: Collection[str]) -> li
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), ID_CHUNK):
         query = {"dataset": dataset, "entity_id": {"$in": ids[start : start + ID_CHUNK]}}
-        rows = _collection().find({**query, **visible_at(sequence)}, CANDIDATE_FIELDS)
+        rows = _collection().find(
+            {**query, **visible_at(sequence)}, {**CANDIDATE_FIELDS, "keys": 1}
+        )
         found.extend(rows.hint(ID_INDEX))
     return found
 
