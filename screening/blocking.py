@@ -16,10 +16,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from screening import frequencies
 from screening.models import ListEntity
 
 MAX_CANDIDATES = 30
-KEY_INDEX = "watchlist_entity_keys"
+KEY_INDEX = frequencies.KEY_INDEX
 ID_INDEX = "watchlist_entity_id"
 # Entity rows are fetched by id in chunks of this many when restricting to a delta.
 ID_CHUNK = 1000
@@ -57,8 +58,13 @@ def candidate_pipeline(
     ]
 
 
-def candidates(dataset: str, sequence: int, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """Up to MAX_CANDIDATES stored revisions sharing the most keys, best first."""
+def candidates(
+    dataset: str, sequence: int, keys: Sequence[str], version: str = ""
+) -> list[dict[str, Any]]:
+    """Up to MAX_CANDIDATES stored revisions sharing the most keys, best first; keys most of
+    the list holds are left out (screening.frequencies; `version` is the label that keys its
+    counts)."""
+    keys = frequencies.selective(dataset, sequence, keys, version)
     if not keys:
         return []
     pipeline = candidate_pipeline(dataset, sequence, keys)
