@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "ninja",
     "cases",
     "kafka_integration",
+    # Watchlists and matching (SPEC §3c); never imports cases.
+    "screening",
 ]
 
 MIDDLEWARE = [

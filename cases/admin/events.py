@@ -41,6 +41,15 @@ EVENT_TYPES = (
     "PartyDetailsChanged",
     "PartyRemovedFromCase",
     "CompanyProfileChanged",
+    "ScreeningRequested",
+    "ScreeningCompleted",
+    "ScreeningRequestCancelled",
+    "ScreeningHitMatchProposed",
+    "ScreeningHitMatchReturned",
+    "ScreeningHitMatchApproved",
+    "ScreeningHitResolved",
+    "ScreeningHitWhitelisted",
+    "CaseRaisedToEnhancedDueDiligence",
 )
 
 

@@ -31,6 +31,9 @@ _VIEW_ALL = tuple(
         "notificationrule",
         "approvalrule",
         "slarule",
+        "screeningrequest",
+        "partyscreening",
+        "screeninghit",
     )
 )
 _ANALYST_WORK = (
@@ -38,6 +41,7 @@ _ANALYST_WORK = (
     "cases.change_documentrequirement",  # document decisions, determinations
     "cases.change_rawevent",  # the "replay" action
     "cases.change_notification",  # the "re-send" action
+    "cases.resolve_screeninghit",  # screening hits (SPEC §3c); TRUE_MATCH also needs a lead
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"

@@ -28,6 +28,8 @@ from cases.core.requests import iso_ms
 from cases.documents.handlers import add_requirement_events
 from cases.documents.rules import DocumentRuleData
 from cases.intake.handlers import display_name_of
+from cases.screening import events as screening_events
+from cases.screening.handlers import add_screening_request
 
 __all__ = ["UpdateDecision", "handle_update_case_from_client_event", "is_superseded"]
 
@@ -199,6 +201,7 @@ def handle_update_case_from_client_event(
 
     # New parties, with ids from this record as at creation.
     owing: list[tuple[str, uuid.UUID]] = []
+    added: list[tuple[str, uuid.UUID]] = []  # new parties, for screening
     for position, person in changes.persons_added:
         person_id = ev.derive_id(command.source, "person", position)
         payload = _person_document(person_id, person.model_dump(mode="json"), position, snapshot)
@@ -208,6 +211,7 @@ def handle_update_case_from_client_event(
             payload.pop("company_id")
             sequence.add(ev.PERSON_ADDED_TO_CASE, ev.CASE, case_id, payload)
         owing.append(("PERSON", person_id))
+        added.append((screening_events.PERSON, person_id))
     for position, owner in changes.owners_added:
         if not snapshot.company_id:
             break
@@ -219,6 +223,7 @@ def handle_update_case_from_client_event(
             _owner_document(owner_id, owner.model_dump(mode="json"), position, snapshot),
         )
         owing.append(("PERSON", owner_id))
+        added.append((screening_events.OWNER, owner_id))
 
     for requirement in snapshot.requirements:
         if requirement.entity_id in removed and not lifecycle.is_final_document_status(
@@ -243,6 +248,18 @@ def handle_update_case_from_client_event(
             case_type=message.type,
             existing=existing,
         )
+    # SPEC §3c: parties added or changed (and a changed company) are screened again.
+    rescreen = [(screening_events.COMPANY, snapshot.company_id)] if changes.company else []
+    rescreen += [(screening_events.PERSON, c.party_id) for c in changes.persons_changed]
+    rescreen += [(screening_events.OWNER, c.party_id) for c in changes.owners_changed]
+    rescreen += added
+    add_screening_request(
+        sequence,
+        case_id,
+        [(kind, party_id) for kind, party_id in rescreen if party_id is not None],
+        screening_events.CLIENT_UPDATE,
+        requested_by=command.actor,
+    )
     # How many events the update appended: a redelivery compares it with what it finds stored.
     lock.payload["event_count"] = len(sequence.events)
     return UpdateDecision(changes, sequence.events)

@@ -11,11 +11,24 @@ from cases.models import (
     Client,
     Company,
     DocumentRequirement,
+    PartyScreening,
     Person,
+    ScreeningHit,
+    ScreeningRequest,
     StoredEvent,
 )
 
-READ_MODELS = (Person, BeneficialOwner, DocumentRequirement, Case, Company, Client)
+READ_MODELS = (
+    Person,
+    BeneficialOwner,
+    DocumentRequirement,
+    Case,
+    Company,
+    Client,
+    ScreeningRequest,
+    PartyScreening,
+    ScreeningHit,
+)
 
 
 def rebuild_read_models(

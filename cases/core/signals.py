@@ -22,3 +22,7 @@ document_status_changed = Signal()
 # Fired once per batch after client updates (SPEC §3b) are projected. kwargs: updates, a
 # {case_id: event_id of its ClientDataUpdated} dict (one update per case and send).
 client_data_updated = Signal()
+
+# Fired by cases.screening after a screening raised new hits on a case. kwargs: case_id,
+# event_id (the ScreeningCompleted that opened them), hit_ids.
+screening_hits_raised = Signal()

@@ -14,6 +14,8 @@ from cases.intake.commands import (
     CreateCase,
 )
 from cases.intake.contract import ClientRecord
+from cases.screening import events as screening_events
+from cases.screening.handlers import add_screening_request
 from cases.workflow.rules import SlaRuleData, due_at_for
 
 
@@ -52,6 +54,7 @@ def handle_create_case(
     )
     sequence = ev.EventSequence(metadata, command.occurred_at)
     parties: list[tuple[str, uuid.UUID]] = []  # (entity_type, entity_id) owing documents
+    screened: list[tuple[str, uuid.UUID]] = []  # (party kind, id): every party is screened
 
     company_id = None
     if message.traitement_type == "KYB" and message.company_profile is not None:
@@ -67,6 +70,7 @@ def handle_create_case(
             },
         )
         parties.append(("COMPANY", company_id))
+        screened.append((screening_events.COMPANY, company_id))
 
     sequence.add(
         ev.CASE_CREATED,
@@ -101,6 +105,7 @@ def handle_create_case(
         else:
             sequence.add(ev.PERSON_ADDED_TO_CASE, ev.CASE, case_id, payload)
         parties.append(("PERSON", person_id))
+        screened.append((screening_events.PERSON, person_id))
 
     if company_id is not None:
         for position, owner in enumerate(message.beneficial_owners):
@@ -118,6 +123,7 @@ def handle_create_case(
                 },
             )
             parties.append(("PERSON", owner_id))
+            screened.append((screening_events.OWNER, owner_id))
 
     for entity_type, entity_id in parties:
         add_requirement_events(
@@ -129,4 +135,8 @@ def handle_create_case(
             traitement_type=message.traitement_type,
             case_type=message.type,
         )
+    # SPEC §3c: screened off the hot path by the worker; the case shows it pending until then.
+    add_screening_request(
+        sequence, case_id, screened, screening_events.CASE_CREATED, requested_by=command.actor
+    )
     return sequence.events

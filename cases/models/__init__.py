@@ -8,6 +8,7 @@ from cases.models.event_log import EventCommit, StoredEvent
 from cases.models.idempotency import IdempotencyKey
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+from cases.models.screening import HitStatus, PartyScreening, ScreeningHit, ScreeningRequest
 from cases.models.tokens import ApiToken
 from cases.models.workflow import ApprovalRule, SlaRule
 
@@ -25,15 +26,19 @@ __all__ = [
     "DocumentStatus",
     "EntityType",
     "EventCommit",
+    "HitStatus",
     "IdempotencyKey",
     "Notification",
     "NotificationRule",
     "NotificationStatus",
     "OwnerPerson",
+    "PartyScreening",
     "Person",
     "RawEvent",
     "RawEventStatus",
     "RawPayload",
+    "ScreeningHit",
+    "ScreeningRequest",
     "SlaRule",
     "StoredEvent",
 ]

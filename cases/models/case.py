@@ -47,6 +47,15 @@ class Case(models.Model):
     approval_group = models.CharField(max_length=150, null=True, blank=True)
     proposed_by = models.CharField(max_length=150, null=True, blank=True)
 
+    # --- Screening (SPEC §3c), from the case's screening events ---
+    screening_pending = models.IntegerField(
+        default=0, help_text="Screening requests the worker has not finished"
+    )
+    open_hits = models.IntegerField(default=0, help_text="Hits not yet resolved")
+    confirmed_hit_topics = models.JSONField(
+        default=list, blank=True, help_text="Topics of confirmed matches (sanction, role.pep...)"
+    )
+
     class Meta:
         db_table = "cases"
         ordering = ["-created_at", "id"]

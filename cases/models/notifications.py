@@ -9,6 +9,7 @@ class NotificationTrigger(models.TextChoices):
     CASE_STATUS_CHANGED = "CASE_STATUS_CHANGED"
     CLIENT_DATA_UPDATED = "CLIENT_DATA_UPDATED"
     CASE_OVERDUE = "CASE_OVERDUE"
+    SCREENING_HIT = "SCREENING_HIT"
 
 
 class NotificationStatus(models.TextChoices):

@@ -25,6 +25,7 @@ from cases.core.signals import (
     case_status_changed,
     client_data_updated,
     document_status_changed,
+    screening_hits_raised,
 )
 from cases.models import Case, Company, Notification, NotificationRule, Person
 from cases.models.notifications import NotificationTrigger
@@ -264,3 +265,14 @@ def notify_client_data_updated(sender: Any, updates: dict[uuid.UUID, uuid.UUID],
         _facts_for(list(updates)),
         cause={case_id: f"event:{event_id}" for case_id, event_id in updates.items()},
     )
+
+
+@receiver(screening_hits_raised, dispatch_uid="notify_screening_hit")
+def notify_screening_hit(sender: Any, case_id: uuid.UUID, event_id: uuid.UUID, **_: Any):
+    """SCREENING_HIT once per screening that opened hits (its id derives from that event)."""
+    trigger = NotificationTrigger.SCREENING_HIT
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return  # the seeded rule is off by default
+    require_notifications(trigger, _facts_for([case_id]), cause={case_id: f"event:{event_id}"})

@@ -38,8 +38,20 @@ from cases.selectors.parties import (
     list_company_owners,
     list_company_persons,
 )
+from cases.selectors.screening import (
+    list_case_hits,
+    list_case_screening_requests,
+    list_case_screenings,
+    list_unresolved_case_hits,
+    list_unresolved_hits,
+)
 
 __all__ = [
+    "list_case_hits",
+    "list_case_screening_requests",
+    "list_case_screenings",
+    "list_unresolved_case_hits",
+    "list_unresolved_hits",
     "CaseDetail",
     "ClientDetail",
     "DashboardFigures",

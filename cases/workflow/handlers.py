@@ -7,6 +7,7 @@ unique (aggregate, version) index refuses a decision taken on a stale read.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "CaseState",
     "WorkflowState",
     "add_status_changed",
+    "check_screening_allows_approval",
     "handle_add_case_note",
     "handle_approve_decision",
     "handle_assign_case",
@@ -118,9 +120,14 @@ def handle_propose_decision(
     *,
     approval_group: str,
     outstanding: list[str],
+    unresolved_hits: Sequence[str] = (),
+    sanction_matches: Sequence[str] = (),
 ) -> list[ev.DomainEvent]:
     """DecisionProposed (IN_REVIEW → PENDING_APPROVAL); the approving group is fixed now, from
-    the ApprovalRule in force, so who may approve never changes under a pending proposal."""
+    the ApprovalRule in force, so who may approve never changes under a pending proposal.
+
+    APPROVED is refused while a required document is outstanding, while a screening hit is
+    unresolved, and always once a sanctions match is confirmed (SPEC §3c), naming them."""
     _check_active(state)
     decision = lifecycle.normalise_status(command.decision)
     if decision not in DECISIONS:
@@ -138,6 +145,8 @@ def handle_propose_decision(
             "approval needs every required document verified or not applicable; outstanding",
             outstanding,
         )
+    if decision == "APPROVED":
+        check_screening_allows_approval(unresolved_hits, sanction_matches)
     sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_PROPOSED,
@@ -155,6 +164,20 @@ def handle_propose_decision(
     return sequence.events
 
 
+def check_screening_allows_approval(
+    unresolved_hits: Sequence[str], sanction_matches: Sequence[str]
+) -> None:
+    """DecisionRefused naming the hits that stand in the way of an approval (SPEC §3c)."""
+    if sanction_matches:
+        raise DecisionRefused(
+            "a confirmed sanctions match allows only REJECTED; confirmed", list(sanction_matches)
+        )
+    if unresolved_hits:
+        raise DecisionRefused(
+            "approval needs every screening hit resolved; unresolved", list(unresolved_hits)
+        )
+
+
 def _pending(state: WorkflowState, actor: auth.Actor) -> dict[str, Any]:
     _check_active(state)
     pending = state.pending_decision
@@ -169,11 +192,19 @@ def _pending(state: WorkflowState, actor: auth.Actor) -> dict[str, Any]:
 
 
 def handle_approve_decision(
-    command: ApproveDecision, state: WorkflowState, actor: auth.Actor
+    command: ApproveDecision,
+    state: WorkflowState,
+    actor: auth.Actor,
+    *,
+    unresolved_hits: Sequence[str] = (),
+    sanction_matches: Sequence[str] = (),
 ) -> list[ev.DomainEvent]:
-    """DecisionApproved, then CaseStatusChanged to the proposed status."""
+    """DecisionApproved, then CaseStatusChanged to the proposed status; an APPROVED proposal
+    is refused like its proposal would be now (a hit raised since, SPEC §3c)."""
     pending = _pending(state, actor)
     decision = pending["decision"]
+    if decision == "APPROVED":
+        check_screening_allows_approval(unresolved_hits, sanction_matches)
     sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
         ev.DECISION_APPROVED,

@@ -115,11 +115,33 @@ def _outstanding(case: Case) -> list[str]:
     )
 
 
+def _hit_label(hit) -> str:
+    return f"{hit.caption} ({hit.dataset} {hit.list_version}, score {hit.score:.2f}, {hit.status})"
+
+
+def _screening_blockers(case: Case) -> dict[str, list[str]]:
+    """Unresolved hits and confirmed sanctions matches, named for the refusal (SPEC §3c)."""
+    unresolved = (
+        [_hit_label(hit) for hit in selectors.list_unresolved_case_hits(case.pk)]
+        if case.open_hits
+        else []
+    )
+    sanctions = []
+    if "sanction" in (case.confirmed_hit_topics or []):
+        sanctions = [
+            _hit_label(hit)
+            for hit in selectors.list_case_hits(case.pk, status="TRUE_MATCH")
+            if "sanction" in (hit.topics or [])
+        ]
+    return {"unresolved_hits": unresolved, "sanction_matches": sanctions}
+
+
 def propose_decision(command: ProposeDecision) -> Case:
     """IN_REVIEW → PENDING_APPROVAL by the assignee; approval is refused with the outstanding
     documents listed."""
     actor = _actor(command.actor)
     rules = load_approval_rules()
+    approving = command.decision.strip().upper() == "APPROVED"
 
     def decide(case: Case):
         return handlers.handle_propose_decision(
@@ -127,9 +149,8 @@ def propose_decision(command: ProposeDecision) -> Case:
             workflow_state(case),
             actor,
             approval_group=approval_group_for(rules, case.traitement_type, case.case_type),
-            outstanding=_outstanding(case)
-            if command.decision.strip().upper() == "APPROVED"
-            else [],
+            outstanding=_outstanding(case) if approving else [],
+            **(_screening_blockers(case) if approving else {}),
         )
 
     case, _ = execute(Case, command.case_id, command, decide)
@@ -139,7 +160,12 @@ def propose_decision(command: ProposeDecision) -> Case:
 def approve_decision(command: ApproveDecision) -> Case:
     """The second pair of eyes: the case takes the proposed status (CaseStatusChanged fires the
     status-change notification like any other)."""
-    case, events = _run(command, partial(handlers.handle_approve_decision, command))
+    case, events = _run(
+        command,
+        lambda state, actor: handlers.handle_approve_decision(
+            command, state, actor, **_screening_blockers(load(Case, state.case_id))
+        ),
+    )
     announce(events)
     return case
 

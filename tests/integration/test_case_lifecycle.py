@@ -153,7 +153,7 @@ def test_status_change_is_announced_after_projection(status_signals):
 
 
 def test_notes_are_appended_and_the_version_counts_the_case_events():
-    case = open_case(KYC)  # CaseCreated + two PersonAddedToCase
+    case = open_case(KYC)  # CaseCreated, two PersonAddedToCase, ScreeningRequested
 
     note(case.id, "called the client")
     change(case.id, "IN_REVIEW")
@@ -165,8 +165,9 @@ def test_notes_are_appended_and_the_version_counts_the_case_events():
     ]
     events = case_events(case.id)
     assert [e.version for e in events] == list(range(1, len(events) + 1))
-    assert result.version == len(events) == 6
+    assert result.version == len(events) == 7
     assert [e.event_type for e in events[3:]] == [
+        "ScreeningRequested",
         "CaseNoteAdded",
         "CaseStatusChanged",
         "CaseNoteAdded",
@@ -185,7 +186,7 @@ def test_a_retried_note_is_added_once():
     result = add_case_note(command)
 
     assert [n["text"] for n in result.notes] == ["only once"]
-    assert len(case_events(case.id)) == 4
+    assert len(case_events(case.id)) == 5  # opening (4 with ScreeningRequested) + the note
 
 
 def test_different_requests_get_different_event_ids():
@@ -202,15 +203,15 @@ def test_stale_expected_version_unknown_case_and_empty_note_are_refused():
     case = open_case(KYC)
     with pytest.raises(VersionConflict) as caught:
         change(case.id, "IN_REVIEW", expected_version=1)
-    assert (caught.value.expected, caught.value.current) == (1, 3)
-    assert change(case.id, "IN_REVIEW", expected_version=3).version == 4
+    assert (caught.value.expected, caught.value.current) == (1, 4)
+    assert change(case.id, "IN_REVIEW", expected_version=4).version == 5
     with pytest.raises(NotFound):
         change(uuid.uuid4(), "IN_REVIEW")
     with pytest.raises(NotFound):
         note(uuid.uuid4(), "nobody reads this")
     with pytest.raises(InvalidCommand):
         note(case.id, "   ")
-    assert len(case_events(case.id)) == 4
+    assert len(case_events(case.id)) == 5  # opening (4 with ScreeningRequested) + the change
 
 
 @pytest.mark.usefixtures("analysts")

@@ -129,7 +129,7 @@ def test_update_adds_new_parties_with_requirements_and_retires_the_removed_ones(
     assert (lock.event_type, lock.aggregate_id, lock.version) == (
         cu.CLIENT_DATA_UPDATED,
         case.id,
-        2,
+        3,  # after CaseCreated and ScreeningRequested
     )
     changes = lock.payload["changes"]
     assert [p["name"] for p in changes["persons_removed"]] == ["Ada Boss"]
@@ -138,6 +138,13 @@ def test_update_adds_new_parties_with_requirements_and_retires_the_removed_ones(
         {"field": "ownership_percentage", "old": 51.5, "new": 40.0}
     ]
     assert lock.payload["event_count"] == len(update_events)
+    [rescreen] = [e for e in update_events if e.event_type == "ScreeningRequested"]
+    assert {(p["party_type"], p["party_id"]) for p in rescreen.payload["parties"]} == {
+        ("PERSON", str(persons["Carl"].id)),
+        ("OWNER", str(owners["Nia"].id)),
+        ("OWNER", str(owners["Olga"].id)),  # its ownership changed
+        ("COMPANY", str(case.company_id)),  # its address changed
+    }
     case_versions = [
         e.version for e in StoredEvent.objects.filter(aggregate_id=case.id).order_by("version")
     ]
@@ -175,7 +182,7 @@ def test_kyb_record_for_a_kyc_case_is_rejected_into_the_dead_letter_topic(make_t
     assert rejected.errors[0]["loc"] == "traitement_type"
     assert "open KYC case" in rejected.errors[0]["msg"]
     case = Case.objects.get(client_id="CLI-JANE")
-    assert (case.traitement_type, case.version) == ("KYC", 2)  # created + one person, no more
+    assert (case.traitement_type, case.version) == ("KYC", 3)  # created, a person, screening
     (dead,) = read_topic(f"{topic}.dlq", 1)
     headers = dict(dead.headers())
     assert headers["dlq.error.reason"] == b"client_conflict"

@@ -190,7 +190,15 @@ def test_kyb_message_yields_company_persons_owners_and_the_event_sequence(make_t
         ("BeneficialOwnerAdded", "Company", 4),
     ]
     requirements = [e for e in events[5:] if e.event_type == "DocumentRequirementDetermined"]
-    assert len(events) == 5 + len(requirements)
+    [screening] = [e for e in events[5:] if e.event_type == "ScreeningRequested"]
+    assert (screening.aggregate_type, screening.version) == ("Case", 2)
+    assert [p["party_type"] for p in screening.payload["parties"]] == [
+        "COMPANY",
+        "PERSON",
+        "PERSON",
+        "OWNER",
+    ]
+    assert len(events) == 6 + len(requirements)
     documents = {
         (r.entity_type, r.entity_id, r.document_type)
         for r in DocumentRequirement.objects.filter(case_id=case.id)
@@ -204,7 +212,7 @@ def test_kyb_message_yields_company_persons_owners_and_the_event_sequence(make_t
     person_parties = {entity for (kind, entity, d) in documents if kind == "PERSON"}
     assert person_parties == {persons[0].id, persons[1].id, owner.id}
     assert len(requirements) == len(documents) == 6
-    assert case.version == 1 and company.version == 4
+    assert case.version == 2 and company.version == 4  # CaseCreated, ScreeningRequested
 
 
 def test_kyc_message_yields_case_persons_and_the_event_sequence(make_topic):
@@ -213,7 +221,7 @@ def test_kyc_message_yields_case_persons_and_the_event_sequence(make_topic):
     consume_all_after_producing(topic, [sample])
 
     case = Case.objects.get(client_id="kyc-client-002")
-    assert (case.traitement_type, case.company_id, case.version) == ("KYC", None, 3)
+    assert (case.traitement_type, case.company_id, case.version) == ("KYC", None, 4)
     persons = list(Person.objects.filter(case_id=case.id).order_by("position"))
     assert [(p.firstname, p.lastname) for p in persons] == [
         ("Amélie", "Poulain"),
@@ -231,6 +239,7 @@ def test_kyc_message_yields_case_persons_and_the_event_sequence(make_topic):
         ("PersonAddedToCase", 2),
         ("PersonAddedToCase", 3),
     ]
+    assert (events[-1].event_type, events.pop().version) == ("ScreeningRequested", 4)
     assert [e.payload["document_type"] for e in events[3:]] == [
         "PASSPORT",
         "PROOF_OF_ADDRESS",

@@ -9,6 +9,7 @@ from cases.client_updates import claims as client_claims
 from cases.client_updates import events as client_events
 from cases.core import events as ev
 from cases.notifications.services import NOTIFICATION
+from cases.screening import events as screening_events
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 AGGREGATES = {ev.CASE, ev.COMPANY, ev.DOCUMENT_REQUIREMENT, NOTIFICATION, client_claims.CLIENT}
@@ -18,7 +19,7 @@ CAMEL_CASE = re.compile(r"^(?:[A-Z][a-z]+){2,}$")
 def event_types_in_code() -> set[str]:
     """Every CamelCase string constant of the event modules that is not an aggregate type."""
     found = set()
-    for module in (ev, client_events, client_claims):
+    for module in (ev, client_events, client_claims, screening_events):
         for name, value in vars(module).items():
             if name.isupper() and isinstance(value, str) and CAMEL_CASE.match(value):
                 found.add(value)

@@ -86,12 +86,15 @@ def test_update_claims_the_next_case_version_first_and_numbers_contiguously():
     events = handle_update_case_from_client_event(command(state, ADA, carl), state, RULES).events
     on_case = [e for e in events if e.aggregate_id == state.case_id]
     assert events[0].event_type == cu.CLIENT_DATA_UPDATED
-    assert [e.version for e in on_case] == [4, 5, 6]
+    assert [e.version for e in on_case] == [4, 5, 6, 7]
     assert [e.event_type for e in on_case] == [
         cu.CLIENT_DATA_UPDATED,
         cu.PARTY_REMOVED_FROM_CASE,
         "PersonAddedToCase",
+        "ScreeningRequested",  # the added person is screened (SPEC §3c)
     ]
+    added = on_case[2].payload["person_id"]
+    assert on_case[3].payload["parties"] == [{"party_type": "PERSON", "party_id": added}]
     assert events[0].payload["event_count"] == len(events)
 
 

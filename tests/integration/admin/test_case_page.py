@@ -53,7 +53,7 @@ def test_status_form_offers_only_the_allowed_moves_and_changes_the_status(analys
         {
             "new_status": "IN_REVIEW",
             "reason": "documents in",
-            "expected_version": 1,
+            "expected_version": kyb_case.version,
             "request_id": "req-status-1",
         },
         follow=True,
@@ -66,7 +66,7 @@ def test_status_form_offers_only_the_allowed_moves_and_changes_the_status(analys
 def test_a_refused_move_says_which_moves_are_allowed(analyst_client, kyb_case):
     response = analyst_client.post(
         reverse("admin:cases_case_status", args=[kyb_case.pk]),
-        {"new_status": "APPROVED", "expected_version": 1, "request_id": "req-bad"},
+        {"new_status": "APPROVED", "expected_version": kyb_case.version, "request_id": "req-bad"},
         follow=True,
     )
     html = response.content.decode()
@@ -91,7 +91,11 @@ def test_a_stale_page_gets_changed_by_someone_else_reload(analyst_client, kyb_ca
 
 
 def test_a_double_submitted_note_is_added_once(analyst_client, kyb_case):
-    form = {"text": "called the client", "expected_version": 1, "request_id": "req-note-1"}
+    form = {
+        "text": "called the client",
+        "expected_version": kyb_case.version,
+        "request_id": "req-note-1",
+    }
     url = reverse("admin:cases_case_note", args=[kyb_case.pk])
     analyst_client.post(url, form)
     analyst_client.post(url, form)
@@ -134,7 +138,7 @@ def test_bad_metadata_is_refused_with_the_reason(analyst_client, kyb_case):
         {
             prefix + "new_status": "UPLOADED",
             prefix + "metadata": "[1, 2]",
-            prefix + "expected_version": 1,
+            prefix + "expected_version": requirement.version,
             prefix + "request_id": "req-doc-bad",
         },
         follow=True,
