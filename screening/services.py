@@ -78,3 +78,11 @@ def delta_entity_ids(dataset: str, version: str) -> set[str]:
         change__in=[WatchlistDelta.ADDED, WatchlistDelta.CHANGED],
     )
     return set(rows.values_list("entity_id", flat=True))
+
+
+def list_watchlists(versions_per_dataset: int = 10) -> list:
+    """Every dataset with its newest versions and their delta counts
+    (`screening.catalogue.WatchlistSummary`), for the pages and the API that show the lists."""
+    from screening.catalogue import list_watchlists as summaries
+
+    return summaries(versions_per_dataset)

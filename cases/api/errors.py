@@ -20,6 +20,7 @@ from cases.core.errors import (
     CaseNotActive,
     ClientConflict,
     DecisionRefused,
+    HitStateConflict,
     IllegalTransition,
     InvalidCommand,
     MessageRejected,
@@ -97,6 +98,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(InvalidCommand)
     def invalid(request: HttpRequest, exc: InvalidCommand) -> HttpResponse:
         return respond(request, 422, error_body(str(exc)))
+
+    @api.exception_handler(HitStateConflict)
+    def hit_state(request: HttpRequest, exc: HitStateConflict) -> HttpResponse:
+        return respond(request, 409, error_body(str(exc)))
 
     @api.exception_handler(IllegalTransition)
     def illegal(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:

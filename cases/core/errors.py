@@ -16,6 +16,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DecisionRefused",
     "DecisionRequired",
+    "HitStateConflict",
     "IllegalTransition",
     "InvalidCommand",
     "MessageRejected",
@@ -90,6 +91,12 @@ class DecisionRequired(IllegalTransition):
 class NotAllowed(PermissionError):
     """The actor may not do this to this case: wrong role, not the assignee, or the proposer
     approving their own proposal (HTTP 403). The message says who may."""
+
+
+class HitStateConflict(InvalidCommand):
+    """The screening hit is not in the state the action needs: resolving a hit already resolved
+    or proposed, approving or returning one with no proposed match (HTTP 409: re-read the hit).
+    An InvalidCommand to the callers that need not tell the two apart (the admin's messages)."""
 
 
 class NoCaseAvailable(Exception):
