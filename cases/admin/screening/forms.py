@@ -22,11 +22,18 @@ class ResolveHitForm(_CommandForm):
 
 
 class ApproveHitForm(_CommandForm):
-    comment = forms.CharField(required=False, max_length=2000)
+    comment = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "Comment (optional)"}),
+    )
 
 
 class ReturnHitForm(_CommandForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why return it (required)"}),
+        max_length=2000,
+    )
 
 
 class RescreenForm(_CommandForm):
