@@ -29,7 +29,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from followthemoney import EntityProxy, ValueEntity
 from followthemoney.exc import FollowTheMoneyException
 from pymongo import UpdateOne
+from pymongo.errors import PyMongoError
 
+from screening.blocking import ID_INDEX
 from screening.entities import content_hash, is_screened
 from screening.keys import entity_keys
 from screening.leases import Lease, LeaseLost, lease
@@ -48,6 +50,7 @@ from screening.sources import LocalFile, local_copy
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+UNTIL_INDEX = "watchlist_entity_until"
 Progress = Callable[[int, int], None]
 
 
@@ -75,6 +78,12 @@ class DeltaCounts:
 
 def _collection(model: type) -> Any:
     return connections[DEFAULT_DB_ALIAS].get_collection(model._meta.db_table)
+
+
+def _now_to_the_millisecond() -> datetime:
+    """BSON dates keep milliseconds: the version returned equals the version stored."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def version_label(sequence: int, sha256: str) -> str:
@@ -145,15 +154,22 @@ def _load_new_version(
             for batch in _batches(_read_entities(file, on_progress)):
                 writer.write_batch(batch, seen)
                 held.renew()
+            if writer.counts.entities == 0:
+                # An empty or truncated download must not clear a sanctions list.
+                raise InvalidListFile("no person or legal entity in the file; nothing loaded")
             writer.close_removed(seen)
-        return writer.commit(file)
+        version = writer.commit(file)
     except BaseException:
-        discard_uncommitted(dataset, current)
+        # Read again: if the commit reached the server before the error, that version is
+        # current and its rows stay.
+        discard_uncommitted(dataset, WatchlistDataset.objects.get(name=dataset).current_sequence)
         raise
+    writer.unkey_closed()
+    return version
 
 
 def _read_entities(file: LocalFile, on_progress: Progress | None) -> Iterator[EntityProxy]:
-    """Screenable entities of the file, in file order; InvalidListFile names a bad line."""
+    """The file's entities, in file order; InvalidListFile names a bad line."""
     done = 0
     with file.path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
@@ -223,7 +239,8 @@ class _VersionWriter:
             "since_sequence": {"$lte": self.current},
         }
         projection = {"entity_id": 1, "content_hash": 1, "added_version": 1}
-        return {row["entity_id"]: row for row in self.entities.find(query, projection)}
+        rows = self.entities.find(query, projection).hint(ID_INDEX)  # why: screening.blocking
+        return {row["entity_id"]: row for row in rows}
 
     def _mark_seen(
         self, entities: list[EntityProxy], seen: sqlite3.Connection
@@ -276,6 +293,7 @@ class _VersionWriter:
                 self.entities.find({**query, "_id": {"$gt": last}}, {"entity_id": 1})
                 .sort("_id", 1)
                 .limit(BATCH)
+                .hint(UNTIL_INDEX)
             )
             if not page:
                 return
@@ -337,7 +355,7 @@ class _VersionWriter:
             sequence=self.sequence,
             source=file.source,
             sha256=self.sha256,
-            loaded_at=datetime.now(UTC),
+            loaded_at=_now_to_the_millisecond(),
             entity_count=self.counts.entities,
             delta=self.counts.as_delta(),
         )
@@ -348,12 +366,24 @@ class _VersionWriter:
             raise LeaseLost(
                 f"dataset {self.dataset} changed while loading; version not made current"
             )
-        self._unkey_closed()
         return version
 
-    def _unkey_closed(self) -> None:
+    def unkey_closed(self) -> None:
         """Drop the keys of revisions no reader can see any more, so the key index holds only
-        what blocking may return (the revisions themselves stay, as history)."""
+        what blocking may return (the revisions themselves stay, as history).
+
+        Housekeeping after the commit: if it fails, the version is current all the same and
+        the next load drops these keys too (it takes every closed revision up to its own).
+        """
+        try:
+            self._unkey_closed()
+        except PyMongoError as exc:
+            logger.warning(
+                "keys of closed revisions not dropped",
+                extra={"dataset": self.dataset, "error": type(exc).__name__},
+            )
+
+    def _unkey_closed(self) -> None:
         self.entities.update_many(
             {
                 "dataset": self.dataset,

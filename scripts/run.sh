@@ -101,6 +101,9 @@ pids+=($!)
 # A stable name: after a crash, the next run reconciles the relay's last pass at once.
 NOTIFICATION_RELAY_ID=local-relay $PY manage.py relay_notifications >"$RUN_LOGS/relay.log" 2>&1 &
 pids+=($!)
+# Screens the parties of new and updated cases against the loaded watchlists (SPEC §3c).
+$PY manage.py run_screening >"$RUN_LOGS/screening.log" 2>&1 &
+pids+=($!)
 $PY manage.py runserver "127.0.0.1:$PORT" --noreload >"$RUN_LOGS/server.log" 2>&1 &
 pids+=($!)
 

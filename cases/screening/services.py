@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -224,6 +224,15 @@ def _stored_run(request_id: uuid.UUID) -> list[StoredEvent]:
     return event_store.visible(e for e in stored if e.metadata.get("causation_id") == causation)
 
 
+def _project_as_stored(events: list[ev.DomainEvent]) -> list[StoredEvent]:
+    """Project the events as the store holds them: an id stored by an earlier, interrupted run
+    keeps that run's version, which a decision made now may not share."""
+    stored = StoredEvent.objects.filter(pk__in=[e.event_id for e in events])
+    found = event_store.visible(stored.order_by("aggregate_id", "version"))
+    projections.project(found)
+    return found
+
+
 def _announce_hits(events: list[Any]) -> None:
     for event in events:
         if event.event_type == se.SCREENING_COMPLETED and event.payload.get("opened"):
@@ -298,15 +307,16 @@ def process_request(request_id: uuid.UUID) -> str:
             time.sleep(0.05 * (attempt + 1))  # an analyst wrote first: decide again on it
             case = Case.objects.get(pk=request.case_id)
             continue
-        projections.project(events)
-        _announce_hits(events)
+        _announce_hits(_project_as_stored(events))
         return "cancelled" if events[0].event_type == se.SCREENING_REQUEST_CANCELLED else "screened"
     raise VersionConflict(request.case_id, case.version, case.version)
 
 
-def pending_requests(limit: int) -> list[uuid.UUID]:
-    """The oldest pending requests (the `screenreq_queue` index)."""
+def pending_requests(limit: int, skip: Collection[uuid.UUID] = ()) -> list[uuid.UUID]:
+    """The oldest pending requests (the `screenreq_queue` index), less those in `skip`."""
     queue = ScreeningRequest.objects.filter(status=se.PENDING).order_by("requested_at", "id")
+    if skip:
+        queue = queue.exclude(pk__in=list(skip))
     return list(queue.values_list("pk", flat=True)[:limit])
 
 
@@ -344,7 +354,7 @@ def _request_for(case: Case, dataset: str, version: str) -> int:
             time.sleep(0.05 * (attempt + 1))
             case = Case.objects.get(pk=case.pk)
             continue
-        projections.project(events)
+        _project_as_stored(events)
         return len(result.new_event_ids)
     logger.warning("list re-screen request not appended: case kept changing")
     return 0
@@ -367,7 +377,7 @@ def request_list_rescreen(dataset: str, version: str, page_size: int = PAGE_SIZE
             batch = [event for case in cases for event in _list_request(case, dataset, version)]
             try:
                 result = event_store.append(batch)
-                projections.project(batch)
+                _project_as_stored(batch)
                 added += len(result.new_event_ids)
             except ConcurrencyConflict:  # one case moved: nothing of the page was kept
                 added += sum(_request_for(case, dataset, version) for case in cases)

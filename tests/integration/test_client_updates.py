@@ -182,7 +182,7 @@ def test_kyb_record_for_a_kyc_case_is_rejected_into_the_dead_letter_topic(make_t
     assert rejected.errors[0]["loc"] == "traitement_type"
     assert "open KYC case" in rejected.errors[0]["msg"]
     case = Case.objects.get(client_id="CLI-JANE")
-    assert (case.traitement_type, case.version) == ("KYC", 3)  # created, one person, screening asked; no more
+    assert (case.traitement_type, case.version) == ("KYC", 3)  # created, a person, screening
     (dead,) = read_topic(f"{topic}.dlq", 1)
     headers = dict(dead.headers())
     assert headers["dlq.error.reason"] == b"client_conflict"

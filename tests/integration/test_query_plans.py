@@ -48,7 +48,18 @@ from cases import selectors
 from cases.client_updates import claims
 from cases.core import bulk, event_store
 from cases.documents.rules import DEFAULT_DOCUMENT_RULES
-from cases.models import Case, Client, EventCommit, Notification, StoredEvent
+from cases.models import (
+    Case,
+    Client,
+    EventCommit,
+    Notification,
+    PartyScreening,
+    ScreeningHit,
+    ScreeningRequest,
+    StoredEvent,
+)
+from cases.screening.projections import load_states
+from cases.screening.services import pending_requests
 from scripts.bench.documents import documents_for, insert_documents, sample_records
 
 pytestmark = [pytest.mark.integration]
@@ -176,6 +187,7 @@ def populate() -> dict[str, Any]:
         outbox.append(_notification(row["_id"], created, pending=share < 0.02))
     bulk.collection(Case).bulk_write(updates, ordered=False)
     bulk.insert_missing(outbox)
+    _screening_documents([uuid.UUID(row["_id"]) for row in cases], rng)
     causations = bulk.collection(StoredEvent).distinct("metadata.causation_id")
     bulk.insert_missing(
         EventCommit(command_id=event_store.command_id_of(c), causation_id=c, committed_at=NOW)
@@ -186,6 +198,61 @@ def populate() -> dict[str, Any]:
         "kyb_case": Case.objects.filter(status="OPEN", company__isnull=False).first(),
         "client": Client.objects.order_by("client_id").first(),
     }
+
+
+def _screening_documents(case_ids: list[uuid.UUID], rng: random.Random) -> None:
+    """Per case a finished request and a latest screening; a hit on one case in five, mostly
+    resolved; a few requests still pending (SPEC §3c)."""
+    requests, screenings, hits = [], [], []
+    for index, case_id in enumerate(case_ids):
+        at = NOW - timedelta(minutes=20 * index)
+        party = uuid.uuid4()
+        requests.append(
+            ScreeningRequest(
+                id=uuid.uuid4(),
+                case_id=case_id,
+                reason="CASE_CREATED",
+                status="PENDING" if rng.random() < 0.03 else "DONE",
+                requested_at=at,
+            )
+        )
+        screenings.append(
+            PartyScreening(
+                id=uuid.uuid4(),
+                case_id=case_id,
+                party_type="PERSON",
+                party_id=party,
+                dataset="watch",
+                list_version="v1",
+                algorithm="logic-v2",
+                threshold=0.7,
+                scope="full",
+                screened_at=at,
+                request_id=requests[-1].id,
+            )
+        )
+        if rng.random() < 0.2:
+            hits.append(
+                ScreeningHit(
+                    id=uuid.uuid4(),
+                    case_id=case_id,
+                    party_type="PERSON",
+                    party_id=party,
+                    dataset="watch",
+                    list_version="v1",
+                    entity_id=f"e{index}",
+                    entity_hash="h",
+                    schema="Person",
+                    caption="Someone",
+                    score=0.8,
+                    algorithm="logic-v2",
+                    status="OPEN" if rng.random() < 0.1 else "FALSE_POSITIVE",
+                    raised_at=at,
+                    screened_at=at,
+                )
+            )
+    for documents in (requests, screenings, hits):
+        bulk.insert_missing(documents)
 
 
 def _naive(values: dict[str, Any]) -> dict[str, Any]:
@@ -305,6 +372,16 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "list_cases": lambda: page(selectors.list_cases()),
         "list_raw_events": lambda: page(selectors.list_raw_events()),
         "list_clients": lambda: page(selectors.list_clients()),
+        # screening (cases/selectors/screening.py, the worker's queue, the decisions' fold)
+        "list_case_hits": lambda: list(selectors.list_case_hits(case.pk)),
+        "list_unresolved_case_hits": lambda: list(selectors.list_unresolved_case_hits(case.pk)),
+        "list_unresolved_hits": lambda: page(selectors.list_unresolved_hits()),
+        "list_case_screenings": lambda: list(selectors.list_case_screenings(case.pk)),
+        "list_case_screening_requests": lambda: list(
+            selectors.list_case_screening_requests(case.pk)
+        ),
+        "screening worker queue": lambda: pending_requests(50),
+        "screening state fold": lambda: load_states([case.pk, kyb.pk]),
         # the outbox sweep (kafka_integration/notification_relay.py)
         "outbox sweep": lambda: list(
             Notification.objects.filter(status="PENDING").order_by("created_at", "id")[:500]

@@ -266,3 +266,35 @@ def test_a_confirmed_pep_raises_the_case_to_edd_and_returns_a_pending_decision()
     assert events[3].payload["new_case_type"] == se.EDD_CASE_TYPE
     assert events[4].payload["document_type"] == "SOURCE_OF_WEALTH"
     assert [e.version for e in events[:4]] == list(range(len(history) + 1, len(history) + 5))
+
+
+def test_on_demand_screening_needs_parties_and_a_live_or_approved_case():
+    command = RescreenCase(case_id=CASE, actor="anna")
+    with pytest.raises(InvalidCommand, match="CLOSED"):
+        handlers.handle_rescreen_case(
+            command, facts(3, status="CLOSED", parties=((se.PERSON, PERSON),)), ANNA
+        )
+    with pytest.raises(InvalidCommand, match="no party"):
+        handlers.handle_rescreen_case(command, facts(3), ANNA)
+    [event] = handlers.handle_rescreen_case(
+        command, facts(3, status="APPROVED", parties=((se.PERSON, PERSON),)), ANNA
+    )
+    assert (event.version, event.payload["reason"], event.payload["requested_by"]) == (
+        4,
+        se.ON_DEMAND,
+        "anna",
+    )
+
+
+def test_a_cancelled_request_is_no_longer_pending():
+    history = requested()
+    request_id = uuid.UUID(history[1].payload["request_id"])
+    [cancel] = handlers.handle_cancel_request(
+        fold(CASE, history), facts(2), request_id, "case CLOSED", occurred_at=NOW
+    )
+    state = fold(CASE, [*history, cancel])
+    assert not state.is_pending(request_id)
+    assert state.requests[str(request_id)]["status"] == se.CANCELLED
+    assert (
+        handlers.handle_cancel_request(state, facts(3), request_id, "again", occurred_at=NOW) == []
+    )

@@ -5,12 +5,14 @@ eyes, and decisions are held back while they are open."""
 from __future__ import annotations
 
 import importlib
+import io
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 
-from cases.core import bulk
+from cases.core import bulk, event_store
 from cases.core.errors import DecisionRefused, NotAllowed
 from cases.core.rebuild import READ_MODELS, rebuild_read_models
 from cases.models import (
@@ -125,7 +127,9 @@ def test_intake_to_hit_a_false_positive_is_whitelisted_until_the_entity_changes(
         "CASE_CREATED",
     )
 
-    assert run_once() == {"screened": 1}
+    out = io.StringIO()
+    call_command("run_screening", "--once", stdout=out)  # the worker, one pass
+    assert out.getvalue().strip() == "screened=1"
     case.refresh_from_db()
     assert (case.screening_pending, case.open_hits) == (0, 1)
     [hit] = ScreeningHit.objects.filter(case_id=case.id)
@@ -268,3 +272,31 @@ def test_rebuild_gives_the_same_screening_read_models(load_list):
     rebuild_read_models()
     assert snapshot() == live
     assert live["ScreeningHit"] and live["PartyScreening"] and live["ScreeningRequest"]
+
+
+@pytest.mark.usefixtures("team")
+def test_a_list_fan_out_run_again_after_the_case_moved_changes_nothing(load_list):
+    loaded = load_list("watch", [ivan_on_list()])  # no case yet: nothing requested
+    case = open_case(KYC)
+    label = loaded.version.version
+    assert services.request_list_rescreen("watch", label) == 1
+    change_case_status(ChangeCaseStatus(case.id, "IN_REVIEW", "USER:ana"))  # the case moves on
+
+    assert services.request_list_rescreen("watch", label) == 0
+    case.refresh_from_db()
+    assert case.version == event_store.current_version(case.id)  # not the re-decided version
+    assert case.screening_pending == 2  # the creation's request and the list's, once
+
+
+@pytest.mark.usefixtures("team")
+def test_a_failing_request_stays_pending_and_is_passed_over_while_it_rests(load_list):
+    load_list("watch", [ivan_on_list()])
+    case = open_case(KYC)
+    services.request_list_rescreen("gone", "v9")  # a list version the screening app lacks
+    broken = ScreeningRequest.objects.get(case_id=case.id, delta_dataset="gone")
+
+    failed: list = []
+    assert run_once(failed=failed) == {"screened": 1, "failed": 1}
+    assert failed == [broken.id]
+    assert ScreeningRequest.objects.get(pk=broken.id).status == "PENDING"
+    assert run_once(skip=failed) == {}
