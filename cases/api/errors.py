@@ -124,7 +124,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DecisionRefused)
     def refused(request: HttpRequest, exc: DecisionRefused) -> HttpResponse:
-        outstanding = [("documents", document) for document in exc.outstanding]
+        outstanding = [(exc.kind, item) for item in exc.outstanding]
         return respond(request, 409, error_body(exc.args[0], outstanding))
 
     @api.exception_handler(VersionConflict)

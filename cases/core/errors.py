@@ -110,11 +110,13 @@ class CaseNotActive(Exception):
 
 class DecisionRefused(Exception):
     """Approval proposed while required documents are outstanding; `outstanding` lists them as
-    "<document type> (<status>)" (HTTP 409)."""
+    "<document type> (<status>)" (HTTP 409). `kind` names what is outstanding ("documents", or
+    "screening_hits" for hits unresolved or confirmed), the API's error location."""
 
-    def __init__(self, message: str, outstanding: list[str]):
+    def __init__(self, message: str, outstanding: list[str], kind: str = "documents"):
         super().__init__(message, list(outstanding))
         self.outstanding = list(outstanding)
+        self.kind = kind
 
     def __str__(self) -> str:
         return f"{self.args[0]}: {', '.join(self.outstanding)}"

@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 
 from cases.models import Case, ScreeningHit, StoredEvent
 from cases.screening.worker import run_once
-from cases.workflow.commands import ChangeCaseStatus
+from cases.workflow.commands import AssignCase, ChangeCaseStatus
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
-from cases.workflow.services import change_case_status
-from tests.integration.helpers import open_case
+from cases.workflow.services import assign_case, change_case_status
+from tests.integration.helpers import open_case, settle_documents
 from tests.integration.screening.conftest import entity
 
 pytestmark = [
@@ -244,3 +244,26 @@ def test_watchlists_show_each_version_with_its_delta(load_list, make_caller):
     assert (oldest["current"], oldest["delta"]["added"]) == (False, 1)
     one = make_caller(superuser=True).get("/api/v1/watchlists", versions=1).json()
     assert len(one["items"][0]["versions"]) == 1
+
+
+def test_an_open_hit_refuses_a_proposed_approval_naming_the_hit_until_it_is_cleared(
+    load_list, member
+):
+    case = screened_case(load_list)
+    ana = member(ANALYST_GROUP, "cases.change_case", "cases.resolve_screeninghit")
+    change_case_status(ChangeCaseStatus(case.pk, "IN_REVIEW", f"USER:{ana.user.username}"))
+    assign_case(AssignCase(case.pk, ana.user.username, f"USER:{ana.user.username}"))
+    settle_documents(case.pk)
+    proposal = {"decision": "APPROVED", "rationale": "documents verified"}
+
+    refused = ana.post(f"{CASES}/{case.pk}/decision", proposal)
+    assert refused.status_code == 409
+    [error] = refused.json()["errors"]
+    assert error["loc"] == "screening_hits" and "Ivan Petrov" in error["msg"]
+
+    hit = only_hit(ana, case)
+    cleared = {"resolution": "FALSE_POSITIVE", "rationale": "another Ivan Petrov"}
+    assert ana.post(f"{HITS}/{hit['id']}/resolve", cleared).status_code == 200
+    proposed = ana.post(f"{CASES}/{case.pk}/decision", proposal)
+    assert proposed.status_code == 200, proposed.json()
+    assert proposed.json()["status"] == "PENDING_APPROVAL"
