@@ -40,6 +40,7 @@ CASE_CREATED = "CASE_CREATED"
 CLIENT_UPDATE = "CLIENT_UPDATE"
 ON_DEMAND = "ON_DEMAND"
 LIST_UPDATED = "LIST_UPDATED"
+BACKFILL = "BACKFILL"  # cases opened before screening existed
 
 # Party kinds (the person kinds as in cases.client_updates.events).
 PERSON = "PERSON"

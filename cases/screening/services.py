@@ -49,6 +49,7 @@ __all__ = [
     "approve_hit_match",
     "case_facts",
     "process_request",
+    "request_backfill",
     "request_list_rescreen",
     "rescreen_case",
     "resolve_hit",
@@ -82,7 +83,10 @@ def current_parties(case: Case) -> list[tuple[str, uuid.UUID]]:
     return parties
 
 
-def case_facts(case: Case, *, with_requirements: bool = False) -> handlers.CaseFacts:
+def case_facts(
+    case: Case, *, with_parties: bool = False, with_requirements: bool = False
+) -> handlers.CaseFacts:
+    """The case as decisions see it; parties and requirement ids only when asked (reads)."""
     requirement_ids = frozenset()
     if with_requirements:
         requirement_ids = frozenset(
@@ -95,7 +99,7 @@ def case_facts(case: Case, *, with_requirements: bool = False) -> handlers.CaseF
         traitement_type=case.traitement_type,
         case_type=case.case_type,
         pending_decision=case.pending_decision,
-        parties=tuple(current_parties(case)),
+        parties=tuple(current_parties(case)) if with_parties else (),
         requirement_ids=requirement_ids,
     )
 
@@ -134,14 +138,16 @@ def rescreen_case(case_id: uuid.UUID | str, actor: str, request_id: str | None =
         Case,
         command.case_id,
         command,
-        lambda case: handlers.handle_rescreen_case(command, case_facts(case), who),
+        lambda case: handlers.handle_rescreen_case(
+            command, case_facts(case, with_parties=True), who
+        ),
     )
     return case
 
 
 def _run_on_hit(command: Any, decide: Callable[[ScreeningState, Case], list]) -> ScreeningHit:
     case_id = _case_of_hit(command.hit_id)
-    case, events = execute(Case, case_id, command, lambda case: decide(_state(case), case))
+    execute(Case, case_id, command, lambda case: decide(_state(case), case))
     return ScreeningHit.objects.get(pk=command.hit_id)
 
 
@@ -165,7 +171,7 @@ def approve_hit_match(command: ApproveHitMatch) -> ScreeningHit:
         lambda state, case: handlers.handle_approve_hit_match(
             command,
             state,
-            case_facts(case, with_requirements=True),
+            case_facts(case, with_parties=True, with_requirements=True),
             actor,
             document_rules=rules,
         ),
@@ -320,32 +326,27 @@ def pending_requests(limit: int, skip: Collection[uuid.UUID] = ()) -> list[uuid.
     return list(queue.values_list("pk", flat=True)[:limit])
 
 
-# --- A new list version: every monitored client against the delta -----------------------------
+# --- Fan-outs: every monitored client, a page of cases at a time --------------------------------
 
 
-def _list_request(case: Case, dataset: str, version: str) -> list[ev.DomainEvent]:
-    """ScreeningRequested of every current party against (dataset, version)'s delta; its id
-    derives from the list version and the case, so a second fan-out appends nothing."""
-    metadata = ev.Metadata(
-        correlation_id=f"watchlist:{dataset}:{version}",
-        causation_id=f"watchlist:{dataset}:{version}:{case.pk}",
-        actor="system",
-    )
+def _system_request(
+    case: Case, causation: str, reason: str, delta: dict[str, str] | None
+) -> list[ev.DomainEvent]:
+    """ScreeningRequested of every current party; its id derives from `causation` (which names
+    the case), so a second fan-out for the same cause appends nothing."""
+    metadata = ev.Metadata(correlation_id=causation, causation_id=causation, actor="system")
     sequence = ev.EventSequence(metadata, timezone.now(), start_versions={case.pk: case.version})
-    handlers.add_screening_request(
-        sequence,
-        case.pk,
-        current_parties(case),
-        se.LIST_UPDATED,
-        delta={"dataset": dataset, "version": version},
-    )
+    handlers.add_screening_request(sequence, case.pk, current_parties(case), reason, delta=delta)
     return sequence.events
 
 
-def _request_for(case: Case, dataset: str, version: str) -> int:
-    """Append one case's list request, deciding again when the case moved meanwhile."""
+Decide = Callable[[Case], list[ev.DomainEvent]]
+
+
+def _request_for(case: Case, decide: Decide) -> int:
+    """Append one case's request, deciding again when the case moved meanwhile."""
     for attempt in range(MAX_ATTEMPTS):
-        events = _list_request(case, dataset, version)
+        events = decide(case)
         if not events:
             return 0
         try:
@@ -356,13 +357,13 @@ def _request_for(case: Case, dataset: str, version: str) -> int:
             continue
         _project_as_stored(events)
         return len(result.new_event_ids)
-    logger.warning("list re-screen request not appended: case kept changing")
+    logger.warning("screening request not appended: the case kept changing")
     return 0
 
 
-def request_list_rescreen(dataset: str, version: str, page_size: int = PAGE_SIZE) -> int:
-    """ScreeningRequested (delta of `version`) for every case of a monitored client, a page of
-    cases at a time on the `case_status` index; returns how many requests were new."""
+def _fan_out(decide: Decide, page_size: int) -> int:
+    """`decide` for every case of a monitored client, a page at a time on the `case_status`
+    index, one append per page; returns how many requests were new."""
     added = 0
     for status in MONITORED_STATUSES:
         cursor: tuple[Any, uuid.UUID] | None = None
@@ -374,12 +375,32 @@ def request_list_rescreen(dataset: str, version: str, page_size: int = PAGE_SIZE
             cases = list(page[:page_size])
             if not cases:
                 break
-            batch = [event for case in cases for event in _list_request(case, dataset, version)]
+            batch = [event for case in cases for event in decide(case)]
             try:
                 result = event_store.append(batch)
                 _project_as_stored(batch)
                 added += len(result.new_event_ids)
             except ConcurrencyConflict:  # one case moved: nothing of the page was kept
-                added += sum(_request_for(case, dataset, version) for case in cases)
+                added += sum(_request_for(case, decide) for case in cases)
             cursor = (cases[-1].created_at, cases[-1].pk)
     return added
+
+
+def request_list_rescreen(dataset: str, version: str, page_size: int = PAGE_SIZE) -> int:
+    """A new list version: every monitored client's parties against that version's delta."""
+    delta = {"dataset": dataset, "version": version}
+    return _fan_out(
+        lambda case: _system_request(
+            case, f"watchlist:{dataset}:{version}:{case.pk}", se.LIST_UPDATED, delta
+        ),
+        page_size,
+    )
+
+
+def request_backfill(page_size: int = PAGE_SIZE) -> int:
+    """Every monitored client's parties against every list, once per case ever (for cases
+    opened before screening existed: `manage.py run_screening --backfill`)."""
+    return _fan_out(
+        lambda case: _system_request(case, f"screening-backfill:{case.pk}", se.BACKFILL, None),
+        page_size,
+    )

@@ -5,7 +5,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from cases.screening import worker
+from cases.screening import services, worker
 
 
 class Command(BaseCommand):
@@ -13,10 +13,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One pass, then exit")
+        parser.add_argument(
+            "--backfill",
+            action="store_true",
+            help="First request screening of every monitored case once (cases from before "
+            "screening); idempotent",
+        )
         parser.add_argument("--batch", type=int, default=worker.BATCH)
         parser.add_argument("--idle-seconds", type=float, default=2.0)
 
-    def handle(self, *args, once: bool, batch: int, idle_seconds: float, **options):
+    def handle(self, *args, once: bool, backfill: bool, batch: int, idle_seconds: float, **options):
+        if backfill:
+            self.stdout.write(f"backfill: {services.request_backfill()} request(s) added")
         if once:
             outcomes = worker.run_once(batch)
             self.stdout.write(", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())) or "idle")

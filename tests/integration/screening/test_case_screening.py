@@ -300,3 +300,19 @@ def test_a_failing_request_stays_pending_and_is_passed_over_while_it_rests(load_
     assert failed == [broken.id]
     assert ScreeningRequest.objects.get(pk=broken.id).status == "PENDING"
     assert run_once(skip=failed) == {}
+
+
+@pytest.mark.usefixtures("team")
+def test_a_backfill_requests_every_monitored_case_once(load_list):
+    load_list("watch", [ivan_on_list()])
+    open_case(KYC)
+    closed = open_case({**KYC, "client_id": "closed-client"})
+    change_case_status(ChangeCaseStatus(closed.id, "CLOSED", "USER:ana"))
+
+    out = io.StringIO()
+    call_command("run_screening", "--backfill", "--once", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "backfill: 1 request(s) added",  # the open case; a closed one is not monitored
+        "cancelled=1, screened=2",  # its creation request and the backfill; the closed case's
+    ]
+    assert services.request_backfill() == 0  # once per case, ever
