@@ -84,7 +84,8 @@ def get_case_screening(request: HttpRequest, case_id: CaseId):
 
 @case_router.post(
     "/{case_id}/screening/rescreen",
-    response={202: CaseScreeningOut, **errors(401, 403, 404, 409, 422)},
+    # 413: an Idempotency-Key makes the request's digest read whatever body was sent.
+    response={202: CaseScreeningOut, **errors(401, 403, 404, 409, 413, 422)},
     summary="Screen the case's parties again",
     description="Queues a screening of every current party against every list; the worker "
     "runs it (`screening_pending` until then). 409 when the case is REJECTED or CLOSED. "
