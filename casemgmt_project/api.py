@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Swagger
 
 from cases.api import cases as cases_router
-from cases.api import clients, companies, documents, persons, workflow
+from cases.api import clients, companies, documents, persons, screening, watchlists, workflow
 from cases.api.auth import SessionAuth, TokenAuth
 from cases.api.errors import error_body, install_error_handlers
 from cases.api.openapi import describe_errors
@@ -40,6 +40,9 @@ install_error_handlers(api)
 # Workflow first: its `/cases/claim-next` must be matched before the cases router's `/{case_id}`.
 api.add_router("/cases", workflow.router)
 api.add_router("/cases", cases_router.router)
+api.add_router("/cases", screening.case_router)
+api.add_router("/screening", screening.hit_router)
+api.add_router("/watchlists", watchlists.router)
 api.add_router("/clients", clients.router)
 api.add_router("/persons", persons.router)
 api.add_router("/companies", companies.router)

@@ -2,9 +2,18 @@
 
 from django.contrib import admin
 
-from cases.admin import cases, clients, events, parties, requirements, rules, tokens
+from cases.admin import (
+    cases,
+    clients,
+    events,
+    parties,
+    requirements,
+    rules,
+    screening,
+    tokens,
+)
 from cases.admin.site import brand
 
 brand(admin.site)
 
-__all__ = ["cases", "clients", "events", "parties", "requirements", "rules", "tokens"]
+__all__ = ["cases", "clients", "events", "parties", "requirements", "rules", "screening", "tokens"]

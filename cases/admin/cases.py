@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cases.admin import case_actions, workflow
+from cases.admin import case_actions, screening, workflow
 from cases.admin.case_page import case_page_context
 from cases.admin.readonly import BoundedListMixin, KnownValuesFilter
 from cases.core.errors import NotFound
@@ -89,7 +89,28 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 )
             ),
         ]
+        screening_urls = [
+            path(
+                "<path:object_id>/screening/rescreen/",
+                wrap(screening.rescreen_view),
+                name="cases_case_rescreen",
+            ),
+            *(
+                path(
+                    f"<path:object_id>/screening/hits/<str:hit_id>/{name}/",
+                    wrap(view),
+                    name=f"cases_case_hit_{name}",
+                )
+                for name, view in (
+                    ("resolve", screening.resolve_hit_view),
+                    ("approve", screening.approve_hit_view),
+                    ("return", screening.return_hit_view),
+                )
+            ),
+        ]
+        # Screening first: `<path:object_id>/approve/` of the workflow would swallow a hit's.
         return [
+            *screening_urls,
             *workflow_urls,
             path(
                 "<path:object_id>/status/",
@@ -154,6 +175,11 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 can_decide=request.user.has_perm("cases.change_documentrequirement"),
             ),
             **workflow.workflow_context(
+                detail.case,
+                request.user,
+                can_change_case=self.has_change_permission(request, detail.case),
+            ),
+            **screening.screening_context(
                 detail.case,
                 request.user,
                 can_change_case=self.has_change_permission(request, detail.case),

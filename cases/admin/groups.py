@@ -36,6 +36,8 @@ _VIEW_ALL = tuple(
         "screeninghit",
     )
 )
+# The watchlists (the screening app's models): which versions were loaded, with their deltas.
+_VIEW_LISTS = ("screening.view_watchlistdataset", "screening.view_watchlistversion")
 _ANALYST_WORK = (
     "cases.change_case",  # status changes and notes, through the case page's actions
     "cases.change_documentrequirement",  # document decisions, determinations
@@ -50,8 +52,8 @@ _LEAD_CONFIGURATION = tuple(
 )
 
 GROUP_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
-    ANALYST: _VIEW_ALL + _ANALYST_WORK,
-    LEAD: _VIEW_ALL + _ANALYST_WORK + _LEAD_CONFIGURATION,
+    ANALYST: _VIEW_ALL + _VIEW_LISTS + _ANALYST_WORK,
+    LEAD: _VIEW_ALL + _VIEW_LISTS + _ANALYST_WORK + _LEAD_CONFIGURATION,
 }
 
 

@@ -20,6 +20,7 @@ from cases.core.errors import (
     CaseNotActive,
     ClientConflict,
     DecisionRefused,
+    HitStateConflict,
     IllegalTransition,
     InvalidCommand,
     MessageRejected,
@@ -98,6 +99,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def invalid(request: HttpRequest, exc: InvalidCommand) -> HttpResponse:
         return respond(request, 422, error_body(str(exc)))
 
+    @api.exception_handler(HitStateConflict)
+    def hit_state(request: HttpRequest, exc: HitStateConflict) -> HttpResponse:
+        return respond(request, 409, error_body(str(exc)))
+
     @api.exception_handler(IllegalTransition)
     def illegal(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:
         allowed = ", ".join(exc.allowed) or "none"
@@ -119,7 +124,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DecisionRefused)
     def refused(request: HttpRequest, exc: DecisionRefused) -> HttpResponse:
-        outstanding = [("documents", document) for document in exc.outstanding]
+        outstanding = [(exc.kind, item) for item in exc.outstanding]
         return respond(request, 409, error_body(exc.args[0], outstanding))
 
     @api.exception_handler(VersionConflict)

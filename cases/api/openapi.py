@@ -18,7 +18,8 @@ ERROR_MEANINGS = {
     401: "no valid credentials",
     403: "authenticated, but lacking the permission, the CSRF token or the workflow role",
     404: "not found",
-    409: "conflict: illegal transition, refused decision or stale expected_version",
+    409: "conflict: illegal transition, refused decision, a hit or case not in the state the "
+    "action needs, or stale expected_version",
     413: "request body too large (1 MiB for a case record, Django's upload bound otherwise)",
     422: "invalid input; `errors` lists each field",
 }
@@ -71,6 +72,7 @@ _CASE_READS = [
     "cases_api_cases_list_events",
     "cases_api_persons_list_case_persons",
     "cases_api_documents_list_case_requirements",
+    "cases_api_screening_get_case_screening",
 ]
 _CASE_WRITES = [
     "cases_api_cases_change_status",
@@ -79,6 +81,7 @@ _CASE_WRITES = [
     "cases_api_workflow_propose",
     "cases_api_workflow_approve",
     "cases_api_workflow_return_",
+    "cases_api_screening_rescreen",
 ]
 _COMPANY_READS = [
     "cases_api_companies_get_company",

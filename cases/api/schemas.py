@@ -16,6 +16,18 @@ from pydantic import BeforeValidator, StrictInt, StringConstraints, model_valida
 from cases.models import CaseStatus, DocumentStatus, EntityType
 
 __all__ = [
+    "CaseScreeningOut",
+    "HitApproveIn",
+    "HitResolutionOut",
+    "HitResolveIn",
+    "HitReturnIn",
+    "ListScreeningOut",
+    "ScreenedPartyOut",
+    "ScreeningHitOut",
+    "WatchlistDeltaOut",
+    "WatchlistListOut",
+    "WatchlistOut",
+    "WatchlistVersionOut",
     "AddressOut",
     "InputSchema",
     "AssignIn",
@@ -421,3 +433,133 @@ class DecisionApproveIn(InputSchema):
 class DecisionReturnIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=10000)
     expected_version: Version = None
+
+
+# --- Screening (SPEC §3c) --------------------------------------------------------------------
+
+HitStatusValue = Literal["OPEN", "MATCH_PROPOSED", "FALSE_POSITIVE", "TRUE_MATCH"]
+ResolutionValue = _names("FALSE_POSITIVE", "TRUE_MATCH")
+
+
+class HitResolutionOut(Schema):
+    """Who decided what about a hit; the fields present depend on how far it went."""
+
+    resolution: str | None = Field(None, description="FALSE_POSITIVE or TRUE_MATCH.")
+    rationale: str | None = None
+    by: str | None = Field(None, description="Who resolved it (for TRUE_MATCH: the approver).")
+    at: str | None = None
+    proposed_by: str | None = Field(None, description="TRUE_MATCH: who proposed it.")
+    proposed_at: str | None = None
+    approval_group: str | None = Field(None, description="Who may approve the proposal.")
+    approved_by: str | None = None
+    comment: str | None = None
+    returned_by: str | None = Field(None, description="A lead who sent the proposal back.")
+    reason: str | None = None
+    returned_at: str | None = None
+
+
+class ScreeningHitOut(Schema):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    party_type: str = Field(..., description="COMPANY, PERSON or OWNER.")
+    party_id: uuid.UUID
+    dataset: str
+    list_version: str = Field(..., description="The list version the hit was last seen in.")
+    entity_id: str
+    entity_schema: str = Field(..., validation_alias="schema", examples=["Person"])
+    caption: str
+    names: list[str]
+    birth_dates: list[str]
+    countries: list[str]
+    topics: list[str] = Field(..., examples=[["sanction"]])
+    score: float
+    features: dict[str, float] = Field(
+        ..., description="The matching algorithm's feature scores that made the match."
+    )
+    algorithm: str
+    status: HitStatusValue
+    resolution: HitResolutionOut | None
+    raised_at: datetime
+    screened_at: datetime
+
+
+class ListScreeningOut(Schema):
+    """A party's latest screening against one list."""
+
+    dataset: str
+    version: str = Field(..., validation_alias="list_version")
+    algorithm: str
+    algorithm_version: str
+    threshold: float
+    scope: str = Field(..., description="`full`, or `delta` (a new list version's changes).")
+    hit_count: int
+    screened_at: datetime
+
+
+class ScreenedPartyOut(Schema):
+    party_type: str = Field(..., description="COMPANY, PERSON or OWNER.")
+    party_id: uuid.UUID
+    name: str
+    removed: bool = Field(..., description="Left the case in a client update.")
+    screening_pending: bool = Field(
+        ..., validation_alias="pending", description="A screening of this party is queued."
+    )
+    latest: list[ListScreeningOut] = Field(..., validation_alias="screenings")
+    hits: list[ScreeningHitOut] = Field(..., description="Best score first.")
+
+
+class CaseScreeningOut(Schema):
+    case_id: uuid.UUID
+    case_version: int = Field(..., description="Send it as expected_version.")
+    screening_pending: bool
+    pending_requests: int
+    open_hits: int = Field(..., description="Hits OPEN or awaiting a lead (MATCH_PROPOSED).")
+    parties: list[ScreenedPartyOut]
+
+
+class HitResolveIn(InputSchema):
+    resolution: ResolutionValue = Field(..., examples=["FALSE_POSITIVE"])
+    rationale: str = Field(..., min_length=1, max_length=10000)
+    expected_version: Version = Field(
+        None, description="Of the case: refuse (409) if it moved on since you read it."
+    )
+
+
+class HitApproveIn(InputSchema):
+    comment: str = Field("", max_length=10000)
+    expected_version: Version = None
+
+
+class HitReturnIn(InputSchema):
+    reason: str = Field(..., min_length=1, max_length=10000)
+    expected_version: Version = None
+
+
+class WatchlistDeltaOut(Schema):
+    added: int
+    changed: int
+    removed: int
+
+
+class WatchlistVersionOut(Schema):
+    version: str
+    sequence: int
+    source: str
+    sha256: str
+    loaded_at: datetime
+    entity_count: int
+    delta: WatchlistDeltaOut = Field(..., description="Against the version before.")
+    current: bool = Field(..., description="The version screening reads now.")
+
+
+class WatchlistOut(Schema):
+    dataset: str
+    title: str
+    algorithm: str
+    threshold: float = Field(..., description="Scores at or above it are hits.")
+    current_version: str
+    versions: list[WatchlistVersionOut] = Field(..., description="Newest first.")
+
+
+class WatchlistListOut(Schema):
+    items: list[WatchlistOut]

@@ -16,6 +16,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DecisionRefused",
     "DecisionRequired",
+    "HitStateConflict",
     "IllegalTransition",
     "InvalidCommand",
     "MessageRejected",
@@ -92,6 +93,12 @@ class NotAllowed(PermissionError):
     approving their own proposal (HTTP 403). The message says who may."""
 
 
+class HitStateConflict(InvalidCommand):
+    """The screening hit is not in the state the action needs: resolving a hit already resolved
+    or proposed, approving or returning one with no proposed match (HTTP 409: re-read the hit).
+    An InvalidCommand to the callers that need not tell the two apart (the admin's messages)."""
+
+
 class NoCaseAvailable(Exception):
     """Claim-next found no unassigned OPEN or IN_REVIEW case matching the filters (HTTP 404)."""
 
@@ -103,11 +110,13 @@ class CaseNotActive(Exception):
 
 class DecisionRefused(Exception):
     """Approval proposed while required documents are outstanding; `outstanding` lists them as
-    "<document type> (<status>)" (HTTP 409)."""
+    "<document type> (<status>)" (HTTP 409). `kind` names what is outstanding ("documents", or
+    "screening_hits" for hits unresolved or confirmed), the API's error location."""
 
-    def __init__(self, message: str, outstanding: list[str]):
+    def __init__(self, message: str, outstanding: list[str], kind: str = "documents"):
         super().__init__(message, list(outstanding))
         self.outstanding = list(outstanding)
+        self.kind = kind
 
     def __str__(self) -> str:
         return f"{self.args[0]}: {', '.join(self.outstanding)}"

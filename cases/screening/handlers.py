@@ -15,7 +15,13 @@ from typing import Any
 
 from cases.core import events as ev
 from cases.core import lifecycle
-from cases.core.errors import InvalidCommand, NotAllowed, NotFound
+from cases.core.errors import (
+    CaseNotActive,
+    HitStateConflict,
+    InvalidCommand,
+    NotAllowed,
+    NotFound,
+)
 from cases.core.requests import iso_ms, request_sequence
 from cases.documents.handlers import add_requirement_events
 from cases.documents.rules import DocumentRuleData
@@ -101,7 +107,7 @@ def handle_rescreen_case(
 ) -> list[ev.DomainEvent]:
     """ScreeningRequested for every current party, on demand."""
     if lifecycle.is_final_case_status(case.status) and case.status != "APPROVED":
-        raise InvalidCommand(f"case {case.case_id} is {case.status}: nothing to screen")
+        raise CaseNotActive(f"case {case.case_id} is {case.status}: nothing to screen")
     if not case.parties:
         raise InvalidCommand(f"case {case.case_id} has no party to screen")
     sequence = request_sequence(command, actor.event_actor, {case.case_id: case.version})
@@ -229,7 +235,7 @@ def _hit_of(state: ScreeningState, hit_id: uuid.UUID) -> dict[str, Any]:
 
 def _expect(hit: dict[str, Any], status: str, doing: str) -> None:
     if hit["status"] != status:
-        raise InvalidCommand(
+        raise HitStateConflict(
             f"hit {hit['id']} is {hit['status']}: only an {status} hit can be {doing}"
         )
 

@@ -39,14 +39,28 @@ from cases.selectors.parties import (
     list_company_persons,
 )
 from cases.selectors.screening import (
+    CaseScreening,
+    ScreenedParty,
+    ScreeningWork,
+    count_screening_work,
+    get_case_screening,
+    get_hit,
     list_case_hits,
     list_case_screening_requests,
     list_case_screenings,
+    list_hit_queue,
     list_unresolved_case_hits,
     list_unresolved_hits,
 )
 
 __all__ = [
+    "CaseScreening",
+    "ScreenedParty",
+    "ScreeningWork",
+    "count_screening_work",
+    "get_case_screening",
+    "get_hit",
+    "list_hit_queue",
     "list_case_hits",
     "list_case_screening_requests",
     "list_case_screenings",

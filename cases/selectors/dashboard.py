@@ -16,9 +16,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import Case, Notification, NotificationStatus, RawEvent, RawEventStatus
+from cases.selectors.screening import ScreeningWork, count_screening_work
 
 OPEN_CASE_STATUSES = ("OPEN", "IN_REVIEW")
-DASHBOARD_CACHE_KEY = "casemgmt:dashboard:v1"
+DASHBOARD_CACHE_KEY = "casemgmt:dashboard:v2"  # v2: the screening figures
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class DashboardFigures:
     oldest_open: list[dict]  # id, client_id, traitement_type, case_type, status, created_at
     raw_events_last_24h: dict[str, int]  # REJECTED / FAILED → count
     notifications: dict[str, int]  # PENDING / FAILED → count
+    screening: ScreeningWork  # unresolved hits, proposed matches, screenings pending
 
 
 def _open_case_groups() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
@@ -96,6 +98,7 @@ def compute_dashboard(*, now: datetime, days: int = 30, oldest: int = 10) -> Das
             status: Notification.objects.filter(status=status).count()
             for status in (NotificationStatus.PENDING, NotificationStatus.FAILED)
         },
+        screening=count_screening_work(),
     )
 
 

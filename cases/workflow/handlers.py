@@ -170,11 +170,15 @@ def check_screening_allows_approval(
     """DecisionRefused naming the hits that stand in the way of an approval (SPEC §3c)."""
     if sanction_matches:
         raise DecisionRefused(
-            "a confirmed sanctions match allows only REJECTED; confirmed", list(sanction_matches)
+            "a confirmed sanctions match allows only REJECTED; confirmed",
+            list(sanction_matches),
+            kind="screening_hits",
         )
     if unresolved_hits:
         raise DecisionRefused(
-            "approval needs every screening hit resolved; unresolved", list(unresolved_hits)
+            "approval needs every screening hit resolved; unresolved",
+            list(unresolved_hits),
+            kind="screening_hits",
         )
 
 

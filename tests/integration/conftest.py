@@ -6,6 +6,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from casemgmt_project.telemetry import attach_span_exporter
 from cases.documents.rules import seed_document_rules
 from cases.models import DocumentRule
+from tests.integration.screening.conftest import load_list  # noqa: F401  (API and admin tests too)
 
 
 @pytest.fixture

@@ -401,6 +401,9 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "list_case_screening_requests": lambda: list(
             selectors.list_case_screening_requests(case.pk)
         ),
+        "get_case_screening": lambda: selectors.get_case_screening(kyb.pk),
+        "list_hit_queue status": lambda: page(selectors.list_hit_queue(status="MATCH_PROPOSED")),
+        "count_screening_work": selectors.count_screening_work,
         "screening worker queue": lambda: pending_requests(50),
         "screening state fold": lambda: load_states([case.pk, kyb.pk]),
         # the outbox sweep (kafka_integration/notification_relay.py)

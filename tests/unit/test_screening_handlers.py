@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cases.core import events as ev
-from cases.core.errors import InvalidCommand, NotAllowed, NotFound
+from cases.core.errors import CaseNotActive, InvalidCommand, NotAllowed, NotFound
 from cases.documents.rules import DocumentRuleData
 from cases.screening import events as se
 from cases.screening import handlers
@@ -270,7 +270,7 @@ def test_a_confirmed_pep_raises_the_case_to_edd_and_returns_a_pending_decision()
 
 def test_on_demand_screening_needs_parties_and_a_live_or_approved_case():
     command = RescreenCase(case_id=CASE, actor="anna")
-    with pytest.raises(InvalidCommand, match="CLOSED"):
+    with pytest.raises(CaseNotActive, match="CLOSED"):  # a 409 on the API
         handlers.handle_rescreen_case(
             command, facts(3, status="CLOSED", parties=((se.PERSON, PERSON),)), ANNA
         )
