@@ -1,11 +1,18 @@
 """Fixtures for the integration tests."""
 
+import io
+import logging
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from casemgmt_project.logging import JsonFormatter
 from casemgmt_project.telemetry import attach_span_exporter
 from cases.documents.rules import seed_document_rules
 from cases.models import DocumentRule
+from tests.integration.api.conftest import make_caller  # noqa: F401  (screening tests too)
 from tests.integration.screening.conftest import load_list  # noqa: F401  (API and admin tests too)
 
 
@@ -54,3 +61,30 @@ def consumer_topic(make_topic, kafka_admin):
     if doomed := [name for name in extra if name in existing]:
         for future in kafka_admin.delete_topics(doomed).values():
             future.result(timeout=30)
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[io.StringIO]:
+    """Every record of every logger as LOG_LEVEL=DEBUG would let through, in the service's JSON.
+
+    Loggers that settings pin to a level of their own (pymongo and the SQL logger at WARNING:
+    they would print whole documents) keep it: that pinning is part of the policy tested.
+    """
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(logging.DEBUG)
+    following = [
+        name
+        for name, config in settings.LOGGING["loggers"].items()
+        if config.get("level") == settings.LOGGING["root"]["level"]
+    ]
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in following]
+    saved = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+    for logger, level in zip(loggers, saved, strict=True):
+        logger.setLevel(level)

@@ -8,21 +8,17 @@ appear in a log line, a span (name, attributes, events, status, links), a dead-l
 an API error body or an exception text.
 """
 
-import io
 import json
-import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 from opentelemetry.trace import StatusCode
 from pymongo.errors import OperationFailure
 
-from casemgmt_project.logging import JsonFormatter
 from cases.api import cases as cases_api
 from cases.api.tokens import issue_token
 from cases.core.errors import MessageRejected
@@ -85,33 +81,6 @@ def span_text(spans) -> str:
         for link in span.links:
             parts += [f"{k}={v}" for k, v in (link.attributes or {}).items()]
     return "\n".join(parts)
-
-
-@pytest.fixture
-def debug_logs() -> Iterator[io.StringIO]:
-    """Every record of every logger as LOG_LEVEL=DEBUG would let through, in the service's JSON.
-
-    Loggers that settings pin to a level of their own (pymongo and the SQL logger at WARNING:
-    they would print whole documents) keep it: that pinning is part of the policy tested.
-    """
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.setLevel(logging.DEBUG)
-    following = [
-        name
-        for name, config in settings.LOGGING["loggers"].items()
-        if config.get("level") == settings.LOGGING["root"]["level"]
-    ]
-    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in following]
-    saved = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    logging.getLogger().addHandler(handler)
-    yield stream
-    logging.getLogger().removeHandler(handler)
-    for logger, level in zip(loggers, saved, strict=True):
-        logger.setLevel(level)
 
 
 def test_the_samples_hold_the_kinds_of_personal_data_the_check_looks_for():
