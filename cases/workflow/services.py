@@ -116,7 +116,12 @@ def _outstanding(case: Case) -> list[str]:
 
 
 def _hit_label(hit) -> str:
-    return f"{hit.caption} ({hit.dataset} {hit.list_version}, score {hit.score:.2f}, {hit.status})"
+    """The hit by id and list entity id, never by caption: the refusal becomes an API error body,
+    and those carry no personal data (SPEC §8); the hit itself is one GET away."""
+    return (
+        f"hit {hit.id}: {hit.entity_id} ({hit.dataset} {hit.list_version}, "
+        f"score {hit.score:.2f}, {hit.status})"
+    )
 
 
 def _screening_blockers(case: Case) -> dict[str, list[str]]:
