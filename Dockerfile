@@ -13,10 +13,16 @@ ARG PYTHON_IMAGE=python:3.11-slim
 # ---------------------------------------------------------------------------
 # builder: resolve and install the pinned runtime dependencies into a venv.
 # Every pinned package ships manylinux wheels (confluent-kafka bundles
-# librdkafka), so no compiler or system headers are needed here.
+# librdkafka) except PyICU, which pip builds from source against the system
+# ICU: libicu-dev, pkg-config and g++ are needed here, and ICU's shared
+# libraries at runtime.
 # ---------------------------------------------------------------------------
 
 FROM ${PYTHON_IMAGE} AS builder
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libicu-dev pkg-config g++ \
+ && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -47,6 +53,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=casemgmt_project.settings \
     GUNICORN_WORKERS=2 \
     GUNICORN_THREADS=4
+
+# ICU's shared libraries for PyICU: the libicuNN package libicu-dev depends on (its
+# number differs between Debian releases), without the headers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      $(apt-cache depends libicu-dev | awk '/Depends: libicu[0-9]/ {print $2}') \
+ && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 casemgmt \
  && useradd --system --uid 10001 --gid casemgmt --home-dir /app \

@@ -3,6 +3,10 @@
 The query runs on the multikey index (dataset, keys) and never reads the list as a whole;
 candidates are ranked by how many keys they share and at most `MAX_CANDIDATES` go on to
 the (far costlier) scoring.
+
+Reads name their index (`hint`): every index of the collection starts with `dataset`, and
+right after a bulk load the planner's statistics are stale, so DocumentDB picked
+(dataset, since_sequence), which matches the whole dataset, over the key index.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from screening.models import ListEntity
 
 MAX_CANDIDATES = 30
+KEY_INDEX = "watchlist_entity_keys"
+ID_INDEX = "watchlist_entity_id"
 # Entity rows are fetched by id in chunks of this many when restricting to a delta.
 ID_CHUNK = 1000
 # What the matcher needs of a stored revision (never its keys, which can be long).
@@ -60,7 +66,8 @@ def candidates(dataset: str, sequence: int, keys: Sequence[str]) -> list[dict[st
     """Up to MAX_CANDIDATES stored revisions sharing the most keys, best first."""
     if not keys:
         return []
-    return list(_collection().aggregate(candidate_pipeline(dataset, sequence, keys)))
+    pipeline = candidate_pipeline(dataset, sequence, keys)
+    return list(_collection().aggregate(pipeline, hint=KEY_INDEX))
 
 
 def revisions_of(dataset: str, sequence: int, entity_ids: Collection[str]) -> list[dict[str, Any]]:
@@ -70,7 +77,8 @@ def revisions_of(dataset: str, sequence: int, entity_ids: Collection[str]) -> li
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), ID_CHUNK):
         query = {"dataset": dataset, "entity_id": {"$in": ids[start : start + ID_CHUNK]}}
-        found.extend(_collection().find({**query, **visible_at(sequence)}, CANDIDATE_FIELDS))
+        rows = _collection().find({**query, **visible_at(sequence)}, CANDIDATE_FIELDS)
+        found.extend(rows.hint(ID_INDEX))
     return found
 
 

@@ -18,7 +18,6 @@ from screening.parties import Party
 # entities can ever match one. Others in an FtM export (sanctions, addresses, ownerships,
 # vessels) are skipped by the loader.
 SCREENED_SCHEMA = "LegalEntity"
-QUERY_ENTITY_ID = "query"
 
 
 class UnknownSchema(ValueError):
@@ -30,12 +29,15 @@ def is_screened(entity: EntityProxy) -> bool:
 
 
 def party_entity(party: Party) -> EntityProxy:
-    """The party as an FtM entity of its schema, cleaned as the list side is."""
+    """The party as an FtM entity of its schema, cleaned as the list side is.
+
+    Its id is derived from its content: nomenklatura memoises name analysis per entity id
+    (an entity hashes by id alone), so two different parties must never share one.
+    """
     schema = model.get(party.schema)
     if schema is None or not schema.is_a(SCREENED_SCHEMA):
         raise UnknownSchema(f"cannot screen schema {party.schema!r}")
     entity = model.make_entity(schema)
-    entity.id = QUERY_ENTITY_ID
     entity.add("name", party.names, quiet=True)
     entity.add("country", [country.lower() for country in party.countries], quiet=True)
     if schema.is_a("Person"):
@@ -43,12 +45,18 @@ def party_entity(party: Party) -> EntityProxy:
         entity.add("idNumber", party.identifiers, quiet=True)
     else:
         entity.add("registrationNumber", party.identifiers, quiet=True)
+    entity.id = f"query-{content_hash(entity)}"
     return entity
 
 
-def stored_entity(entity_id: str, schema: str, properties: dict[str, list[str]]) -> EntityProxy:
-    """A list entity back from its stored FtM properties (already cleaned at load)."""
-    return ValueEntity.from_dict({"id": entity_id, "schema": schema, "properties": properties})
+def stored_entity(schema: str, properties: dict[str, list[str]], digest: str) -> EntityProxy:
+    """A list entity revision back from its stored FtM properties (cleaned at load).
+
+    Its id is the revision's content hash, not the list's entity id, for the reason
+    `party_entity` gives: a changed entity must not be scored with its old names.
+    """
+    data = {"id": f"entity-{digest}", "schema": schema, "properties": properties}
+    return ValueEntity.from_dict(data)
 
 
 def content_hash(entity: EntityProxy) -> str:

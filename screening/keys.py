@@ -5,7 +5,10 @@ screening time for the party, so whatever makes two names share a key is symmetr
 go through followthemoney's `entity_names` (rigour's analysis: prefixes stripped, legal
 forms tagged, scripts normalised); each remaining part gives
 - `n:<token>`: the part transliterated to ASCII (Cyrillic, Arabic, CJK, diacritics), and
-- `m:<metaphone>`: its Metaphone code, so spelling variants of a sound share a key.
+- `m:<metaphone>`: its Metaphone code, so spelling variants of a sound share a key, and
+- `s:<symbol>`: the name and nickname symbols rigour's tagger gives a part (Wikidata ids
+  of given and family names, "BOB" for Robert), which join one name across scripts
+  ("محمد" and "Mohammed") where transliteration alone does not.
 Legal forms ("Ltd", "GmbH") and stop words give none: they would pull in half a list.
 """
 
@@ -15,15 +18,18 @@ from collections.abc import Iterable
 
 from followthemoney import EntityProxy
 from followthemoney.names import entity_names
-from rigour.names import Name, NamePartTag
+from rigour.names import Name, NamePartTag, SymbolCategory
 from rigour.text import ascii_text, metaphone
 
 TOKEN_PREFIX = "n:"
 PHONETIC_PREFIX = "m:"
+SYMBOL_PREFIX = "s:"
 # Shorter tokens and codes match too much of a list to narrow anything down.
 MIN_TOKEN_LENGTH = 2
 MIN_PHONETIC_LENGTH = 2
 _UNKEYED_TAGS = frozenset({NamePartTag.LEGAL, NamePartTag.STOP})
+# Symbols that identify a name; org classes, domains and numbers are shared by too many.
+_KEYED_SYMBOLS = frozenset({SymbolCategory.NAME, SymbolCategory.NICK})
 
 
 def token_keys(token: str) -> set[str]:
@@ -48,6 +54,10 @@ def name_keys(names: Iterable[Name]) -> set[str]:
         for part in name.parts:
             if part.tag not in _UNKEYED_TAGS:
                 keys |= token_keys(part.comparable)
+        for span in name.spans:
+            # A symbol on a lone letter ("J" as a name) would join every such initial.
+            if span.symbol.category in _KEYED_SYMBOLS and len(span.comparable) >= MIN_TOKEN_LENGTH:
+                keys.add(f"{SYMBOL_PREFIX}{span.symbol.id}")
     return keys
 
 

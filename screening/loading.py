@@ -30,6 +30,7 @@ from followthemoney import EntityProxy, ValueEntity
 from followthemoney.exc import FollowTheMoneyException
 from pymongo import UpdateOne
 
+from screening.blocking import ID_INDEX
 from screening.entities import content_hash, is_screened
 from screening.keys import entity_keys
 from screening.leases import Lease, LeaseLost, lease
@@ -48,6 +49,7 @@ from screening.sources import LocalFile, local_copy
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+UNTIL_INDEX = "watchlist_entity_until"
 Progress = Callable[[int, int], None]
 
 
@@ -92,28 +94,33 @@ def load_watchlist(
     """
     with local_copy(location) as file:
         WatchlistDataset.objects.get_or_create(name=dataset, defaults={"title": title})
-        existing = _committed_version(dataset, file.sha256)
-        if existing is None:
+        result = _already_loaded(dataset, file.sha256)
+        if result is None:
             with lease(dataset) as held:
-                existing = _committed_version(dataset, file.sha256)
-                if existing is None:
-                    version = _load_new_version(held, file, on_progress)
-    if existing is not None:
+                # Checked again under the lease: another loader may have just committed it.
+                result = _already_loaded(dataset, file.sha256) or LoadResult(
+                    _load_new_version(held, file, on_progress), created=True
+                )
+    version = result.version
+    if not result.created:
         logger.info("watchlist file already loaded", extra={"dataset": dataset})
-        return LoadResult(existing, created=False)
+        return result
     logger.info(
         "watchlist version loaded",
         extra={"dataset": dataset, "version": version.version, **version.delta},
     )
     watchlist_version_loaded.send(sender=WatchlistVersion, dataset=dataset, version=version.version)
-    return LoadResult(version, created=True)
+    return result
 
 
-def _committed_version(dataset: str, sha256: str) -> WatchlistVersion | None:
-    """The version this file already is, if it was made current at some point."""
+def _already_loaded(dataset: str, sha256: str) -> LoadResult | None:
+    """This file's version if it was made current at some point (a leftover of an
+    interrupted load does not count)."""
     current = WatchlistDataset.objects.get(name=dataset).current_sequence
     found = WatchlistVersion.objects.filter(key=version_key(dataset, sha256)).first()
-    return found if found is not None and found.sequence <= current else None
+    if found is None or found.sequence > current:
+        return None
+    return LoadResult(found, created=False)
 
 
 def discard_uncommitted(dataset: str, current: int) -> None:
@@ -218,7 +225,8 @@ class _VersionWriter:
             "since_sequence": {"$lte": self.current},
         }
         projection = {"entity_id": 1, "content_hash": 1, "added_version": 1}
-        return {row["entity_id"]: row for row in self.entities.find(query, projection)}
+        rows = self.entities.find(query, projection).hint(ID_INDEX)  # why: screening.blocking
+        return {row["entity_id"]: row for row in rows}
 
     def _mark_seen(
         self, entities: list[EntityProxy], seen: sqlite3.Connection
@@ -271,6 +279,7 @@ class _VersionWriter:
                 self.entities.find({**query, "_id": {"$gt": last}}, {"entity_id": 1})
                 .sort("_id", 1)
                 .limit(BATCH)
+                .hint(UNTIL_INDEX)
             )
             if not page:
                 return

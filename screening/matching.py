@@ -53,7 +53,7 @@ class Scorer:
         config: ScoringConfig,
     ) -> Hit | None:
         """The candidate as a Hit when it scores at or above `threshold`, else None."""
-        entity = stored_entity(revision["entity_id"], revision["schema"], revision["properties"])
+        entity = stored_entity(revision["schema"], revision["properties"], revision["content_hash"])
         result = self.algorithm.compare(query, entity, config)
         score = round(result.score, SCORE_DIGITS)
         if score < threshold:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job, for a fresh clone: install, start (or reuse) Kafka and the database (FerretDB v2
-# over PostgreSQL), migrate, create the local admin and analyst, publish demo client events, run
-# the consumer and the notification relay, work a few demo cases through the workflow, then
-# serve the back office until Ctrl-C.
+# over PostgreSQL), migrate, load the demo watchlist, create the local admin and analyst, publish
+# demo client events, run the consumer and the notification relay, work a few demo cases through
+# the workflow, then serve the back office until Ctrl-C.
 #
 # The terminal shows progress and one summary; every process logs to $RUN_LOGS (.cache/run/).
 # Ctrl-C stops the server, the consumer and the relay. Kafka, FerretDB and PostgreSQL run in
@@ -73,6 +73,9 @@ if port_open "$PORT"; then say "error: port $PORT is taken; set PORT to a free o
 
 $PY manage.py migrate --noinput >>"$SETUP_LOG" 2>&1 || fail "migrate failed" "$SETUP_LOG"
 applied=$(grep -c "Applying " "$SETUP_LOG" || true)
+# The fictional demo watchlist (screening/demo.py); a second run finds it already loaded.
+$PY manage.py load_watchlist --dataset demo_watchlist --file screening/fixtures/demo_watchlist.ftm.json \
+  >>"$SETUP_LOG" 2>&1 || fail "loading the demo watchlist failed" "$SETUP_LOG"
 $PY manage.py ensure_local_admin >>"$SETUP_LOG" 2>&1 || fail "no local admin" "$SETUP_LOG"
 $PY manage.py ensure_local_user "$ANALYST_USER" --role analyst \
   --password "$(setting LOCAL_ANALYST_PASSWORD)" >>"$SETUP_LOG" 2>&1 || fail "no analyst" "$SETUP_LOG"

@@ -187,3 +187,37 @@ def test_the_kafka_edge_has_no_import_circle():
     ]
     assert "kafka_integration.tracing" in modules and "kafka_integration.ingest" in modules
     assert circles == []
+
+
+SCREENING = "screening"
+
+
+def screening_violations(module: str, source: str) -> list[str]:
+    """Imports of `cases` in a module of the screening app, which must never know cases."""
+    return [
+        f"{module}:{line} imports {target}: screening never imports cases"
+        for line, target in imported_modules(source, module)
+        if target == "cases" or target.startswith("cases.")
+    ]
+
+
+def test_screening_never_imports_cases():
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path.read_text(encoding="utf-8")
+        for path in sorted((ROOT / SCREENING).rglob("*.py"))
+    }
+    assert f"{SCREENING}.services" in modules  # the walk found the app
+    broken = [
+        problem
+        for name, source in modules.items()
+        for problem in screening_violations(name, source)
+    ]
+    assert broken == [], "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["from cases.models import Case", "import cases", "def f():\n    from cases import core"],
+)
+def test_the_screening_check_catches_an_import_of_cases(source):
+    assert len(screening_violations("screening.services", source)) == 1
