@@ -114,10 +114,10 @@ def server_kind() -> str:
 def clear_matcher_caches() -> None:
     """Empty nomenklatura's per-entity caches (logic-v2 names and identifiers).
 
-    They are keyed by the FtM entity's id only. `screening.entities.party_entity` gives every
-    party the same id ("query"), so in one process a party can be scored with the names
-    cached for an earlier party. The evaluation clears them between parties to measure the
-    algorithm itself, and also runs without clearing to show what the code does as it is.
+    They are keyed by the FtM entity's id alone; screening derives both sides' ids from their
+    content, so one process can screen many parties safely. The evaluation's `--isolated`
+    run empties them between parties: the same figures as one call for all parties prove
+    that no party is scored with another's names.
     """
     from nomenklatura.matching.logic_v2 import identifiers
     from nomenklatura.matching.logic_v2.names import analysis
