@@ -25,12 +25,15 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from followthemoney import model
+
+T = TypeVar("T")
 
 DATASET = "eval_fictional"
 
@@ -577,9 +580,9 @@ def _other_year(rng: random.Random, birth: date) -> date:
     return birth.replace(year=birth.year + shift, day=min(birth.day, 28))
 
 
-def _negative(key: str, kind: str, schema: str, name: str, birth: str, country: str) -> Query:
+def _negative(tag: str, kind: str, schema: str, name: str, birth: str, country: str) -> Query:
     return Query(
-        key=key,
+        key=f"near_miss:{tag}",
         variation="near_miss",
         kind=kind,
         schema=schema,
@@ -589,77 +592,72 @@ def _negative(key: str, kind: str, schema: str, name: str, birth: str, country: 
     )
 
 
+def _draw(
+    rng: random.Random, pool: list[T], count: int, make: Callable[[T], Query | None]
+) -> list[Query]:
+    """Up to `count` queries from a shuffled pool, skipping members `make` cannot use."""
+    made: list[Query] = []
+    for member in rng.sample(pool, len(pool)):
+        query = make(member)
+        if query is not None:
+            made.append(query)
+            if len(made) == count:
+                break
+    return made
+
+
 def negative_queries(rng: random.Random, evalset: EvalSet, per_kind: int) -> list[Query]:
     """Near misses: fictional parties that share part of a listed name but are someone else."""
     listed = {(p.first, p.last) for p in evalset.persons}
+    companies = {(c.word, c.sector) for c in evalset.companies}
     latin = [p for p in _latin_stored(evalset.persons) if p.culture in LATIN]
-    queries: list[Query] = []
-    for index, p in enumerate(rng.sample(latin, per_kind)):
+
+    def other_first(p: ListPerson) -> Query | None:
         _, male, female, _, _ = LATIN[p.culture]
         others = [f for f in (male if p.gender == "male" else female) if (f, p.last) not in listed]
-        first = rng.choice(others)
-        queries.append(
-            _negative(
-                f"near_miss:surname-{index}",
-                "same surname, other first name, same birth date",
-                "Person",
-                f"{first} {p.last}",
-                p.birth.isoformat(),
-                p.country,
-            )
-        )
-    for index, p in enumerate(rng.sample(latin, per_kind)):
-        _, _, _, _, surnames = LATIN[p.culture]
-        others = [s for s in surnames if (p.first, s) not in listed and s != p.last]
-        queries.append(
-            _negative(
-                f"near_miss:first-{index}",
-                "same first name, other surname, same birth date",
-                "Person",
-                f"{p.first} {rng.choice(others)}",
-                p.birth.isoformat(),
-                p.country,
-            )
-        )
-    for index, p in enumerate(rng.sample(latin, per_kind)):
-        queries.append(
-            _negative(
-                f"near_miss:year-{index}",
-                "same first and last name, birth year 4-15 years apart",
-                "Person",
-                f"{p.first} {p.last}",
-                _other_year(rng, p.birth).isoformat(),
-                p.country,
-            )
-        )
-    companies = {(c.word, c.sector) for c in evalset.companies}
-    for index, c in enumerate(rng.sample(evalset.companies, per_kind)):
-        sector = rng.choice([s for s in SECTORS if (c.word, s) not in companies])
+        if not others:
+            return None
+        kind = "same surname, other first name, same birth date"
+        name = f"{rng.choice(others)} {p.last}"
+        return _negative("surname", kind, "Person", name, p.birth.isoformat(), p.country)
+
+    def other_surname(p: ListPerson) -> Query | None:
+        others = [s for s in LATIN[p.culture][4] if (p.first, s) not in listed and s != p.last]
+        if not others:
+            return None
+        kind = "same first name, other surname, same birth date"
+        name = f"{p.first} {rng.choice(others)}"
+        return _negative("first", kind, "Person", name, p.birth.isoformat(), p.country)
+
+    def other_year(p: ListPerson) -> Query:
+        kind = "same first and last name, birth year 4-15 years apart"
+        birth = _other_year(rng, p.birth).isoformat()
+        return _negative("year", kind, "Person", f"{p.first} {p.last}", birth, p.country)
+
+    def other_country(c: ListCompany) -> Query | None:
+        sectors = [s for s in SECTORS if (c.word, s) not in companies]
+        if not sectors:
+            return None
         country = rng.choice([k for k in LEGAL_FORMS if k != c.country])
-        form = LEGAL_FORMS[country][0][0]
-        queries.append(
-            _negative(
-                f"near_miss:company-{index}",
-                "same first word, other sector, other country",
-                "Company",
-                f"{c.word} {sector} {form}",
-                "",
-                country,
-            )
-        )
-    for index, c in enumerate(rng.sample(evalset.companies, per_kind)):
-        word = rng.choice([w for w in COMPANY_WORDS if (w, c.sector) not in companies])
-        queries.append(
-            _negative(
-                f"near_miss:sector-{index}",
-                "other first word, same sector, form and country",
-                "Company",
-                f"{word} {c.sector} {c.form}",
-                "",
-                c.country,
-            )
-        )
-    return queries
+        name = f"{c.word} {rng.choice(sectors)} {LEGAL_FORMS[country][0][0]}"
+        kind = "same first word, other sector, other country"
+        return _negative("company", kind, "Company", name, "", country)
+
+    def other_word(c: ListCompany) -> Query | None:
+        words = [w for w in COMPANY_WORDS if (w, c.sector) not in companies]
+        if not words:
+            return None
+        kind = "other first word, same sector, form and country"
+        name = f"{rng.choice(words)} {c.sector} {c.form}"
+        return _negative("sector", kind, "Company", name, "", c.country)
+
+    queries = _draw(rng, latin, per_kind, other_first)
+    queries += _draw(rng, latin, per_kind, other_surname)
+    queries += _draw(rng, latin, per_kind, other_year)
+    queries += _draw(rng, evalset.companies, per_kind, other_country)
+    queries += _draw(rng, evalset.companies, per_kind, other_word)
+    # Keys number the near misses in order, so a seed always names them the same way.
+    return [replace(query, key=f"{query.key}-{index}") for index, query in enumerate(queries)]
 
 
 def build(seed: int = 25, persons: int = 240, companies: int = 120, per_class: int = 40) -> EvalSet:

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.bench import screening_scratch as scratch  # noqa: E402
 from scripts.bench import screening_synthetic as synthetic  # noqa: E402
+from scripts.bench.screening_evalset import write_ftm  # noqa: E402
 
 DELTA_SIZE = 100_000
 ISSUE_DELTA_PARTIES = 100_000
@@ -142,7 +143,7 @@ def measure_size(args: argparse.Namespace, folder: Path, size: int) -> dict:
 
     dataset = f"synthetic_{size}"
     path = folder / f"{dataset}.ftm.json"
-    written = synthetic.write_list(path, synthetic.entities(size, args.seed))
+    written = write_ftm(synthetic.entities(size, args.seed), path)
     result, load_seconds = scratch.load_list(dataset, path)
     print(f"\n{dataset}: {written} entities loaded in {load_seconds:.0f} s", flush=True)
     listed = sample_listed(path, 5_000)

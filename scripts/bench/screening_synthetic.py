@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from scripts.bench.screening_evalset import LEGAL_FORMS, SECTORS
 
@@ -148,16 +146,6 @@ def entities(size: int, seed: int) -> Iterator[dict]:
     rng = random.Random(seed * 1_000_003 + size)
     for number in range(size):
         yield entity(rng, words, f"syn-{number:07d}")
-
-
-def write_list(path: Path, items: Iterator[dict]) -> int:
-    """Stream entities to a line-delimited FtM file; returns how many were written."""
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for item in items:
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
-            count += 1
-    return count
 
 
 @dataclass(frozen=True)
