@@ -12,16 +12,12 @@ from typing import Any
 import orjson
 from followthemoney import EntityProxy, ValueEntity, model, registry
 
-from screening.parties import Party
+from screening.parties import Party, UnscreenableParty
 
 # The schemata screened: a party is a person or a legal entity, so only those list
 # entities can ever match one. Others in an FtM export (sanctions, addresses, ownerships,
 # vessels) are skipped by the loader.
 SCREENED_SCHEMA = "LegalEntity"
-
-
-class UnknownSchema(ValueError):
-    """A party names an FtM schema that is not a person or legal entity."""
 
 
 def is_screened(entity: EntityProxy) -> bool:
@@ -36,9 +32,11 @@ def party_entity(party: Party) -> EntityProxy:
     """
     schema = model.get(party.schema)
     if schema is None or not schema.is_a(SCREENED_SCHEMA):
-        raise UnknownSchema(f"cannot screen schema {party.schema!r}")
+        raise UnscreenableParty(f"party {party.key}: cannot screen schema {party.schema!r}")
     entity = model.make_entity(schema)
     entity.add("name", party.names, quiet=True)
+    if not entity.get("name"):
+        raise UnscreenableParty(f"party {party.key}: no name to screen")
     entity.add("country", [country.lower() for country in party.countries], quiet=True)
     if schema.is_a("Person"):
         entity.add("birthDate", party.birth_dates, quiet=True)

@@ -21,7 +21,7 @@ from followthemoney.names import entity_names
 from rigour.names import Name, NamePartTag, SymbolCategory
 from rigour.text import ascii_text, metaphone
 
-TOKEN_PREFIX = "n:"
+PART_PREFIX = "n:"
 PHONETIC_PREFIX = "m:"
 SYMBOL_PREFIX = "s:"
 # Shorter tokens and codes match too much of a list to narrow anything down.
@@ -39,7 +39,7 @@ def token_keys(token: str) -> set[str]:
         word = "".join(ch for ch in word if ch.isalnum())
         if len(word) < MIN_TOKEN_LENGTH:
             continue
-        keys.add(TOKEN_PREFIX + word)
+        keys.add(PART_PREFIX + word)
         if word.isalpha():
             code = metaphone(word)
             if len(code) >= MIN_PHONETIC_LENGTH:

@@ -79,6 +79,12 @@ def _collection(model: type) -> Any:
     return connections[DEFAULT_DB_ALIAS].get_collection(model._meta.db_table)
 
 
+def _now_to_the_millisecond() -> datetime:
+    """BSON dates keep milliseconds: the version returned equals the version stored."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def version_label(sequence: int, sha256: str) -> str:
     """A label an analyst can read and quote: the dataset's version number and file checksum."""
     return f"v{sequence}-{sha256[:8]}"
@@ -147,6 +153,9 @@ def _load_new_version(
             for batch in _batches(_read_entities(file, on_progress)):
                 writer.write_batch(batch, seen)
                 held.renew()
+            if writer.counts.entities == 0:
+                # An empty or truncated download must not clear a sanctions list.
+                raise InvalidListFile("no person or legal entity in the file; nothing loaded")
             writer.close_removed(seen)
         return writer.commit(file)
     except BaseException:
@@ -341,7 +350,7 @@ class _VersionWriter:
             sequence=self.sequence,
             source=file.source,
             sha256=self.sha256,
-            loaded_at=datetime.now(UTC),
+            loaded_at=_now_to_the_millisecond(),
             entity_count=self.counts.entities,
             delta=self.counts.as_delta(),
         )

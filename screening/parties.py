@@ -7,6 +7,14 @@ Frozen dataclasses of primitives, so a caller can store them in its own events
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+
+class UnscreenableParty(ValueError):
+    """A party that cannot be screened: no usable name, or a schema that is not a party.
+
+    Refused rather than reported as "no hits", which would read as a clean result.
+    """
 
 
 @dataclass(frozen=True)
@@ -49,3 +57,31 @@ class PartyScreening:
     algorithm_version: str  # nomenklatura's version
     threshold: float
     hits: tuple[Hit, ...]  # empty tuple = screened, nothing above the threshold
+
+
+@dataclass(frozen=True)
+class WatchlistVersionInfo:
+    """One loaded version of a dataset, for pages and the API (`GET /watchlists`)."""
+
+    dataset: str
+    version: str
+    sequence: int
+    source: str
+    sha256: str
+    loaded_at: datetime
+    entity_count: int
+    added: int
+    changed: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class WatchlistInfo:
+    """A dataset, its matching settings and its current version."""
+
+    dataset: str
+    title: str
+    algorithm: str
+    threshold: float
+    current_version: str
+    versions: tuple[WatchlistVersionInfo, ...]  # newest first, at most the last few

@@ -8,25 +8,14 @@ adapter is not built here (there is no yente to test it against). It would imple
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from screening import blocking
+from screening.datasets import DatasetSnapshot
 from screening.entities import party_entity
 from screening.keys import entity_keys
 from screening.matching import Scorer, algorithm_version
 from screening.parties import Hit, Party, PartyScreening
-
-
-@dataclass(frozen=True)
-class DatasetSnapshot:
-    """A dataset as one screening call sees it: its current version and its settings."""
-
-    name: str
-    version: str
-    sequence: int
-    algorithm: str
-    threshold: float
 
 
 class Provider(Protocol):

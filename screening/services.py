@@ -7,35 +7,42 @@ The case side calls these (and only these, with `screening.parties` and
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from screening.models import WatchlistDataset, WatchlistDelta
-from screening.parties import Party, PartyScreening
-from screening.providers import DatasetSnapshot, LocalMatcher, Provider
+from screening.datasets import DatasetSnapshot, UnknownDataset, snapshots
+from screening.models import WatchlistDataset, WatchlistDelta, WatchlistVersion
+from screening.parties import (
+    Party,
+    PartyScreening,
+    UnscreenableParty,
+    WatchlistInfo,
+    WatchlistVersionInfo,
+)
 
+if TYPE_CHECKING:
+    from screening.providers import Provider
 
-class UnknownDataset(LookupError):
-    """A caller asked for a dataset that has no loaded version."""
+__all__ = [
+    "UnknownDataset",
+    "UnscreenableParty",
+    "current_versions",
+    "delta_entity_ids",
+    "screen",
+    "watchlists",
+]
 
-
-def _snapshots(names: Sequence[str] | None) -> list[DatasetSnapshot]:
-    rows = WatchlistDataset.objects.filter(current_sequence__gt=0)
-    if names is not None:
-        rows = rows.filter(name__in=list(names))
-    snapshots = [
-        DatasetSnapshot(
-            row.name, row.current_version, row.current_sequence, row.algorithm, row.threshold
-        )
-        for row in rows.order_by("name")
-    ]
-    if names is not None:
-        missing = set(names) - {snapshot.name for snapshot in snapshots}
-        if missing:
-            raise UnknownDataset(f"no loaded version of: {', '.join(sorted(missing))}")
-    return snapshots
+RECENT_VERSIONS = 20
 
 
 def _provider(dataset: DatasetSnapshot) -> Provider:
-    """The local matcher for every dataset (a remote yente provider is not built)."""
+    """The local matcher for every dataset (a remote yente provider is not built).
+
+    Imported on first use: followthemoney, rigour and nomenklatura (with scikit-learn) take
+    seconds to import, and importing this module must stay cheap for every process that
+    only wires screening in (the consumer, the web server, management commands).
+    """
+    from screening.providers import LocalMatcher
+
     return LocalMatcher()
 
 
@@ -55,7 +62,7 @@ def screen(
     if datasets is None and only_entities is not None:
         datasets = list(only_entities)
     by_dataset: dict[str, list[PartyScreening]] = {}
-    for snapshot in _snapshots(datasets):
+    for snapshot in snapshots(datasets):
         restrict = None if only_entities is None else only_entities.get(snapshot.name)
         by_dataset[snapshot.name] = _provider(snapshot).screen(parties, snapshot, restrict)
     return [
@@ -67,7 +74,7 @@ def screen(
 
 def current_versions() -> dict[str, str]:
     """{dataset: label of its current version}, for every dataset with a loaded version."""
-    return {snapshot.name: snapshot.version for snapshot in _snapshots(None)}
+    return {snapshot.name: snapshot.version for snapshot in snapshots()}
 
 
 def delta_entity_ids(dataset: str, version: str) -> set[str]:
@@ -78,3 +85,39 @@ def delta_entity_ids(dataset: str, version: str) -> set[str]:
         change__in=[WatchlistDelta.ADDED, WatchlistDelta.CHANGED],
     )
     return set(rows.values_list("entity_id", flat=True))
+
+
+def _version_info(row: WatchlistVersion) -> WatchlistVersionInfo:
+    return WatchlistVersionInfo(
+        dataset=row.dataset,
+        version=row.version,
+        sequence=row.sequence,
+        source=row.source,
+        sha256=row.sha256,
+        loaded_at=row.loaded_at,
+        entity_count=row.entity_count,
+        added=row.delta.get("added", 0),
+        changed=row.delta.get("changed", 0),
+        removed=row.delta.get("removed", 0),
+    )
+
+
+def watchlists(recent: int = RECENT_VERSIONS) -> list[WatchlistInfo]:
+    """Every dataset with its settings, current version and last `recent` versions (newest
+    first), read on the (dataset, -sequence) index."""
+    found = []
+    for dataset in WatchlistDataset.objects.order_by("name"):
+        rows = WatchlistVersion.objects.filter(
+            dataset=dataset.name, sequence__lte=dataset.current_sequence
+        ).order_by("-sequence")[:recent]
+        found.append(
+            WatchlistInfo(
+                dataset=dataset.name,
+                title=dataset.title,
+                algorithm=dataset.algorithm,
+                threshold=dataset.threshold,
+                current_version=dataset.current_version,
+                versions=tuple(_version_info(row) for row in rows),
+            )
+        )
+    return found

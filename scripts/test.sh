@@ -27,5 +27,5 @@ fi
 # Security lint of the service code. Out of scope: tests (asserts are their job) and
 # scripts/ (developer tools run by hand: benchmarks, chaos, screenshots; never by the
 # service). Every accepted finding carries `# nosec <id>` with its reason on the line above.
-.venv/bin/bandit -q -r cases kafka_integration casemgmt_project manage.py -x '*/migrations/*'
+.venv/bin/bandit -q -r cases kafka_integration screening casemgmt_project manage.py -x '*/migrations/*'
 .venv/bin/python -m pytest "$@"

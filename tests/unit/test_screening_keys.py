@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from followthemoney import ValueEntity
 
 from screening import demo
-from screening.entities import UnknownSchema, content_hash, party_entity
+from screening.entities import content_hash, party_entity
 from screening.keys import entity_keys, token_keys
 from screening.loading import version_label
-from screening.parties import Party
+from screening.parties import Party, UnscreenableParty
 from screening.sources import public_source
 
 
@@ -94,8 +98,14 @@ def test_party_entity_ids_follow_their_content():
 
 
 def test_a_schema_that_is_not_a_party_is_refused():
-    with pytest.raises(UnknownSchema):
+    with pytest.raises(UnscreenableParty, match="schema 'Vessel'"):
         party_entity(Party(key="v", schema="Vessel", names=("Ever Given",)))
+
+
+@pytest.mark.parametrize("names", [(), ("",), ("   ",)])
+def test_a_party_without_a_name_is_refused_rather_than_reported_clean(names):
+    with pytest.raises(UnscreenableParty, match="no name"):
+        party_entity(Party(key="p", schema="Person", names=names))
 
 
 def test_the_content_hash_ignores_value_order_and_sees_any_change():
@@ -117,3 +127,22 @@ def test_a_recorded_source_keeps_no_credentials_or_query():
 
 def test_the_checked_in_demo_list_is_what_the_generator_writes():
     assert demo.DEMO_FILE.read_bytes() == demo.render()
+
+
+def test_wiring_screening_in_does_not_import_the_matching_libraries():
+    """nomenklatura (with scikit-learn) and followthemoney take seconds to import: a process
+    that only loads the apps and imports the public interface must not pay for them."""
+    code = (
+        "import sys, django; django.setup(); "
+        "import screening.services, screening.parties, screening.signals, screening.admin; "
+        "print(sorted(m for m in ('nomenklatura', 'followthemoney', 'rigour') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings_test"},
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stderr

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
-from screening import loading, services
+from screening import blocking, loading, services
 from screening.leases import Lease, LoadInProgress
 from screening.loading import InvalidListFile, load_watchlist
 from screening.models import ListEntity, WatchlistDataset, WatchlistDelta, WatchlistVersion
@@ -166,6 +166,30 @@ def test_a_bad_line_loads_nothing_and_names_the_line(load_list, tmp_path, monkey
     assert WatchlistDataset.objects.get(name="sanctions").lock_owner == ""
 
 
+@pytest.mark.parametrize("content", [b"", b"\n", b'{"id": "s1", "schema": "Sanction"}\n'])
+def test_a_file_without_parties_never_empties_the_list(load_list, tmp_path, content):
+    load_list("sanctions", [ANN, BOB], name="good")
+    path = tmp_path / "empty.ftm.json"
+    path.write_bytes(content)
+
+    with pytest.raises(InvalidListFile, match="no person or legal entity"):
+        load_watchlist("sanctions", str(path))
+
+    assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 1
+    [result] = services.screen([Party(key="p", schema="Person", names=("Ann Varkonyi",))])
+    assert [hit.entity_id for hit in result.hits] == ["ann"]
+
+
+def test_a_reader_of_the_previous_version_still_sees_it(load_list):
+    """A screening that began before a load committed reads its own version throughout."""
+    load_list("sanctions", [ANN, BOB, CORP], name="one")
+    load_list("sanctions", [ANN, DAN], name="two")
+    keys = ListEntity.objects.get(entity_id="corp").keys
+
+    assert [row["entity_id"] for row in blocking.candidates("sanctions", 1, keys)] == ["corp"]
+    assert blocking.candidates("sanctions", 2, keys) == []
+
+
 def test_an_entity_id_twice_in_one_file_is_refused(tmp_path):
     path = write_list(tmp_path / "twice.ftm.json", [ANN, BOB, ANN])
 
@@ -269,3 +293,18 @@ def test_a_load_that_died_half_way_is_cleared_by_the_next_one(load_list, tmp_pat
         "dan"
     }
     assert not ListEntity.objects.filter(entity_id="corp").exists()
+
+
+def test_watchlists_lists_each_dataset_with_its_versions_newest_first(load_list):
+    first = load_list("sanctions", [ANN, BOB], name="one").version
+    second = load_list("sanctions", [ANN, DAN], name="two").version
+    load_list("peps", [BOB])
+
+    peps, sanctions = services.watchlists()
+
+    assert (peps.dataset, [v.sequence for v in peps.versions]) == ("peps", [1])
+    assert (sanctions.current_version, sanctions.threshold) == (second.version, 0.70)
+    assert [v.version for v in sanctions.versions] == [second.version, first.version]
+    newest = sanctions.versions[0]
+    assert (newest.added, newest.changed, newest.removed, newest.entity_count) == (1, 0, 1, 2)
+    assert newest.sha256 == second.sha256 and newest.loaded_at == second.loaded_at
