@@ -7,6 +7,8 @@ real loader into a scratch database):
   screen       --parties parties through `screening.services.screen`, one party per call
                (as the case side screens a case's parties): parties/s, ms and commands per
                party;
+  blocking     for --profile-parties of them, the candidate query alone and how many stored
+               entities its keys match (what the query reads and ranks before its limit);
   brute force  --brute-parties of the same parties, each scored against every list entity
                with the same algorithm and configuration (logic-v2): the file is read once per
                party; "scan" times everything (JSON, entity building, scoring), "score" only the
@@ -101,6 +103,43 @@ def screen_indexed(dataset: str, parties: list[Any]) -> dict:
     }
 
 
+def blocking_profile(dataset: str, parties: list[Any]) -> dict:
+    """Where a screening's time goes: the candidate query alone, and how many stored entities
+    its key match touches before ranking (the index entries it must read and rank).
+
+    The count runs a second time on the same index, outside the timed query, so the timed
+    figure is the blocking query as `screen` sends it.
+    """
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from screening import blocking
+    from screening.datasets import snapshots
+    from screening.entities import party_entity
+    from screening.keys import entity_keys
+    from screening.models import ListEntity
+
+    sequence = snapshots([dataset])[0].sequence
+    collection = connections[DEFAULT_DB_ALIAS].get_collection(ListEntity._meta.db_table)
+    seconds: list[float] = []
+    touched: list[int] = []
+    for party in parties:
+        keys = entity_keys(party_entity(party))
+        started = time.perf_counter()
+        blocking.candidates(dataset, sequence, keys)
+        seconds.append(time.perf_counter() - started)
+        query = {"dataset": dataset, "keys": {"$in": keys}, **blocking.visible_at(sequence)}
+        touched.append(collection.count_documents(query, hint=blocking.KEY_INDEX))
+    ordered = sorted(touched)
+    return {
+        "parties": len(parties),
+        "candidate_query_ms_p50": 1000 * statistics.median(seconds),
+        "candidate_query_ms_mean": 1000 * statistics.mean(seconds),
+        "entities_matched_p50": statistics.median(touched),
+        "entities_matched_p90": ordered[int(0.9 * (len(ordered) - 1))],
+        "entities_matched_max": ordered[-1],
+    }
+
+
 def brute_force(path: Path, parties: list[Any], threshold: float) -> dict:
     """Each party scored against every entity of the list file (logic-v2, default config)."""
     from screening.entities import party_entity, stored_entity
@@ -156,6 +195,13 @@ def measure_size(args: argparse.Namespace, folder: Path, size: int) -> dict:
         f"commands/party",
         flush=True,
     )
+    profile = blocking_profile(dataset, parties[: args.profile_parties])
+    print(
+        f"  blocking query alone: {profile['candidate_query_ms_mean']:.1f} ms/party (mean), "
+        f"entities matched by the keys: median {profile['entities_matched_p50']:.0f}, "
+        f"p90 {profile['entities_matched_p90']}, max {profile['entities_matched_max']}",
+        flush=True,
+    )
     brute = brute_force(path, parties[: args.brute_parties], DEFAULT_THRESHOLD)
     print(
         f"  brute force ({brute['parties_sampled']} parties): "
@@ -169,6 +215,7 @@ def measure_size(args: argparse.Namespace, folder: Path, size: int) -> dict:
         "load_seconds": load_seconds,
         "load_entities_per_second": size / load_seconds,
         "screen": indexed,
+        "blocking": profile,
         "brute_force": brute,
         "speedup_vs_scoring_only": indexed["parties_per_second"]
         / brute["score_parties_per_second"],
@@ -314,7 +361,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--parties", type=int, default=300, help="parties screened per size")
-    parser.add_argument("--brute-parties", type=int, default=3, help="parties brute-forced")
+    parser.add_argument("--brute-parties", type=int, default=2, help="parties brute-forced")
+    parser.add_argument(
+        "--profile-parties", type=int, default=100, help="parties whose blocking is profiled"
+    )
     parser.add_argument("--delta-parties", type=int, default=10_000)
     parser.add_argument("--delta-batch", type=int, default=1_000, help="parties per call")
     parser.add_argument("--no-delta", action="store_true")
