@@ -16,21 +16,17 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from screening import frequencies
 from screening.models import ListEntity
 
 MAX_CANDIDATES = 30
-KEY_INDEX = "watchlist_entity_keys"
+KEY_INDEX = frequencies.KEY_INDEX
 ID_INDEX = "watchlist_entity_id"
 # Entity rows are fetched by id in chunks of this many when restricting to a delta.
 ID_CHUNK = 1000
-# What the matcher needs of a stored revision (never its keys, which can be long).
-CANDIDATE_FIELDS = {
-    "entity_id": 1,
-    "schema": 1,
-    "properties": 1,
-    "content_hash": 1,
-    "keys": 1,
-}
+# What the matcher needs of a stored revision. Keys are counted on the server and not sent
+# back (a name with many symbols has dozens), except to the in-memory index of a delta.
+CANDIDATE_FIELDS = {"entity_id": 1, "schema": 1, "properties": 1, "content_hash": 1}
 
 
 def _collection() -> Any:
@@ -62,8 +58,13 @@ def candidate_pipeline(
     ]
 
 
-def candidates(dataset: str, sequence: int, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """Up to MAX_CANDIDATES stored revisions sharing the most keys, best first."""
+def candidates(
+    dataset: str, sequence: int, keys: Sequence[str], version: str = ""
+) -> list[dict[str, Any]]:
+    """Up to MAX_CANDIDATES stored revisions sharing the most keys, best first; keys most of
+    the list holds are left out (screening.frequencies; `version` is the label that keys its
+    counts)."""
+    keys = frequencies.selective(dataset, sequence, keys, version)
     if not keys:
         return []
     pipeline = candidate_pipeline(dataset, sequence, keys)
@@ -77,7 +78,9 @@ def revisions_of(dataset: str, sequence: int, entity_ids: Collection[str]) -> li
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), ID_CHUNK):
         query = {"dataset": dataset, "entity_id": {"$in": ids[start : start + ID_CHUNK]}}
-        rows = _collection().find({**query, **visible_at(sequence)}, CANDIDATE_FIELDS)
+        rows = _collection().find(
+            {**query, **visible_at(sequence)}, {**CANDIDATE_FIELDS, "keys": 1}
+        )
         found.extend(rows.hint(ID_INDEX))
     return found
 

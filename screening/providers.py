@@ -48,7 +48,7 @@ class LocalMatcher:
         else:
 
             def find(keys: Sequence[str]) -> list[dict]:
-                return blocking.candidates(dataset.name, dataset.sequence, keys)
+                return blocking.candidates(dataset.name, dataset.sequence, keys, dataset.version)
 
         results = []
         for party in parties:

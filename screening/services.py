@@ -57,7 +57,9 @@ def screen(
     `only_entities={dataset: entity ids}` compares with those entities only (a delta
     re-screen). `datasets` defaults to the datasets of `only_entities` when it is given,
     else to every loaded dataset; a dataset named in `datasets` but not in `only_entities`
-    is compared whole. Results are ordered by party, then dataset.
+    is compared whole. Results are ordered by party, then dataset. A party without a name,
+    or of a schema that is no party, raises UnscreenableParty; UnknownDataset names a dataset
+    with no loaded version.
     """
     if datasets is None and only_entities is not None:
         datasets = list(only_entities)

@@ -12,9 +12,9 @@ from followthemoney import ValueEntity
 from screening import demo
 from screening.entities import content_hash, party_entity
 from screening.keys import entity_keys, token_keys
-from screening.loading import version_label
 from screening.parties import Party, UnscreenableParty
 from screening.sources import public_source
+from screening.versions import version_label
 
 
 def listed(schema: str, *names: str, **properties: list[str]) -> ValueEntity:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from screening import frequencies
 from screening.loading import LoadResult, load_watchlist
 
 
@@ -35,3 +36,9 @@ def load_list(tmp_path: Path) -> Callable[..., LoadResult]:
         return load_watchlist(dataset, str(path))
 
     return load
+
+
+@pytest.fixture(autouse=True)
+def forget_key_counts() -> None:
+    """Key counts are kept per process and version; each test's database starts empty."""
+    frequencies.forget()

@@ -12,7 +12,7 @@ import itertools
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from screening import blocking, services
+from screening import blocking, frequencies, services
 from screening.entities import party_entity
 from screening.keys import entity_keys
 from screening.parties import Party
@@ -48,11 +48,14 @@ def test_candidates_come_from_the_key_index_and_are_bounded(load_list):
     commands = listener.capture(lambda: services.screen([party]))
     database = connections[DEFAULT_DB_ALIAS].database
     on_documentdb = "ferretdb" in database.client.admin.command("buildInfo")
-    candidate_reads = [c for c in commands if c.get("aggregate") == "watchlist_entities"]
-    assert len(candidate_reads) == 1
-    plan = explain(candidate_reads[0])
-    assert verdict(candidate_reads[0], plan, on_documentdb) is None, plan
-    assert any(scan.index == "watchlist_entity_keys" for scan in scans(plan)), plan
+    list_reads = [c for c in commands if c.get("aggregate") == "watchlist_entities"]
+    # One capped count per key of the name (screening.frequencies), then the candidates.
+    assert len([c for c in list_reads if "$sort" in str(c["pipeline"])]) == 1
+    assert len(list_reads) == 1 + len(entity_keys(party_entity(party)))
+    for read in list_reads:
+        plan = explain(read)
+        assert verdict(read, plan, on_documentdb) is None, plan
+        assert any(scan.index == "watchlist_entity_keys" for scan in scans(plan)), plan
 
     # Bounded: the given name alone is shared by 50 entities; the best match ranks first.
     keys = entity_keys(party_entity(party))
@@ -67,3 +70,21 @@ def test_candidates_come_from_the_key_index_and_are_bounded(load_list):
     plan = explain(by_id)
     assert verdict(by_id, plan, on_documentdb) is None, plan
     assert any(scan.index == "watchlist_entity_id" for scan in scans(plan)), plan
+
+
+def test_keys_most_of_the_list_holds_are_left_out_of_the_candidate_query(load_list, monkeypatch):
+    common = [entity(f"ann{n}", name=f"Ann {family}") for n, family in enumerate(FAMILY[:12])]
+    version = load_list("lists", [*common, entity("target", name="Ann Zoltanova")]).version
+    monkeypatch.setattr(frequencies, "COMMON_KEY_LIMIT", 5)
+    frequencies.forget()
+    keys = entity_keys(party_entity(Party(key="q", schema="Person", names=("Ann Zoltanova",))))
+
+    kept = frequencies.selective("lists", version.sequence, keys)
+
+    assert "n:ann" in keys and "n:ann" not in kept and "n:zoltanova" in kept
+    found = blocking.candidates("lists", version.sequence, keys)
+    assert [row["entity_id"] for row in found] == ["target"]
+    # A name made only of common keys still gets candidates, through its least common key.
+    only_common = entity_keys(party_entity(Party(key="q", schema="Person", names=("Ann",))))
+    assert len(frequencies.selective("lists", version.sequence, only_common)) == 1
+    assert blocking.candidates("lists", version.sequence, only_common)

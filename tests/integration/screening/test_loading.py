@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -9,11 +10,12 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 from io import StringIO
 from pathlib import Path
 
+import orjson
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
-from screening import blocking, loading, services
+from screening import blocking, loading, reading, services, versions
 from screening.leases import Lease, LoadInProgress
 from screening.loading import InvalidListFile, load_watchlist
 from screening.models import ListEntity, WatchlistDataset, WatchlistDelta, WatchlistVersion
@@ -154,7 +156,7 @@ def test_entities_that_are_not_parties_are_skipped(load_list):
 def test_a_bad_line_loads_nothing_and_names_the_line(load_list, tmp_path, monkeypatch):
     load_list("sanctions", [ANN], name="good")
     before = stored_rows()
-    monkeypatch.setattr(loading, "BATCH", 2)  # so rows are written before the bad line
+    monkeypatch.setattr(reading, "BATCH", 2)  # so rows are written before the bad line
     path = write_list(tmp_path / "bad.ftm.json", [BOB, CORP, DAN])
     path.write_bytes(path.read_bytes() + b'{"id": "x", "schema": "NoSuchSchema"}\n')
 
@@ -275,7 +277,7 @@ def test_loading_lists_has_its_own_permission():
 
 def test_a_load_that_died_half_way_is_cleared_by_the_next_one(load_list, tmp_path, monkeypatch):
     load_list("sanctions", [ANN, BOB], name="one")
-    monkeypatch.setattr(loading, "BATCH", 2)
+    monkeypatch.setattr(reading, "BATCH", 2)
     path = write_list(tmp_path / "dies.ftm.json", [ANN, CORP, DAN])
     path.write_bytes(path.read_bytes() + b"not json\n")
     # As if the process were killed before its own clean-up: the rows written stay behind.
@@ -308,3 +310,44 @@ def test_watchlists_lists_each_dataset_with_its_versions_newest_first(load_list)
     newest = sanctions.versions[0]
     assert (newest.added, newest.changed, newest.removed, newest.entity_count) == (1, 0, 1, 2)
     assert newest.sha256 == second.sha256 and newest.loaded_at == second.loaded_at
+
+
+def test_an_error_after_the_commit_reached_the_server_keeps_the_version(load_list, monkeypatch):
+    """The commit's answer can be lost after the server applied it: the clean-up must look
+    at the dataset again rather than discard what is now the current version."""
+    load_list("sanctions", [ANN], name="one")
+    commit = versions.VersionWriter.commit
+
+    def commit_then_lose_the_answer(self, file):
+        commit(self, file)
+        raise ConnectionError("answer lost")
+
+    monkeypatch.setattr(versions.VersionWriter, "commit", commit_then_lose_the_answer)
+    with pytest.raises(ConnectionError):
+        load_list("sanctions", [ANN, DAN], name="two")
+
+    assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 2
+    [result] = services.screen([Party(key="p", schema="Person", names=("Dan Oyelaran",))])
+    assert [hit.entity_id for hit in result.hits] == ["dan"]
+
+
+def test_a_download_cut_short_is_refused(load_list):
+    """A body shorter than its Content-Length never becomes a version (it would remove the
+    entities it lost)."""
+    load_list("sanctions", [ANN, BOB], name="one")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_short() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            body = orjson.dumps(ANN) + b"\n"
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body) * 10}\r\n\r\n".encode()
+            connection.sendall(head + body)
+
+    threading.Thread(target=answer_short, daemon=True).start()
+    with listener, pytest.raises(SourceUnavailable, match="could not fetch"):
+        load_watchlist("sanctions", f"http://127.0.0.1:{port}/list.ftm.json")
+
+    assert WatchlistDataset.objects.get(name="sanctions").current_sequence == 1
