@@ -105,29 +105,31 @@ def screen_indexed(dataset: str, parties: list[Any]) -> dict:
 
 def blocking_profile(dataset: str, parties: list[Any]) -> dict:
     """Where a screening's time goes: the candidate query alone, and how many stored entities
-    its key match touches before ranking (the index entries it must read and rank).
+    its keys match (the index entries it reads and ranks before its limit).
 
-    The count runs a second time on the same index, outside the timed query, so the timed
-    figure is the blocking query as `screen` sends it.
+    The keys counted are those the query sends (screening.frequencies leaves out keys most
+    of the list holds); the count runs after the timed query, on the same index.
     """
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from screening import blocking
+    from screening import blocking, frequencies
     from screening.datasets import snapshots
     from screening.entities import party_entity
     from screening.keys import entity_keys
     from screening.models import ListEntity
 
-    sequence = snapshots([dataset])[0].sequence
+    snapshot = snapshots([dataset])[0]
+    sequence, version = snapshot.sequence, snapshot.version
     collection = connections[DEFAULT_DB_ALIAS].get_collection(ListEntity._meta.db_table)
     seconds: list[float] = []
     touched: list[int] = []
     for party in parties:
         keys = entity_keys(party_entity(party))
         started = time.perf_counter()
-        blocking.candidates(dataset, sequence, keys)
+        blocking.candidates(dataset, sequence, keys, version)
         seconds.append(time.perf_counter() - started)
-        query = {"dataset": dataset, "keys": {"$in": keys}, **blocking.visible_at(sequence)}
+        sent = frequencies.selective(dataset, sequence, keys, version)
+        query = {"dataset": dataset, "keys": {"$in": sent}, **blocking.visible_at(sequence)}
         touched.append(collection.count_documents(query, hint=blocking.KEY_INDEX))
     ordered = sorted(touched)
     return {
