@@ -467,7 +467,9 @@ def one_typo(rng: random.Random, word: str) -> str:
         return word[:position] + word[position + 1 :]
     if edit == "insert":
         return word[:position] + letter + word[position:]
-    return word[:position] + word[position + 1] + word[position] + word[position + 2 :]
+    swapped = word[:position] + word[position + 1] + word[position] + word[position + 2 :]
+    # Swapping two equal letters ("rr") changes nothing: delete one of them instead.
+    return swapped if swapped != word else word[:position] + word[position + 1 :]
 
 
 def _person_query(person: ListPerson, variation: str, kind: str, names: list[str]) -> Query:
