@@ -18,7 +18,7 @@ from django.db import models
 from django_mongodb_backend.fields import ArrayField
 
 DEFAULT_ALGORITHM = "logic-v2"
-DEFAULT_THRESHOLD = 0.70
+DEFAULT_THRESHOLD = 0.65
 
 
 def version_key(dataset: str, sha256: str) -> str:

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 (
                     "threshold",
                     models.FloatField(
-                        default=0.7,
+                        default=0.65,
                         help_text="Scores at or above it are hits",
                         validators=[
                             django.core.validators.MinValueValidator(0.0),

@@ -18,7 +18,13 @@ from django.core.management import CommandError, call_command
 from screening import blocking, loading, reading, services, versions
 from screening.leases import Lease, LoadInProgress
 from screening.loading import InvalidListFile, load_watchlist
-from screening.models import ListEntity, WatchlistDataset, WatchlistDelta, WatchlistVersion
+from screening.models import (
+    DEFAULT_THRESHOLD,
+    ListEntity,
+    WatchlistDataset,
+    WatchlistDelta,
+    WatchlistVersion,
+)
 from screening.parties import Party
 from screening.signals import watchlist_version_loaded
 from screening.sources import SourceUnavailable
@@ -305,7 +311,7 @@ def test_watchlists_lists_each_dataset_with_its_versions_newest_first(load_list)
     peps, sanctions = services.watchlists()
 
     assert (peps.dataset, [v.sequence for v in peps.versions]) == ("peps", [1])
-    assert (sanctions.current_version, sanctions.threshold) == (second.version, 0.70)
+    assert (sanctions.current_version, sanctions.threshold) == (second.version, DEFAULT_THRESHOLD)
     assert [v.version for v in sanctions.versions] == [second.version, first.version]
     newest = sanctions.versions[0]
     assert (newest.added, newest.changed, newest.removed, newest.entity_count) == (1, 0, 1, 2)
