@@ -1,12 +1,14 @@
 """Finding candidates: list entities that share blocking keys with a party, through the index.
 
-The query runs on the multikey index (dataset, keys) and never reads the list as a whole;
-candidates are ranked by how many keys they share and at most `MAX_CANDIDATES` go on to
-the (far costlier) scoring.
+The query runs on the single-field multikey index of the dataset-scoped keys
+(screening.keys.scoped_keys) and never reads the list as a whole: it reads the entries of the
+keys it sends, not the `dataset` term every entity of the list holds, so its cost follows
+the entities the keys match rather than the list's size. Candidates are ranked by how many
+keys they share and at most `MAX_CANDIDATES` go on to the (far costlier) scoring.
 
-Reads name their index (`hint`): every index of the collection starts with `dataset`, and
-right after a bulk load the planner's statistics are stale, so DocumentDB picked
-(dataset, since_sequence), which matches the whole dataset, over the key index.
+Reads name their index (`hint`): right after a bulk load the planner's statistics are stale,
+and DocumentDB picked (dataset, since_sequence), which matches the whole dataset, over the
+key index.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from screening import frequencies
+from screening.keys import scoped_keys
 from screening.models import ListEntity
 
 MAX_CANDIDATES = 30
@@ -44,13 +47,18 @@ def visible_at(sequence: int) -> dict[str, Any]:
 def candidate_pipeline(
     dataset: str, sequence: int, keys: Sequence[str], limit: int = MAX_CANDIDATES
 ) -> list[dict[str, Any]]:
-    """The aggregation that finds and ranks candidates; exposed so tests can explain it."""
+    """The aggregation that finds and ranks candidates; exposed so tests can explain it.
+
+    The scoped keys imply the dataset; its equality stays as a check on the rows read (a
+    dataset name holding ":" could in principle scope a key like another dataset does).
+    """
+    scoped = scoped_keys(dataset, keys)
     return [
-        {"$match": {"dataset": dataset, "keys": {"$in": list(keys)}, **visible_at(sequence)}},
+        {"$match": {"keys": {"$in": scoped}, "dataset": dataset, **visible_at(sequence)}},
         {
             "$project": {
                 **CANDIDATE_FIELDS,
-                "shared": {"$size": {"$setIntersection": ["$keys", list(keys)]}},
+                "shared": {"$size": {"$setIntersection": ["$keys", scoped]}},
             }
         },
         {"$sort": {"shared": -1, "_id": 1}},
@@ -92,7 +100,8 @@ class KeyIndex:
     once per call beats one database query per party and key.
     """
 
-    def __init__(self, revisions: Iterable[dict[str, Any]]) -> None:
+    def __init__(self, dataset: str, revisions: Iterable[dict[str, Any]]) -> None:
+        self._dataset = dataset
         self._by_key: dict[str, list[dict[str, Any]]] = {}
         for revision in revisions:
             for key in revision.get("keys", ()):
@@ -101,7 +110,7 @@ class KeyIndex:
     def candidates(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         shared: dict[str, int] = {}
         by_id: dict[str, dict[str, Any]] = {}
-        for key in keys:
+        for key in scoped_keys(self._dataset, keys):
             for revision in self._by_key.get(key, ()):
                 shared[revision["_id"]] = shared.get(revision["_id"], 0) + 1
                 by_id[revision["_id"]] = revision

@@ -9,7 +9,8 @@ least common one is kept, so a party always has candidates.
 
 Counts are capped (the index is read at most COMMON_KEY_LIMIT + 1 entries per key) and kept
 per process for one version (dataset, sequence and label, which names the file's checksum),
-so parties with common names count each key once per version.
+so parties with common names count each key once per version. A count reads the entries of
+the dataset-scoped key alone (screening.keys.scoped_keys), whatever the list's size.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from screening.keys import scoped_keys
 from screening.models import ListEntity
 
 COMMON_KEY_LIMIT = 1000
-KEY_INDEX = "watchlist_entity_keys"
+KEY_INDEX = "watchlist_entity_scoped_keys"
 # Keys remembered per (dataset, version) before the memory is cleared.
 MAX_REMEMBERED = 200_000
 
@@ -39,8 +41,9 @@ def capped_count(dataset: str, sequence: int, key: str, version: str = "") -> in
     if key not in remembered:
         if len(remembered) >= MAX_REMEMBERED:
             remembered.clear()
+        [scoped] = scoped_keys(dataset, [key])
         remembered[key] = _collection().count_documents(
-            {"dataset": dataset, "keys": key}, limit=COMMON_KEY_LIMIT + 1, hint=KEY_INDEX
+            {"keys": scoped}, limit=COMMON_KEY_LIMIT + 1, hint=KEY_INDEX
         )
     return remembered[key]
 

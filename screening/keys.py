@@ -10,6 +10,10 @@ forms tagged, scripts normalised); each remaining part gives
   of given and family names, "BOB" for Robert), which join one name across scripts
   ("محمد" and "Mohammed") where transliteration alone does not.
 Legal forms ("Ltd", "GmbH") and stop words give none: they would pull in half a list.
+
+Stored keys are scoped by their dataset ("sanctions:n:john", `scoped_keys`), so one
+single-field index finds a key within one list without walking every entry of that list
+(a compound (dataset, keys) index reads the whole `dataset` term on DocumentDB's RUM indexes).
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ MIN_PHONETIC_LENGTH = 2
 _UNKEYED_TAGS = frozenset({NamePartTag.LEGAL, NamePartTag.STOP})
 # Symbols that identify a name; org classes, domains and numbers are shared by too many.
 _KEYED_SYMBOLS = frozenset({SymbolCategory.NAME, SymbolCategory.NICK})
+
+
+def scoped_keys(dataset: str, keys: Iterable[str]) -> list[str]:
+    """Keys as stored and queried: each prefixed with its dataset, "<dataset>:<key>"."""
+    return [f"{dataset}:{key}" for key in keys]
 
 
 def token_keys(token: str) -> set[str]:

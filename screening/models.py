@@ -92,9 +92,10 @@ class WatchlistVersion(models.Model):
 class ListEntity(models.Model):
     """One revision of a list entity (Person, Company, Organization, LegalEntity).
 
-    `keys` are the blocking keys computed at load time (screening.keys); the multikey index
-    on (dataset, keys) is what finds candidates. Revisions closed before the current version
-    lose their keys, so the index holds only what a reader can still see.
+    `keys` are the blocking keys computed at load time, scoped by dataset ("<dataset>:n:john",
+    screening.keys.scoped_keys); the single-field multikey index on them is what finds
+    candidates. Revisions closed before the current version lose their keys, so the index
+    holds only what a reader can still see.
     """
 
     key = models.CharField(primary_key=True, max_length=400, db_column="_id", editable=False)
@@ -105,7 +106,8 @@ class ListEntity(models.Model):
     properties = models.JSONField(default=dict, help_text="FtM properties: {name: [values]}")
     topics = models.JSONField(default=list, blank=True)
     content_hash = models.CharField(max_length=64)
-    keys = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Up to a dataset name (100), ":" and a key (120).
+    keys = ArrayField(models.CharField(max_length=240), default=list, blank=True)
     added_version = models.CharField(max_length=80, help_text="Version that first listed it")
     changed_version = models.CharField(max_length=80, help_text="Version of this revision")
     since_sequence = models.IntegerField()
@@ -116,7 +118,7 @@ class ListEntity(models.Model):
         db_table = "watchlist_entities"
         ordering = ["dataset", "entity_id"]
         indexes = [
-            models.Index(fields=["dataset", "keys"], name="watchlist_entity_keys"),
+            models.Index(fields=["keys"], name="watchlist_entity_scoped_keys"),
             models.Index(fields=["dataset", "entity_id"], name="watchlist_entity_id"),
             models.Index(fields=["dataset", "since_sequence"], name="watchlist_entity_since"),
             models.Index(

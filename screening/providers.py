@@ -42,7 +42,7 @@ class LocalMatcher:
         config = scorer.config()
         if only_entities is not None:
             index = blocking.KeyIndex(
-                blocking.revisions_of(dataset.name, dataset.sequence, only_entities)
+                dataset.name, blocking.revisions_of(dataset.name, dataset.sequence, only_entities)
             )
             find = index.candidates
         else:

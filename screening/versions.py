@@ -27,7 +27,7 @@ from pymongo.errors import PyMongoError
 
 from screening.blocking import ID_INDEX
 from screening.entities import content_hash, is_screened
-from screening.keys import entity_keys
+from screening.keys import entity_keys, scoped_keys
 from screening.leases import Lease, LeaseLost
 from screening.models import (
     ListEntity,
@@ -203,7 +203,7 @@ class VersionWriter:
             "properties": entity.to_dict()["properties"],
             "topics": entity.get("topics", quiet=True),
             "content_hash": digest,
-            "keys": entity_keys(entity),
+            "keys": scoped_keys(self.dataset, entity_keys(entity)),
             "added_version": added_version,
             "changed_version": self.label,
             "since_sequence": self.sequence,

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 (
                     "keys",
                     django_mongodb_backend.fields.ArrayField(
-                        base_field=models.CharField(max_length=120), blank=True, default=list
+                        base_field=models.CharField(max_length=240), blank=True, default=list
                     ),
                 ),
                 (
@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
                 "db_table": "watchlist_entities",
                 "ordering": ["dataset", "entity_id"],
                 "indexes": [
-                    models.Index(fields=["dataset", "keys"], name="watchlist_entity_keys"),
+                    models.Index(fields=["keys"], name="watchlist_entity_scoped_keys"),
                     models.Index(fields=["dataset", "entity_id"], name="watchlist_entity_id"),
                     models.Index(
                         fields=["dataset", "since_sequence"], name="watchlist_entity_since"

@@ -130,7 +130,7 @@ def blocking_profile(dataset: str, parties: list[Any]) -> dict:
         blocking.candidates(dataset, sequence, keys, version)
         seconds.append(time.perf_counter() - started)
         sent = frequencies.selective(dataset, sequence, keys, version)
-        query = {"dataset": dataset, "keys": {"$in": sent}, **blocking.visible_at(sequence)}
+        query = blocking.candidate_pipeline(dataset, sequence, sent)[0]["$match"]
         touched.append(collection.count_documents(query, hint=blocking.KEY_INDEX))
     ordered = sorted(touched)
     return {

@@ -10,8 +10,9 @@ import pytest
 from followthemoney import ValueEntity
 
 from screening import demo
+from screening.blocking import KeyIndex
 from screening.entities import content_hash, party_entity
-from screening.keys import entity_keys, token_keys
+from screening.keys import entity_keys, scoped_keys, token_keys
 from screening.parties import Party, UnscreenableParty
 from screening.sources import public_source
 from screening.versions import version_label
@@ -29,6 +30,19 @@ def keys_of(schema: str, *names: str) -> set[str]:
 def test_a_token_gives_its_ascii_form_and_its_metaphone():
     assert token_keys("Müller") == {"n:muller", "m:MLR"}
     assert token_keys("Mueller") & token_keys("Müller") == {"m:MLR"}
+
+
+def test_stored_keys_are_scoped_by_their_dataset():
+    assert scoped_keys("sanctions", ["n:ann", "m:AN"]) == ["sanctions:n:ann", "sanctions:m:AN"]
+
+
+def test_the_index_of_a_delta_finds_stored_scoped_keys_by_a_partys_keys():
+    """A delta's revisions carry keys as stored; a party's keys are unscoped."""
+    ann = {"_id": "r1", "keys": scoped_keys("lists", ["n:ann", "n:varkonyi"])}
+    bob = {"_id": "r2", "keys": scoped_keys("lists", ["n:bob", "n:varkonyi"])}
+    index = KeyIndex("lists", [bob, ann])
+    assert index.candidates(["n:ann", "n:varkonyi"]) == [ann, bob]
+    assert KeyIndex("other", [ann, bob]).candidates(["n:ann"]) == []
 
 
 def test_initials_and_one_letter_parts_give_no_key():

@@ -55,7 +55,7 @@ def test_candidates_come_from_the_key_index_and_are_bounded(load_list):
     for read in list_reads:
         plan = explain(read)
         assert verdict(read, plan, on_documentdb) is None, plan
-        assert any(scan.index == "watchlist_entity_keys" for scan in scans(plan)), plan
+        assert any(scan.index == "watchlist_entity_scoped_keys" for scan in scans(plan)), plan
 
     # Bounded: the given name alone is shared by 50 entities; the best match ranks first.
     keys = entity_keys(party_entity(party))
