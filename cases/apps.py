@@ -20,6 +20,7 @@ class CasesConfig(AppConfig):
         from cases.notifications import services as notifications  # noqa: F401
         from cases.screening import projections as screening_projections  # noqa: F401
         from cases.screening import receivers as screening_receivers  # noqa: F401
+        from cases.workflow import overdue  # noqa: F401  (registers the periodic check)
         from cases.workflow import projections as workflow_projections  # noqa: F401
 
         # After every app's migrate, so permissions of models added later are granted too.

@@ -1,5 +1,6 @@
 """Work the consumer's group leader does between batches: relay pending notifications, refresh
-the gauges and, every OVERDUE_CHECK_INTERVAL_SECONDS, the due-date check."""
+the gauges and, every OVERDUE_CHECK_INTERVAL_SECONDS, the periodic checks
+(`cases.core.periodic`)."""
 
 import time
 from collections.abc import Callable
@@ -7,9 +8,9 @@ from collections.abc import Callable
 from django.conf import settings
 
 from casemgmt_project.telemetry import metrics_exported
+from cases.core.periodic import PeriodicChecks
 from cases.notifications import outbox_tap
 from cases.selectors import count_open_cases
-from cases.workflow.overdue import PeriodicOverdueCheck
 from kafka_integration import telemetry
 from kafka_integration.notification_relay import NotificationRelay
 
@@ -98,7 +99,7 @@ def consumer_background_hooks() -> list[Callable[[], object]]:
     )
     # The check first, so what it queues is relayed in the same round.
     return [
-        PeriodicOverdueCheck(settings.OVERDUE_CHECK_INTERVAL_SECONDS),
+        PeriodicChecks(settings.OVERDUE_CHECK_INTERVAL_SECONDS),
         ConsumerRelay(relay),
         open_cases_gauge_hook(),
     ]

@@ -1,4 +1,4 @@
-"""The due-date check (SPEC §3a): `manage.py check_overdue` and the consumer's leader run it.
+"""The due-date check (SPEC §3a), one of the periodic checks (`cases.core.periodic`).
 
 Once per case, however often and by however many processes it runs: CaseBecameOverdue has an
 id derived from the case, so a second writer stores nothing new, and the notification id
@@ -8,9 +8,7 @@ finished by the next run: a case leaves the "becoming overdue" list only once pr
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 from django.utils import timezone
@@ -18,12 +16,13 @@ from django.utils import timezone
 from cases import selectors
 from cases.core import event_store, projections
 from cases.core.errors import ConcurrencyConflict
+from cases.core.periodic import periodic_check
 from cases.models import StoredEvent
 from cases.notifications.services import notify_case_overdue
 from cases.workflow.handlers import handle_mark_overdue
 from cases.workflow.services import workflow_state
 
-__all__ = ["PeriodicOverdueCheck", "check_overdue"]
+__all__ = ["check_overdue"]
 
 
 def check_overdue(*, now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
@@ -46,19 +45,6 @@ def check_overdue(*, now: datetime | None = None, limit: int = 500) -> list[uuid
     return marked
 
 
-class PeriodicOverdueCheck:
-    """A consumer background hook: runs the check at most every `interval` seconds."""
-
-    __name__ = "check_overdue"
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic):
-        self.interval = interval
-        self._clock = clock
-        self._last: float | None = None
-
-    def __call__(self) -> list[uuid.UUID]:
-        now = self._clock()
-        if self._last is not None and now - self._last < self.interval:
-            return []
-        self._last = now
-        return check_overdue()
+@periodic_check("overdue")
+def _overdue(now: datetime, limit: int) -> list[uuid.UUID]:
+    return check_overdue(now=now, limit=limit)

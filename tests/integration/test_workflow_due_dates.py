@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from cases.core import bulk
+from cases.core.periodic import PeriodicChecks
 from cases.core.rebuild import READ_MODELS
 from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
@@ -23,7 +24,6 @@ from cases.intake.services import open_cases
 from cases.models import Case, Notification, StoredEvent
 from cases.selectors import list_cases
 from cases.workflow.commands import AssignCase, ChangeCaseStatus, ProposeDecision
-from cases.workflow.overdue import PeriodicOverdueCheck
 from cases.workflow.rules import ANALYST_GROUP
 from cases.workflow.services import assign_case, change_case_status, propose_decision
 from tests.integration.consumer_process import consumer_env, start_consumer
@@ -90,7 +90,7 @@ def test_an_overdue_case_is_marked_and_notified_once_however_often_and_by_howeve
     def consumer_leader(_: int) -> list[uuid.UUID]:
         try:
             start.wait()
-            return PeriodicOverdueCheck(interval=60)()
+            return PeriodicChecks(interval=60)()
         finally:
             connections.close_all()
 
@@ -154,7 +154,7 @@ def test_two_running_consumers_mark_and_notify_an_overdue_case_once(idle_topic, 
 
 def test_the_periodic_check_waits_its_interval_between_runs():
     ticks = iter([0.0, 10.0, 61.0])
-    check = PeriodicOverdueCheck(interval=60, clock=lambda: next(ticks))
+    check = PeriodicChecks(interval=60, clock=lambda: next(ticks))
     opened("KYC", "INDIVIDUAL_STANDARD", days_ago=6)
     assert len(check()) == 1
     second = opened("KYC", "INDIVIDUAL_STANDARD", days_ago=6)
