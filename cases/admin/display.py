@@ -22,8 +22,11 @@ __all__ = [
     "pretty_json",
 ]
 
-# Ids every payload repeats from the event row itself; they add nothing to a reading.
-_ROW_KEYS = frozenset({"case_id", "requirement_id", "company_id", "person_id", "owner_id"})
+# Ids every payload repeats from the event row itself; they add nothing to a reading. The
+# evidence's name in storage is the app's business, not the analyst's.
+_ROW_KEYS = frozenset(
+    {"case_id", "requirement_id", "company_id", "person_id", "owner_id", "storage_name"}
+)
 
 
 def _words(value: Any) -> str:
@@ -61,7 +64,18 @@ def event_summary(
         ) or f"{p.get('entity_type', '').lower()} {entity_id[:8]}"
         return f"Document owed: {p.get('document_type')} by {who}"
     if event_type == "DocumentStatusUpdated":
-        return f"Document {p.get('old_status')} → {p.get('new_status')}"
+        on = f" on version {p['file_version']}" if p.get("file_version") else ""
+        again = "; new upload requested" if p.get("request_new_upload") else ""
+        return f"Document {p.get('old_status')} → {p.get('new_status')}{on}{again}"
+    if event_type == "DocumentFileUploaded":
+        return (
+            f"File uploaded: version {p.get('version')}, {p.get('original_name') or 'unnamed'} "
+            f"({p.get('content_type')}, {p.get('size')} bytes)"
+        )
+    if event_type == "DocumentExpired":
+        return f"Document expired on {p.get('expires_on')} (version {p.get('version')}): re-opened"
+    if event_type == "EvidenceFileDeleted":
+        return f"File version {p.get('version')} deleted by {p.get('by')}: {p.get('reason', '')}"
     if event_type == "CompanyProfileCreated":
         return f"Company profile: {p.get('registered_name', '')}".rstrip(": ")
     if event_type in ("PersonAddedToCase", "PersonLinkedToCompany"):

@@ -75,3 +75,50 @@ def test_client_update_reads_as_one_line_per_change():
     assert event_summary("ClientDataUpdated", {"changes": changes}) == (
         "Client data updated: 5 changes"
     )
+
+
+def _on_file(data: dict, versions: tuple[int, ...] = (2, 1)) -> DocumentDecisionForm:
+    base = {"request_id": "r-1", "expected_version": 2, "new_status": "VERIFIED_MANUAL"}
+    return DocumentDecisionForm(
+        {**base, **data}, version=2, current_status="UPLOADED", file_versions=versions
+    )
+
+
+def test_a_decision_on_a_requirement_with_files_names_one_of_its_versions():
+    form = DocumentDecisionForm(version=2, current_status="UPLOADED", file_versions=(2, 1))
+    assert form.names_a_version and form.fields["file_version"].initial == 2
+    earlier = _on_file({"file_version": "1"})
+    assert earlier.is_valid() and earlier.cleaned_data["file_version"] == 1
+    assert not _on_file({"file_version": "3"}).is_valid()
+    without_files = DocumentDecisionForm(version=2, current_status="UPLOADED")
+    assert not without_files.names_a_version and "reason" not in without_files.fields
+
+
+def test_only_a_rejection_with_a_reason_requests_a_new_upload():
+    rejected = {"new_status": "REJECTED", "file_version": "2", "request_new_upload": "on"}
+    no_reason = _on_file(rejected)
+    assert not no_reason.is_valid() and "say why" in str(no_reason.errors["reason"])
+    assert _on_file({**rejected, "reason": "blurred scan"}).is_valid()
+    verified = _on_file({"file_version": "2", "request_new_upload": "on", "reason": "x"})
+    assert not verified.is_valid() and "only a rejection" in str(verified.errors)
+
+
+def test_evidence_events_read_as_sentences_and_hide_the_storage_name():
+    uploaded = {
+        "version": 2,
+        "original_name": "passport.pdf",
+        "content_type": "application/pdf",
+        "size": 1234,
+        "storage_name": "req/file/abc",
+    }
+    assert event_summary("DocumentFileUploaded", uploaded) == (
+        "File uploaded: version 2, passport.pdf (application/pdf, 1234 bytes)"
+    )
+    assert "storage name" not in dict(event_details(uploaded))
+    decided = {"old_status": "UPLOADED", "new_status": "REJECTED", "file_version": 2}
+    assert event_summary("DocumentStatusUpdated", {**decided, "request_new_upload": True}) == (
+        "Document UPLOADED → REJECTED on version 2; new upload requested"
+    )
+    assert event_summary("DocumentExpired", {"version": 1, "expires_on": "2026-01-31"}) == (
+        "Document expired on 2026-01-31 (version 1): re-opened"
+    )
