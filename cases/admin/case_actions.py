@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases.admin.case_page import party_choices
+from cases.admin.evidence.panel import decidable_versions
 from cases.admin.forms import (
     CaseNoteForm,
     CaseStatusForm,
@@ -37,12 +38,15 @@ from cases.core.errors import (
 from cases.core.lifecycle import check_direct_status_change
 from cases.documents import services as document_services
 from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.models import DocumentRequirement
 from cases.selectors import get_case, get_case_detail, get_requirement
 from cases.workflow import services as workflow_services
 from cases.workflow.commands import AddCaseNote, ChangeCaseStatus
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
 
+# The decisions that name the version of the evidence they were taken on (SPEC §5a).
+NAMES_A_VERSION = frozenset({"VERIFIED_MANUAL", "REJECTED"})
 STALE = "Changed by someone else since you opened this page: reload it and try again."
 # The workflow's refusals (SPEC §3a) read the same way: who may act, or what is outstanding.
 DOMAIN_ERRORS = (
@@ -159,6 +163,7 @@ def decide_document_view(
         request.POST,
         version=requirement.version,
         current_status=requirement.status,
+        file_versions=decidable_versions(requirement),
         prefix=f"req-{requirement.pk}",
     )
     anchor = f"req-{requirement.pk}"
@@ -186,11 +191,32 @@ def decide_document_view(
                 notes_to_add=notes,
                 expected_version=data["expected_version"],
                 request_id=data["request_id"],
+                **_evidence_fields(data),
             )
         ),
-        f"{requirement.document_type}: {requirement.status} → {data['new_status']}.",
+        _decided(requirement, data),
     )
     return _back(case.pk, anchor)
+
+
+def _evidence_fields(data: dict) -> dict:
+    """The version decided on and a request for a new upload, when the form offered them."""
+    if data.get("file_version") is None or data["new_status"] not in NAMES_A_VERSION:
+        return {}
+    return {
+        "file_version": data["file_version"],
+        "request_new_upload": data["request_new_upload"],
+        "reason": data["reason"].strip(),
+    }
+
+
+def _decided(requirement: DocumentRequirement, data: dict) -> str:
+    done = f"{requirement.document_type}: {requirement.status} → {data['new_status']}"
+    if _evidence_fields(data):
+        done += f" on version {data['file_version']}"
+    if data.get("request_new_upload"):
+        done += "; a new upload was requested"
+    return done + "."
 
 
 @require_POST

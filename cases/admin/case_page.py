@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cases.admin.display import event_details, event_summary
+from cases.admin.evidence.panel import (
+    RequirementEvidence,
+    decidable_versions,
+    requirement_evidence,
+)
 from cases.admin.forms import (
     CaseNoteForm,
     CaseStatusForm,
@@ -29,6 +34,7 @@ class RequirementRow:
     requirement: DocumentRequirement
     last_decision: dict | None
     form: DocumentDecisionForm | None
+    evidence: RequirementEvidence | None = None  # None: the user may not view files
 
 
 @dataclass
@@ -69,7 +75,9 @@ def party_choices(detail: CaseDetail) -> list[tuple[str, str]]:
     ]
 
 
-def _requirements_by_party(detail: CaseDetail, can_decide: bool) -> list[PartyRequirements]:
+def _requirements_by_party(
+    detail: CaseDetail, can_decide: bool, can_view_files: bool, can_upload: bool
+) -> list[PartyRequirements]:
     """Every party in page order (company, persons, owners), each with its documents."""
     kinds = {str(detail.company.pk): "COMPANY"} if detail.company is not None else {}
     groups = {
@@ -85,17 +93,21 @@ def _requirements_by_party(detail: CaseDetail, can_decide: bool) -> list[PartyRe
             ),
         )
         moves = allowed_moves(DOCUMENT_TRANSITIONS, requirement.status)
+        evidence = requirement_evidence(requirement, can_view=can_view_files, can_upload=can_upload)
         form = (
             DocumentDecisionForm(
                 version=requirement.version,
                 current_status=requirement.status,
+                file_versions=(evidence.decidable if evidence else decidable_versions(requirement)),
                 prefix=f"req-{requirement.pk}",
             )
             if can_decide and moves
             else None
         )
         history = requirement.history or []
-        group.rows.append(RequirementRow(requirement, history[-1] if history else None, form))
+        group.rows.append(
+            RequirementRow(requirement, history[-1] if history else None, form, evidence)
+        )
     return list(groups.values())
 
 
@@ -118,6 +130,8 @@ def case_page_context(
     now: datetime,
     can_change_case: bool,
     can_decide: bool,
+    can_view_files: bool = False,
+    can_upload: bool = False,
 ) -> dict:
     case = detail.case
     next_statuses = direct_case_moves(case.status)  # decisions have their own forms (§3a)
@@ -126,7 +140,7 @@ def case_page_context(
         "detail": detail,
         "age": now - case.created_at,
         "next_statuses": next_statuses,
-        "parties": _requirements_by_party(detail, can_decide),
+        "parties": _requirements_by_party(detail, can_decide, can_view_files, can_upload),
         "timeline": _timeline(timeline, _party_labels(detail)),
         "status_form": (
             CaseStatusForm(version=case.version, current_status=case.status)

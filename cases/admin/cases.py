@@ -18,6 +18,8 @@ from django.utils.html import format_html
 
 from cases.admin import case_actions, screening, workflow
 from cases.admin.case_page import case_page_context
+from cases.admin.evidence import panel as evidence_panel
+from cases.admin.evidence import views as evidence_views
 from cases.admin.readonly import BoundedListMixin, KnownValuesFilter
 from cases.core.errors import NotFound
 from cases.models import Case, DocumentRule, NotificationRule
@@ -130,6 +132,16 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 wrap(case_actions.decide_document_view),
                 name="cases_case_decide",
             ),
+            path(
+                "<path:object_id>/requirements/<str:requirement_id>/files/",
+                wrap(evidence_views.upload_evidence_view),
+                name="cases_case_evidence_upload",
+            ),
+            path(
+                "<path:object_id>/requirements/<str:requirement_id>/files/<int:version>/",
+                wrap(evidence_views.evidence_file_view),
+                name="cases_case_evidence_file",
+            ),
             *super().get_urls(),
         ]
 
@@ -173,6 +185,8 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 now=timezone.now(),
                 can_change_case=self.has_change_permission(request, detail.case),
                 can_decide=request.user.has_perm("cases.change_documentrequirement"),
+                can_view_files=request.user.has_perm(evidence_panel.VIEW_PERMISSION),
+                can_upload=request.user.has_perm(evidence_panel.ADD_PERMISSION),
             ),
             **workflow.workflow_context(
                 detail.case,

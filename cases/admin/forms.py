@@ -55,11 +55,44 @@ class DocumentDecisionForm(_CommandForm):
         help_text="Optional JSON object, merged into the requirement's metadata",
     )
 
-    def __init__(self, *args, current_status: str, **kwargs):
+    # Evidence (SPEC §5a): which version the decision is about, and whether a rejection asks
+    # the client for a new upload. Offered only when the requirement has files.
+    file_version = forms.TypedChoiceField(
+        label="Version decided on", coerce=int, required=False, empty_value=None
+    )
+    request_new_upload = forms.BooleanField(required=False, label="Request a new upload")
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason for the client",
+        widget=forms.TextInput(attrs={"placeholder": "Reason shown to the client"}),
+    )
+
+    def __init__(self, *args, current_status: str, file_versions: tuple[int, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_status"].choices = [
             (status, status) for status in allowed_moves(DOCUMENT_TRANSITIONS, current_status)
         ]
+        if file_versions:
+            # Newest first and preselected: the analyst decides on what they see inline.
+            self.fields["file_version"].choices = [(v, f"v{v}") for v in file_versions]
+            self.fields["file_version"].initial = file_versions[0]
+        else:
+            for name in ("file_version", "request_new_upload", "reason"):
+                del self.fields[name]
+
+    @property
+    def names_a_version(self) -> bool:
+        return "file_version" in self.fields
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("request_new_upload"):
+            if data.get("new_status") != "REJECTED":
+                self.add_error("request_new_upload", "only a rejection asks for a new upload")
+            elif not (data.get("reason") or "").strip():
+                self.add_error("reason", "say why a new upload is needed; the client reads it")
+        return data
 
     def clean_metadata(self) -> dict:
         text = (self.cleaned_data.get("metadata") or "").strip()
