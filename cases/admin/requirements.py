@@ -6,13 +6,17 @@ links there, so every decision goes through `update_document_status`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from cases.admin.display import pretty_json
 from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
 from cases.models import DocumentRequirement, DocumentRule
+from cases.selectors.evidence import VERIFIED_STATUSES
 
 __all__ = ["DocumentRequirementAdmin"]
 
@@ -28,6 +32,27 @@ class DocumentTypeFilter(KnownValuesFilter):
         return sorted(set(DocumentRule.objects.values_list("document_type", flat=True)))
 
 
+class ExpiringFilter(admin.SimpleListFilter):
+    """Verified documents whose file expires in the next N days: the dashboard's tile links
+    here (`count_documents_expiring`, the same range on index `req_status_expiry`)."""
+
+    title = "expiry"
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [("30", "verified, expiring within 30 days")]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            status__in=VERIFIED_STATUSES,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=int(self.value())),
+        )
+
+
 @admin.register(DocumentRequirement)
 class DocumentRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -36,10 +61,12 @@ class DocumentRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "is_required",
         "case_link",
+        "expires_on",
         "updated_at",
     )
-    # status → index `req_status`; entity_type and type narrow that indexed match.
-    list_filter = ("status", "entity_type", DocumentTypeFilter)
+    # status → index `req_status`; entity_type and type narrow that indexed match; expiry →
+    # index `req_status_expiry`.
+    list_filter = ("status", "entity_type", DocumentTypeFilter, ExpiringFilter)
     search_fields = ("=entity_id",)  # index `req_entity`
     ordering = ("status", "-updated_at")  # index `req_status`
     fields = (
@@ -51,6 +78,8 @@ class DocumentRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "is_required",
         "status",
         "version",
+        "current_file_version",
+        "expires_on",
         "status_history",
         "notes_list",
         "metadata_json",

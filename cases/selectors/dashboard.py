@@ -16,10 +16,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import Case, Notification, NotificationStatus, RawEvent, RawEventStatus
+from cases.selectors.evidence import count_documents_expiring
 from cases.selectors.screening import ScreeningWork, count_screening_work
 
 OPEN_CASE_STATUSES = ("OPEN", "IN_REVIEW")
-DASHBOARD_CACHE_KEY = "casemgmt:dashboard:v2"  # v2: the screening figures
+DASHBOARD_CACHE_KEY = "casemgmt:dashboard:v3"  # v3: documents expiring (v2: screening)
+EXPIRY_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class DashboardFigures:
     raw_events_last_24h: dict[str, int]  # REJECTED / FAILED → count
     notifications: dict[str, int]  # PENDING / FAILED → count
     screening: ScreeningWork  # unresolved hits, proposed matches, screenings pending
+    documents_expiring: int  # verified documents whose expires_on falls in the next 30 days
 
 
 def _open_case_groups() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
@@ -99,6 +102,7 @@ def compute_dashboard(*, now: datetime, days: int = 30, oldest: int = 10) -> Das
             for status in (NotificationStatus.PENDING, NotificationStatus.FAILED)
         },
         screening=count_screening_work(),
+        documents_expiring=count_documents_expiring(within_days=EXPIRY_WINDOW_DAYS),
     )
 
 

@@ -5,11 +5,13 @@ naming a version. The browser test (tests/e2e/test_document_evidence.py) clicks 
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import DocumentRequirement, EvidenceAccess, EvidenceFile, StoredEvent
 from tests.evidence_files import tiny_pdf, tiny_png
@@ -253,3 +255,33 @@ def test_a_version_that_does_not_exist_is_refused(analyst_client, articles):
     html = _decide(analyst_client, articles, "VERIFIED_MANUAL", file_version="7")
     assert "Version decided on: Select a valid choice" in html
     assert DocumentRequirement.objects.get(pk=articles.pk).status == "UPLOADED"
+
+
+def test_the_dashboard_counts_verified_documents_expiring_in_30_days_and_lists_them(
+    analyst_client, kyb_case
+):
+    soon, later = (
+        DocumentRequirement.objects.get(case_id=kyb_case.pk, document_type=kind)
+        for kind in ("ARTICLES_OF_ASSOCIATION", "COMPANY_REGISTRATION_CERTIFICATE")
+    )
+    today = timezone.localdate()
+    for requirement, days in ((soon, 10), (later, 60)):
+        expires = (today + timedelta(days=days)).isoformat()
+        _upload(
+            analyst_client,
+            requirement,
+            "doc.pdf",
+            tiny_pdf(expires),
+            "application/pdf",
+            expires_on=expires,
+        )
+        _decide(analyst_client, requirement, "VERIFIED_MANUAL", file_version="1")
+
+    index = analyst_client.get(reverse("admin:index")).content.decode()
+    tile = re.search(r'id="dash-documents-expiring">(\d+)<', index)
+    assert tile.group(1) == "1"
+    listed = analyst_client.get(
+        reverse("admin:cases_documentrequirement_changelist") + "?expiring=30"
+    ).content.decode()
+    assert f"/admin/cases/documentrequirement/{soon.pk}/change/" in listed
+    assert f"/admin/cases/documentrequirement/{later.pk}/change/" not in listed
