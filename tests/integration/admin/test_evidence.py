@@ -285,3 +285,15 @@ def test_the_dashboard_counts_verified_documents_expiring_in_30_days_and_lists_t
     ).content.decode()
     assert f"/admin/cases/documentrequirement/{soon.pk}/change/" in listed
     assert f"/admin/cases/documentrequirement/{later.pk}/change/" not in listed
+
+
+def test_an_upload_on_a_verified_requirement_is_refused_with_the_reason(analyst_client, articles):
+    _upload(analyst_client, articles, "v1.png", tiny_png("v1"), "image/png")
+    _decide(analyst_client, articles, "VERIFIED_MANUAL", file_version="1")
+    page = analyst_client.get(reverse("admin:cases_case_change", args=[articles.case_id]))
+    assert "VERIFIED_MANUAL is final: no further uploads." in page.content.decode()
+
+    html = _upload(analyst_client, articles, "late.pdf", tiny_pdf("late"), "application/pdf")
+
+    assert "Upload refused:" in html.content.decode()
+    assert EvidenceFile.objects.filter(requirement=articles.pk).count() == 1
