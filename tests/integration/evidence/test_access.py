@@ -8,8 +8,8 @@ from cases.core.errors import InvalidCommand, NotFound, RangeNotSatisfiable
 from cases.evidence.ranges import ByteRange
 from cases.evidence.services import access_log, open_evidence
 from cases.models import EvidenceAccess
+from tests.evidence_files import pdf
 from tests.integration.evidence.conftest import upload
-from tests.integration.evidence.samples import pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

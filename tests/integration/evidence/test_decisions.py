@@ -10,8 +10,8 @@ from cases.core.errors import InvalidCommand
 from cases.documents.commands import UpdateDocumentStatus
 from cases.evidence.services import decide_document
 from cases.models import DocumentRequirement, Notification, NotificationRule, StoredEvent
+from tests.evidence_files import pdf, png
 from tests.integration.evidence.conftest import upload
-from tests.integration.evidence.samples import pdf, png
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

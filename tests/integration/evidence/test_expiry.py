@@ -18,8 +18,8 @@ from cases.documents.commands import UpdateDocumentStatus
 from cases.evidence.expiry import check_expired_documents
 from cases.evidence.services import decide_document
 from cases.models import DocumentRequirement, Notification, NotificationRule, StoredEvent
+from tests.evidence_files import pdf
 from tests.integration.evidence.conftest import upload
-from tests.integration.evidence.samples import pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,8 @@ from cases.documents.commands import UpdateDocumentStatus
 from cases.evidence.expiry import check_expired_documents
 from cases.evidence.services import decide_document, delete_evidence, open_evidence
 from cases.models import DocumentRequirement, EvidenceAccess, EvidenceFile
+from tests.evidence_files import heic, pdf, png
 from tests.integration.evidence.conftest import upload
-from tests.integration.evidence.samples import heic, pdf, png
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

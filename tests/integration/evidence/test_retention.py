@@ -9,8 +9,8 @@ from cases.documents.commands import UpdateDocumentStatus
 from cases.evidence.services import decide_document, delete_evidence, open_evidence
 from cases.evidence.storage import evidence_storage
 from cases.models import StoredEvent
+from tests.evidence_files import pdf, png
 from tests.integration.evidence.conftest import stored_counts, upload
-from tests.integration.evidence.samples import pdf, png
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -21,8 +21,8 @@ from cases.documents.commands import UpdateDocumentStatus
 from cases.evidence.services import decide_document, list_versions
 from cases.evidence.storage import evidence_storage
 from cases.models import DocumentRequirement, EvidenceFile, StoredEvent
+from tests.evidence_files import SAMPLES, jpeg, mp4, pdf, png
 from tests.integration.evidence.conftest import stored_counts, upload
-from tests.integration.evidence.samples import SAMPLES, jpeg, mp4, pdf, png
 
 METADATA = {
     "requirement_id",
