@@ -107,16 +107,17 @@ def test_a_refused_type_is_a_clear_error_and_nothing_is_stored(requirement, data
 def test_a_file_over_the_size_limit_is_refused_and_its_partial_chunks_are_removed(
     requirement, settings
 ):
-    settings.EVIDENCE_MAX_BYTES = 600 * 1024  # more than two GridFS chunks get written first
+    # Past one write batch (4 chunks of 255 KiB): chunks are in the database when it stops.
+    settings.EVIDENCE_MAX_BYTES = 1200 * 1024
     before = events_of(requirement.id)
     with pytest.raises(EvidenceTooLarge) as refused:
-        upload(requirement.id, pdf(padding=900 * 1024))
+        upload(requirement.id, pdf(padding=1600 * 1024))
 
-    assert refused.value.limit == 600 * 1024
+    assert refused.value.limit == 1200 * 1024
     assert stored_counts() == (0, 0)  # no file document, no orphan chunk
     assert events_of(requirement.id) == before
     # Exactly at the limit is accepted.
-    exact = pdf(padding=600 * 1024)
+    exact = pdf(padding=1100 * 1024)
     settings.EVIDENCE_MAX_BYTES = len(exact)
     assert upload(requirement.id, exact).size == len(exact)
 
