@@ -45,8 +45,9 @@ from cases.workflow.commands import AddCaseNote, ChangeCaseStatus
 
 __all__ = ["add_note_view", "change_status_view", "decide_document_view", "determine_view"]
 
-# The decisions that name the version of the evidence they were taken on (SPEC §5a).
-NAMES_A_VERSION = frozenset({"VERIFIED_MANUAL", "REJECTED"})
+# The decisions that name the version of the evidence they were taken on (SPEC §5a;
+# VERIFIED_SYSTEM may, the other two must).
+NAMES_A_VERSION = frozenset({"VERIFIED_MANUAL", "VERIFIED_SYSTEM", "REJECTED"})
 STALE = "Changed by someone else since you opened this page: reload it and try again."
 # The workflow's refusals (SPEC §3a) read the same way: who may act, or what is outstanding.
 DOMAIN_ERRORS = (

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from cases.admin.display import event_details, event_summary
 from cases.admin.evidence.panel import (
+    EvidenceRights,
     RequirementEvidence,
     decidable_versions,
     requirement_evidence,
@@ -76,7 +77,7 @@ def party_choices(detail: CaseDetail) -> list[tuple[str, str]]:
 
 
 def _requirements_by_party(
-    detail: CaseDetail, can_decide: bool, can_view_files: bool, can_upload: bool
+    detail: CaseDetail, can_decide: bool, evidence_rights: EvidenceRights
 ) -> list[PartyRequirements]:
     """Every party in page order (company, persons, owners), each with its documents."""
     kinds = {str(detail.company.pk): "COMPANY"} if detail.company is not None else {}
@@ -93,7 +94,7 @@ def _requirements_by_party(
             ),
         )
         moves = allowed_moves(DOCUMENT_TRANSITIONS, requirement.status)
-        evidence = requirement_evidence(requirement, can_view=can_view_files, can_upload=can_upload)
+        evidence = requirement_evidence(requirement, evidence_rights)
         form = (
             DocumentDecisionForm(
                 version=requirement.version,
@@ -130,8 +131,7 @@ def case_page_context(
     now: datetime,
     can_change_case: bool,
     can_decide: bool,
-    can_view_files: bool = False,
-    can_upload: bool = False,
+    evidence_rights: EvidenceRights,
 ) -> dict:
     case = detail.case
     next_statuses = direct_case_moves(case.status)  # decisions have their own forms (§3a)
@@ -140,7 +140,7 @@ def case_page_context(
         "detail": detail,
         "age": now - case.created_at,
         "next_statuses": next_statuses,
-        "parties": _requirements_by_party(detail, can_decide, can_view_files, can_upload),
+        "parties": _requirements_by_party(detail, can_decide, evidence_rights),
         "timeline": _timeline(timeline, _party_labels(detail)),
         "status_form": (
             CaseStatusForm(version=case.version, current_status=case.status)

@@ -185,8 +185,7 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 now=timezone.now(),
                 can_change_case=self.has_change_permission(request, detail.case),
                 can_decide=request.user.has_perm("cases.change_documentrequirement"),
-                can_view_files=request.user.has_perm(evidence_panel.VIEW_PERMISSION),
-                can_upload=request.user.has_perm(evidence_panel.ADD_PERMISSION),
+                evidence_rights=evidence_panel.EvidenceRights.of(request.user),
             ),
             **workflow.workflow_context(
                 detail.case,

@@ -19,7 +19,9 @@ from cases.models import DocumentRequirement, EvidenceAccess, EvidenceFile
 __all__ = [
     "ACCESS_LOG_ROWS",
     "ADD_PERMISSION",
+    "LOG_PERMISSION",
     "VIEW_PERMISSION",
+    "EvidenceRights",
     "FileVersion",
     "RequirementEvidence",
     "decidable_versions",
@@ -28,11 +30,29 @@ __all__ = [
 
 VIEW_PERMISSION = "cases.view_evidencefile"
 ADD_PERMISSION = "cases.add_evidencefile"
+LOG_PERMISSION = "cases.view_evidenceaccess"
 ACCESS_LOG_ROWS = 20
 # What a browser draws by itself; HEIC and TIFF are offered as a download instead.
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 PDF = "application/pdf"
 UPLOAD_STATUSES = frozenset({"AWAITING_UPLOAD", "REJECTED", "UPLOADED"})
+
+
+@dataclass(frozen=True)
+class EvidenceRights:
+    """What this user may do with files; the views check the same permissions again."""
+
+    view: bool = False
+    upload: bool = False
+    read_log: bool = False
+
+    @classmethod
+    def of(cls, user) -> EvidenceRights:
+        return cls(
+            view=user.has_perm(VIEW_PERMISSION),
+            upload=user.has_perm(ADD_PERMISSION),
+            read_log=user.has_perm(LOG_PERMISSION),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,7 @@ class FileVersion:
 class RequirementEvidence:
     current: FileVersion | None
     earlier: list[FileVersion] = field(default_factory=list)
-    accesses: list[EvidenceAccess] = field(default_factory=list)
+    accesses: list[EvidenceAccess] | None = None  # None: the user may not read the log
     upload_form: EvidenceUploadForm | None = None
     upload_note: str = ""  # why no upload form is offered
     decidable: tuple[int, ...] = ()  # versions a decision may name, newest first
@@ -97,21 +117,23 @@ def _upload(
 
 
 def requirement_evidence(
-    requirement: DocumentRequirement, *, can_view: bool, can_upload: bool
+    requirement: DocumentRequirement, rights: EvidenceRights
 ) -> RequirementEvidence | None:
     """The evidence block of one requirement; None for a user who may not view files."""
-    if not can_view:
+    if not rights.view:
         return None
     files = _versions(requirement)
     versions = [_file_version(requirement.case_id, f) for f in files]
     current_number = requirement.current_file_version
     current = next((v for v in versions if v.file.version == current_number), None)
-    upload_form, upload_note = _upload(requirement, can_upload)
+    upload_form, upload_note = _upload(requirement, rights.upload)
     return RequirementEvidence(
         current=current,
         earlier=[v for v in versions if v is not current],
         accesses=(
-            list(evidence.access_log(requirement.pk, limit=ACCESS_LOG_ROWS)) if versions else []
+            evidence.access_log(requirement.pk, limit=ACCESS_LOG_ROWS)
+            if versions and rights.read_log
+            else None
         ),
         upload_form=upload_form,
         upload_note=upload_note,

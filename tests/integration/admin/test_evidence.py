@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,16 +158,17 @@ def test_the_preview_streams_the_bytes_inline_sandboxed_and_is_logged(analyst_cl
     assert log.group(0).count("ann-analyst") == 2 and "DOWNLOAD" in log.group(0)
 
 
-def test_without_the_view_permission_no_file_is_served_listed_or_logged(analyst_client, articles):
-    _upload(analyst_client, articles, "a.png", tiny_png(), "image/png")
+def _client_with(*codenames: str) -> Client:
     viewer = make_user("vic-viewer")
-    viewer.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_case", "view_documentrequirement"])
-    )
-    from django.test import Client
-
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     client = Client()
     client.force_login(viewer)
+    return client
+
+
+def test_without_the_view_permission_no_file_is_served_listed_or_logged(analyst_client, articles):
+    _upload(analyst_client, articles, "a.png", tiny_png(), "image/png")
+    client = _client_with("view_case", "view_documentrequirement")
 
     assert client.get(_file_url(articles, 1)).status_code == 403
     assert EvidenceAccess.objects.filter(requirement=articles.pk).count() == 0
@@ -175,6 +177,18 @@ def test_without_the_view_permission_no_file_is_served_listed_or_logged(analyst_
     refused = _upload(client, articles, "b.png", tiny_png("b"), "image/png")
     assert refused.status_code == 403
     assert EvidenceFile.objects.filter(requirement=articles.pk).count() == 1
+
+
+def test_the_access_log_needs_its_own_permission(analyst_client, articles):
+    _upload(analyst_client, articles, "a.png", tiny_png(), "image/png")
+    analyst_client.get(_file_url(articles, 1, "view"))
+    client = _client_with("view_case", "view_documentrequirement", "view_evidencefile")
+
+    page = client.get(reverse("admin:cases_case_change", args=[articles.case_id])).content.decode()
+
+    assert f'id="evidence-{articles.pk}"' in page and _file_url(articles, 1) in page
+    assert "casemgmt-access-log" not in page
+    assert "multipart/form-data" not in page and "needs cases.add_evidencefile" in page
 
 
 def test_a_file_of_another_case_is_not_served_through_this_case(
