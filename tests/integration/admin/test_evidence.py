@@ -311,3 +311,20 @@ def test_an_upload_on_a_verified_requirement_is_refused_with_the_reason(analyst_
 
     assert "Upload refused:" in html.content.decode()
     assert EvidenceFile.objects.filter(requirement=articles.pk).count() == 1
+
+
+def test_a_version_deleted_for_retention_shows_why_and_is_gone(analyst_client, articles):
+    from cases.evidence.services import delete_evidence
+
+    _upload(analyst_client, articles, "old.png", tiny_png("old"), "image/png")
+    _upload(analyst_client, articles, "new.pdf", tiny_pdf("new"), "application/pdf")
+    delete_evidence(articles.pk, 1, "retention period over", "SYSTEM:retention")
+
+    page = analyst_client.get(reverse("admin:cases_case_change", args=[articles.case_id]))
+    html = page.content.decode()
+    earlier = re.search(r'<tr data-version="1">.*?</tr>', html, re.S).group(0)
+    assert "retention period over" in earlier and "/files/1/" not in earlier
+    offered = re.search(rf'name="req-{articles.pk}-file_version"[^>]*>(.*?)</select>', html, re.S)
+    assert re.findall(r'value="(\d+)"', offered.group(1)) == ["2"]  # a decision names v2 only
+    gone = analyst_client.get(_file_url(articles, 1))
+    assert gone.status_code == 410 and b"retention period over" in gone.content
