@@ -6,17 +6,14 @@ links there, so every decision goes through `update_document_status`.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from cases.admin.display import pretty_json
 from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
 from cases.models import DocumentRequirement, DocumentRule
-from cases.selectors.evidence import VERIFIED_STATUSES
+from cases.selectors.evidence import list_documents_expiring
 
 __all__ = ["DocumentRequirementAdmin"]
 
@@ -34,7 +31,7 @@ class DocumentTypeFilter(KnownValuesFilter):
 
 class ExpiringFilter(admin.SimpleListFilter):
     """Verified documents whose file expires in the next N days: the dashboard's tile links
-    here (`count_documents_expiring`, the same range on index `req_status_expiry`)."""
+    here; the same selector as its count (`list_documents_expiring`)."""
 
     title = "expiry"
     parameter_name = "expiring"
@@ -45,12 +42,7 @@ class ExpiringFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
             return queryset
-        today = timezone.localdate()
-        return queryset.filter(
-            status__in=VERIFIED_STATUSES,
-            expires_on__gte=today,
-            expires_on__lte=today + timedelta(days=int(self.value())),
-        )
+        return queryset & list_documents_expiring(int(self.value()))
 
 
 @admin.register(DocumentRequirement)

@@ -28,6 +28,7 @@ from cases.selectors.dashboard import DashboardFigures, compute_dashboard, get_d
 from cases.selectors.documents import get_requirement, list_case_requirements
 from cases.selectors.evidence import (
     count_documents_expiring,
+    list_documents_expiring,
     list_evidence_accesses,
     list_evidence_versions,
     list_expired_documents,
@@ -102,6 +103,7 @@ __all__ = [
     "list_company_cases",
     "list_company_owners",
     "list_company_persons",
+    "list_documents_expiring",
     "list_evidence_accesses",
     "list_evidence_versions",
     "list_expired_documents",

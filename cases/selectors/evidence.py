@@ -31,12 +31,19 @@ def list_expired_documents(*, today: date) -> QuerySet[DocumentRequirement]:
     ).order_by("expires_on", "id")
 
 
-def count_documents_expiring(within_days: int = 30, *, today: date | None = None) -> int:
-    """Verified documents expiring from today to `within_days` ahead (the dashboard's tile);
-    a range count on index `req_status_expiry`."""
+def list_documents_expiring(
+    within_days: int = 30, *, today: date | None = None
+) -> QuerySet[DocumentRequirement]:
+    """Verified documents expiring from today to `within_days` ahead, soonest first (index
+    `req_status_expiry`): the dashboard's tile counts them, the requirements list filters so."""
     today = today or timezone.localdate()
     return DocumentRequirement.objects.filter(
         status__in=VERIFIED_STATUSES,
         expires_on__gte=today,
         expires_on__lte=today + timedelta(days=within_days),
-    ).count()
+    ).order_by("expires_on", "id")
+
+
+def count_documents_expiring(within_days: int = 30, *, today: date | None = None) -> int:
+    """How many `list_documents_expiring` finds (the dashboard's tile); a range count."""
+    return list_documents_expiring(within_days, today=today).order_by().count()

@@ -472,6 +472,9 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         ),
         "list_expired_documents": lambda: page(selectors.list_expired_documents(today=NOW.date())),
         "count_documents_expiring": lambda: selectors.count_documents_expiring(today=NOW.date()),
+        "list_documents_expiring": lambda: page(
+            selectors.list_documents_expiring(today=NOW.date())
+        ),
         # the outbox sweep (kafka_integration/notification_relay.py)
         "outbox sweep": lambda: list(
             Notification.objects.filter(status="PENDING").order_by("created_at", "id")[:500]
