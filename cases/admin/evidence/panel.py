@@ -97,13 +97,17 @@ def _versions(requirement: DocumentRequirement) -> list[EvidenceFile]:
     return evidence.list_versions(requirement.pk)
 
 
-def _decidable(files: list[EvidenceFile]) -> tuple[int, ...]:
+def _decidable(requirement: DocumentRequirement, files: list[EvidenceFile]) -> tuple[int, ...]:
+    if requirement.status != "UPLOADED":  # only the decisions on an upload name a version
+        return ()
     return tuple(f.version for f in files if f.deleted_at is None)
 
 
 def decidable_versions(requirement: DocumentRequirement) -> tuple[int, ...]:
     """The versions a decision may name (files not deleted), newest first."""
-    return _decidable(_versions(requirement))
+    if requirement.status != "UPLOADED":
+        return ()
+    return _decidable(requirement, _versions(requirement))
 
 
 def _upload(
@@ -137,5 +141,5 @@ def requirement_evidence(
         ),
         upload_form=upload_form,
         upload_note=upload_note,
-        decidable=_decidable(files),
+        decidable=_decidable(requirement, files),
     )

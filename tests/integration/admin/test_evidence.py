@@ -258,7 +258,8 @@ def test_a_rejection_can_request_a_new_upload_with_a_reason(analyst_client, arti
     payload = _last_status_event(articles)
     assert (payload["file_version"], payload["request_new_upload"]) == (1, True)
     assert "blurred" in payload["reason"]
-    # Rejected: the client may upload again, and the form is still offered.
+    # Rejected: no decision names a version any more; the client may upload again.
+    assert f'name="req-{articles.pk}-file_version"' not in html
     assert (
         f'action="/admin/cases/case/{articles.case_id}/requirements/{articles.pk}/files/"' in html
     )
