@@ -8,6 +8,8 @@ on the bytes themselves, so the refusal the analyst reads is the one the API giv
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from cases.core.requests import new_request_id
 
@@ -31,3 +33,10 @@ class EvidenceUploadForm(forms.Form):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("request_id", new_request_id())
         super().__init__(*args, **kwargs)
+
+    @property
+    def limits(self) -> str:
+        """What the service accepts, said before the analyst picks a file. (No `accept` on the
+        input: a system that maps no extension to image/heic would hide a valid file.)"""
+        kinds = ", ".join(t.split("/")[-1].upper() for t in settings.EVIDENCE_ALLOWED_TYPES)
+        return f"{kinds}; at most {filesizeformat(settings.EVIDENCE_MAX_BYTES)}"

@@ -81,6 +81,7 @@ def test_an_upload_stores_a_version_moves_the_requirement_and_shows_it_inline(
     preview = _file_url(articles, 1)
     assert f'<object class="casemgmt-preview casemgmt-preview-pdf" data="{preview}"' in html
     assert stored.sha256 in html
+    assert "PDF, JPEG, PNG, HEIC, TIFF; at most 25.0" in html  # the limits, said up front
     # The decision form now names the version.
     assert re.search(rf'name="req-{articles.pk}-file_version"', html)
 
