@@ -191,6 +191,17 @@ class ClientOut(Schema):
     case_ids: list[uuid.UUID] = Field(..., description="Oldest first.")
     first_seen: datetime
     last_event_at: datetime
+    risk_level: str | None = Field(
+        None, description="LOW, MEDIUM, HIGH or PROHIBITED; null until the client is rated."
+    )
+    next_review_at: datetime | None = Field(
+        None,
+        description="When the next periodic review is due (SPEC §3d); null before an approval "
+        "and while a review case is open.",
+    )
+    last_review_case_id: uuid.UUID | None = Field(
+        None, description="The last periodic-review case opened for the client."
+    )
 
 
 class ClientPageOut(Schema):

@@ -115,7 +115,17 @@ projections.register(cu.COMPANY_PROFILE_CHANGED, Company, _company_profile_chang
 
 # --- Client ------------------------------------------------------------------------------------
 
-CLIENT_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED, ev.CASE_STATUS_CHANGED})
+CLIENT_EVENTS = frozenset(
+    {
+        ev.CASE_CREATED,
+        cu.CLIENT_DATA_UPDATED,
+        ev.CASE_STATUS_CHANGED,
+        ev.REVIEW_SCHEDULED,
+        ev.REVIEW_CASE_OPENED,
+    }
+)
+# Events that say who the client is (the others only move its cases along).
+_NAMING_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED})
 
 
 def client_pk(client_id: str) -> uuid.UUID:
@@ -140,7 +150,18 @@ def _apply(client: Client, event: ProjectableEvent) -> None:
             entry["status"] = p["new_status"]
     client.last_event_at = max(client.last_event_at, at)
     named_by = f"{at.isoformat()}|{event.event_id}"
-    if event.event_type != ev.CASE_STATUS_CHANGED and named_by >= client.named_by:
+    if event.event_type == ev.REVIEW_SCHEDULED and named_by >= client.scheduled_by:
+        client.scheduled_review_at = _moment(p["next_review_at"])
+        client.review_level = p["level"]
+        client.review_cadence_months = p["cadence_months"]
+        client.reviewed_case_id = event.aggregate_id
+        client.scheduled_by = named_by
+    if event.event_type == ev.REVIEW_CASE_OPENED:
+        due_at = _moment(p["due_at"])
+        if client.review_due_at is None or due_at >= client.review_due_at:
+            client.review_due_at = due_at
+            client.last_review_case_id = event.aggregate_id
+    if event.event_type in _NAMING_EVENTS and named_by >= client.named_by:
         # The latest record says who the client is (events before display names existed
         # fall back to the client id).
         client.display_name = p.get("display_name") or client.client_id
@@ -156,6 +177,14 @@ def _finish(client: Client) -> None:
     open_ids = [case_id for case_id, entry in ordered if entry["status"] in ACTIVE_CASE_STATUSES]
     client.open_case_id = uuid.UUID(open_ids[-1]) if open_ids else None
     client.has_open_case = bool(open_ids)
+    # The latest schedule stands until a review opens for its date (SPEC §3d); both are
+    # max-folds, so a rebuild replaying the cases' streams in any order lands on the same date.
+    scheduled, opened_for = client.scheduled_review_at, client.review_due_at
+    client.next_review_at = (
+        scheduled
+        if scheduled is not None and (opened_for is None or scheduled > opened_for)
+        else None
+    )
 
 
 def project_clients(batch: list[ProjectableEvent]) -> None:

@@ -37,6 +37,9 @@ DECISION_PROPOSED = "DecisionProposed"
 DECISION_APPROVED = "DecisionApproved"
 DECISION_RETURNED = "DecisionReturned"
 CASE_BECAME_OVERDUE = "CaseBecameOverdue"
+# Periodic review (SPEC §3d)
+REVIEW_SCHEDULED = "ReviewScheduled"
+REVIEW_CASE_OPENED = "ReviewCaseOpened"
 
 
 def derive_id(*parts: object) -> uuid.UUID:

@@ -7,7 +7,7 @@ Kafka record and one opened from the API are the same events and the same read m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -43,12 +43,15 @@ def open_cases(
     sla_rules: list[SlaRuleData] | None = None,
     *,
     generations: Sequence[int] | None = None,
+    amend: Callable[[CreateCase, list[DomainEvent]], list[DomainEvent]] | None = None,
 ) -> OpenedCases:
     """Open many cases with one append and one projection pass (the consumer's batch path).
 
     `generations` (one per command) adds each case's claim on its client's stream
     (cases.client_updates.claims): a ConcurrencyConflict on it means another writer opened the
-    client's case first, and nothing of this batch was kept.
+    client's case first, and nothing of this batch was kept. `amend` lets a caller that opens
+    cases for its own reason add to each case's events before they are stored (a periodic
+    review carries requirements over and records why it opened, cases.reviews).
 
     Idempotent: re-running the same commands finds their events stored and their read models
     at the same version, and changes nothing.
@@ -59,6 +62,8 @@ def open_cases(
     with phase("casemgmt.command.handle"):
         for index, command in enumerate(commands):
             decided = handle_create_case(command, rules, sla_rules)
+            if amend is not None:
+                decided = amend(command, decided)
             events.extend(decided)
             if generations is not None:
                 events.append(claim_event(command, generations[index], len(decided)))

@@ -10,6 +10,7 @@ class NotificationTrigger(models.TextChoices):
     CLIENT_DATA_UPDATED = "CLIENT_DATA_UPDATED"
     CASE_OVERDUE = "CASE_OVERDUE"
     SCREENING_HIT = "SCREENING_HIT"
+    REVIEW_DUE = "REVIEW_DUE"
 
 
 class NotificationStatus(models.TextChoices):

@@ -220,6 +220,19 @@ def notify_case_overdue(case_id: uuid.UUID) -> list[Notification]:
     )
 
 
+def notify_review_due(case_id: uuid.UUID) -> list[Notification]:
+    """REVIEW_DUE for a periodic-review case just opened (SPEC §3d); its id derives from the
+    case, so a second run of the due check notifies nothing new (cases.reviews)."""
+    trigger = NotificationTrigger.REVIEW_DUE
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return []  # the seeded rule is off by default
+    return require_notifications(
+        trigger, _facts_for([case_id]), cause={case_id: f"review:{case_id}"}
+    )
+
+
 # --- Receivers -------------------------------------------------------------------------------
 
 

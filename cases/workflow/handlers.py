@@ -16,6 +16,8 @@ from cases.core import events as ev
 from cases.core import lifecycle
 from cases.core.errors import CaseNotActive, DecisionRefused, IllegalTransition, InvalidCommand
 from cases.core.requests import iso_ms, note_payload, request_sequence
+from cases.reviews.cadence import ReviewSchedule
+from cases.reviews.handlers import add_review_scheduled
 from cases.workflow import authorisation as auth
 from cases.workflow.commands import (
     AddCaseNote,
@@ -202,9 +204,11 @@ def handle_approve_decision(
     *,
     unresolved_hits: Sequence[str] = (),
     sanction_matches: Sequence[str] = (),
+    review: ReviewSchedule | None = None,
 ) -> list[ev.DomainEvent]:
     """DecisionApproved, then CaseStatusChanged to the proposed status; an APPROVED proposal
-    is refused like its proposal would be now (a hit raised since, SPEC §3c)."""
+    is refused like its proposal would be now (a hit raised since, SPEC §3c). An approval
+    also appends `review` as ReviewScheduled: the client's next review date (SPEC §3d)."""
     pending = _pending(state, actor)
     decision = pending["decision"]
     if decision == "APPROVED":
@@ -224,6 +228,8 @@ def handle_approve_decision(
     )
     reason = f"four-eyes: proposed by {pending['proposed_by']}, approved by {actor.username}"
     add_status_changed(sequence, state.case_id, state.status, decision, reason)
+    if decision == "APPROVED" and review is not None:
+        add_review_scheduled(sequence, state.case_id, review)
     return sequence.events
 
 

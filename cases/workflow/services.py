@@ -26,6 +26,7 @@ from cases.core.errors import (
 from cases.core.events import DomainEvent
 from cases.core.projections import ProjectableEvent
 from cases.models import Case
+from cases.reviews.cadence import load_cadences, schedule_review
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
@@ -164,13 +165,23 @@ def propose_decision(command: ProposeDecision) -> Case:
 
 def approve_decision(command: ApproveDecision) -> Case:
     """The second pair of eyes: the case takes the proposed status (CaseStatusChanged fires the
-    status-change notification like any other)."""
-    case, events = _run(
-        command,
-        lambda state, actor: handlers.handle_approve_decision(
-            command, state, actor, **_screening_blockers(load(Case, state.case_id))
-        ),
-    )
+    status-change notification like any other). An approval schedules the client's next
+    review from the case's risk level and the cadence in force (SPEC §3d)."""
+    actor = _actor(command.actor)
+    cadences = load_cadences()
+
+    def decide(case: Case):
+        # A case rated before the risk model existed has no level: the UNRATED cadence.
+        level = getattr(case, "risk_level", None)
+        return handlers.handle_approve_decision(
+            command,
+            workflow_state(case),
+            actor,
+            **_screening_blockers(case),
+            review=schedule_review(level, cadences, command.occurred_at),
+        )
+
+    case, events = execute(Case, command.case_id, command, decide)
     announce(events)
     return case
 

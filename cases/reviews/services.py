@@ -1,0 +1,142 @@
+"""The due check (SPEC §3d): open one PERIODIC_REVIEW case per client whose review date passed.
+
+Reads only the due clients (`selectors.list_clients_due_for_review`, index
+`client_review_due`), then per client: its last approved case's parties as they stand now
+(`client_updates.state`), its requirements, and opens the review through intake's
+`open_cases`, the path of any new case (requirements determined, every party screened, the
+case announced), holding the client's claim (SPEC §3b).
+
+Exactly once: every id derives from (client, due date) (`handlers.review_source`), so a second
+run, or a second process at the same time, appends the very same events, which the event store
+keeps once; the claim's unique (client, generation) refuses a review racing an upstream record
+for the same client, and the loser leaves the client to the winner's case. Once projected,
+the client has an open case and its next review date is spent, so later runs do not read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from cases import selectors
+from cases.client_updates import claims
+from cases.client_updates.state import load_snapshots
+from cases.core.errors import ConcurrencyConflict
+from cases.core.signals import case_opened
+from cases.documents.rules import load_document_rules
+from cases.intake.commands import CreateCase
+from cases.intake.contract import validate_payload
+from cases.intake.handlers import case_id_for
+from cases.intake.services import open_cases
+from cases.models import Client, DocumentRequirement
+from cases.notifications.services import notify_review_due
+from cases.reviews.handlers import (
+    DueReview,
+    PreviousRequirement,
+    amend_review_events,
+    review_payload,
+    review_source,
+)
+from cases.workflow.rules import load_sla_rules
+
+__all__ = ["open_due_reviews", "open_review"]
+
+logger = logging.getLogger(__name__)
+
+
+def _expires_on(metadata: dict | None) -> date | None:
+    value = (metadata or {}).get("expires_on")
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def due_review(client: Client) -> DueReview | None:
+    """What the review of `client` is opened from; None when it has no approved case to
+    review (its schedule names the approved case)."""
+    if client.reviewed_case_id is None or client.next_review_at is None:
+        return None
+    snapshot = load_snapshots([client.reviewed_case_id]).get(client.reviewed_case_id)
+    if snapshot is None:
+        return None
+    requirements = tuple(
+        PreviousRequirement(
+            entity_type=row.entity_type,
+            entity_id=row.entity_id,
+            document_type=row.document_type,
+            is_required=row.is_required,
+            status=row.status,
+            requirement_id=row.pk,
+            expires_on=_expires_on(row.metadata),
+        )
+        for row in DocumentRequirement.objects.filter(case_id=snapshot.case_id).order_by()
+    )
+    return DueReview(
+        client_id=client.client_id,
+        due_at=client.next_review_at,
+        previous_case_id=snapshot.case_id,
+        traitement_type=snapshot.traitement_type,
+        company=snapshot.company,
+        persons=tuple((p.party_id, p.details) for p in snapshot.persons),
+        owners=tuple(
+            (
+                o.party_id,
+                {
+                    "person_details": o.details,
+                    "ownership_percentage": o.ownership_percentage,
+                    "types_of_control": list(o.types_of_control),
+                    "is_ubo": o.is_ubo,
+                },
+            )
+            for o in snapshot.owners
+        ),
+        company_id=snapshot.company_id,
+        requirements=requirements,
+    )
+
+
+def open_review(review: DueReview, *, now: datetime, rules=None, sla_rules=None) -> uuid.UUID:
+    """Open (or find again) the review case of `review`; ConcurrencyConflict when another case
+    of the client took its claim first."""
+    command = CreateCase(
+        source=review_source(review.client_id, review.due_at),
+        message=validate_payload(review_payload(review)),
+        occurred_at=now,
+        actor="system",
+    )
+    generation = claims.client_cases([review.client_id])[review.client_id]
+    opened = open_cases(
+        [command],
+        rules,
+        sla_rules,
+        generations=[generation.next_generation(case_id_for(command.source))],
+        amend=lambda _, decided: amend_review_events(review, decided, now),
+    )
+    return opened.case_ids[0]
+
+
+def open_due_reviews(*, now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
+    """Open the review case of each due client without an open case; returns their ids."""
+    now = now or timezone.now()
+    due = list(selectors.list_clients_due_for_review(now=now)[:limit])
+    if not due:
+        return []
+    rules, sla_rules = load_document_rules(), load_sla_rules()
+    opened = []
+    for client in due:
+        review = due_review(client)
+        if review is None:
+            logger.warning("review due without an approved case", extra={"client": client.pk})
+            continue
+        try:
+            case_id = open_review(review, now=now, rules=rules, sla_rules=sla_rules)
+        except ConcurrencyConflict:
+            continue  # another case of this client opened meanwhile; it is not due any more
+        case_opened.send(sender=open_due_reviews, case_ids=[case_id])
+        notify_review_due(case_id)
+        opened.append(case_id)
+    return opened
