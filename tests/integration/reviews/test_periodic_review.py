@@ -5,11 +5,15 @@ runs, the review's screening and requirements, and the rebuild."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from cases.client_updates.services import open_or_update
@@ -47,6 +51,7 @@ from cases.workflow.services import (
     change_case_status,
     propose_decision,
 )
+from tests.integration.consumer_process import REPO_ROOT, consumer_env
 from tests.integration.helpers import make_user, open_case, settle_documents
 from tests.integration.test_client_race import in_parallel
 from tests.integration.test_ingest_pipeline import snapshot
@@ -295,3 +300,34 @@ def test_approving_the_review_sets_the_next_date_and_the_rebuild_matches():
     live = snapshot(READ_MODELS)
     call_command("rebuild_projections", stdout=io.StringIO(), stderr=io.StringIO())
     assert snapshot(READ_MODELS) == live
+
+
+def test_two_check_processes_started_together_open_one_review_case(tmp_path):
+    """`manage.py check_overdue` twice at once, as two OS processes on the test database."""
+    case = open_case(KYC)
+    to_review(case.id)
+    settle_documents(case.id)
+    propose_decision(ProposeDecision(case.id, "APPROVED", "checked", "ana"))
+    long_ago = timezone.now() - timedelta(days=400)  # approved 13 months ago: due now
+    approve_decision(ApproveDecision(case.id, "bob", occurred_at=long_ago))
+    env = consumer_env(
+        mongodb_uri=settings.MONGODB_URI,
+        db_name=connection.settings_dict["NAME"],
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        topic=f"reviews-{uuid.uuid4().hex[:6]}",
+    )
+    command = [sys.executable, "manage.py", "check_overdue"]
+    runs = [
+        subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    [review] = Case.objects.filter(client_id="rev-1", case_type="PERIODIC_REVIEW")
+    assert len(review_events(review.id)) == 1
+    counts = sorted(word for out in outputs for word in out.split() if "reviews_due=" in word)
+    assert counts in (
+        ["reviews_due=0", "reviews_due=1"],
+        ["reviews_due=1", "reviews_due=1"],  # both found it due; the second stored nothing new
+    )
