@@ -36,7 +36,7 @@ from cases.models import (
     ScreeningRequest,
     StoredEvent,
 )
-from cases.reviews.cadence import add_months, seed_cadences
+from cases.reviews.cadence import add_months
 from cases.reviews.services import open_due_reviews
 from cases.workflow.commands import (
     ApproveDecision,
@@ -44,7 +44,6 @@ from cases.workflow.commands import (
     ChangeCaseStatus,
     ProposeDecision,
 )
-from cases.workflow.rules import ANALYST_GROUP
 from cases.workflow.services import (
     approve_decision,
     assign_case,
@@ -52,7 +51,7 @@ from cases.workflow.services import (
     propose_decision,
 )
 from tests.integration.consumer_process import REPO_ROOT, consumer_env
-from tests.integration.helpers import make_user, open_case, settle_documents
+from tests.integration.helpers import open_case, settle_documents
 from tests.integration.test_client_race import in_parallel
 from tests.integration.test_ingest_pipeline import snapshot
 
@@ -92,17 +91,6 @@ KYB = {
         }
     ],
 }
-
-
-@pytest.fixture
-def cadences() -> None:
-    seed_cadences(ReviewCadence)
-
-
-@pytest.fixture
-def team() -> None:
-    make_user("ana", ANALYST_GROUP)
-    make_user("bob", ANALYST_GROUP)
 
 
 def to_review(case_id: uuid.UUID) -> None:
