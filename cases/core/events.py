@@ -37,6 +37,12 @@ DECISION_PROPOSED = "DecisionProposed"
 DECISION_APPROVED = "DecisionApproved"
 DECISION_RETURNED = "DecisionReturned"
 CASE_BECAME_OVERDUE = "CaseBecameOverdue"
+# Risk rating (SPEC §3d), on the Case aggregate
+RISK_ASSESSED = "RiskAssessed"
+RISK_LEVEL_CHANGED = "RiskLevelChanged"
+RISK_OVERRIDE_PROPOSED = "RiskOverrideProposed"
+RISK_OVERRIDE_APPROVED = "RiskOverrideApproved"
+RISK_OVERRIDE_RETURNED = "RiskOverrideReturned"
 
 
 def derive_id(*parts: object) -> uuid.UUID:

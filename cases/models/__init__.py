@@ -8,6 +8,7 @@ from cases.models.event_log import EventCommit, StoredEvent
 from cases.models.idempotency import IdempotencyKey
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
+from cases.models.risk import RiskLevel, RiskModel
 from cases.models.screening import HitStatus, PartyScreening, ScreeningHit, ScreeningRequest
 from cases.models.tokens import ApiToken
 from cases.models.workflow import ApprovalRule, SlaRule
@@ -37,6 +38,8 @@ __all__ = [
     "RawEvent",
     "RawEventStatus",
     "RawPayload",
+    "RiskLevel",
+    "RiskModel",
     "ScreeningHit",
     "ScreeningRequest",
     "SlaRule",

@@ -24,6 +24,11 @@ class Client(models.Model):
     named_by = models.CharField(
         max_length=80, blank=True, default="", help_text="Time and event the name came from"
     )
+    # --- Risk (SPEC §3d): the level of the client's latest rated case, and every change ---
+    risk_level = models.CharField(max_length=16, null=True, blank=True)
+    risk_history = models.JSONField(
+        default=list, blank=True, help_text="[{at, case_id, old, new, reason}, ...], newest last"
+    )
 
     class Meta:
         db_table = "clients"
@@ -32,6 +37,7 @@ class Client(models.Model):
             models.Index(fields=["traitement_type", "client_id"], name="client_traitement"),
             models.Index(fields=["has_open_case", "client_id"], name="client_open"),
             models.Index(fields=["-last_event_at", "client_id"], name="client_recent"),
+            models.Index(fields=["risk_level", "client_id"], name="client_risk"),
         ]
 
     def __str__(self) -> str:

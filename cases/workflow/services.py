@@ -141,6 +141,10 @@ def _screening_blockers(case: Case) -> dict[str, list[str]]:
     return {"unresolved_hits": unresolved, "sanction_matches": sanctions}
 
 
+def _approval_blockers(case: Case) -> dict[str, Any]:
+    return {**_screening_blockers(case), "risk_level": case.risk_level}
+
+
 def propose_decision(command: ProposeDecision) -> Case:
     """IN_REVIEW → PENDING_APPROVAL by the assignee; approval is refused with the outstanding
     documents listed."""
@@ -155,7 +159,7 @@ def propose_decision(command: ProposeDecision) -> Case:
             actor,
             approval_group=approval_group_for(rules, case.traitement_type, case.case_type),
             outstanding=_outstanding(case) if approving else [],
-            **(_screening_blockers(case) if approving else {}),
+            **(_approval_blockers(case) if approving else {}),
         )
 
     case, _ = execute(Case, command.case_id, command, decide)
@@ -168,7 +172,7 @@ def approve_decision(command: ApproveDecision) -> Case:
     case, events = _run(
         command,
         lambda state, actor: handlers.handle_approve_decision(
-            command, state, actor, **_screening_blockers(load(Case, state.case_id))
+            command, state, actor, **_approval_blockers(load(Case, state.case_id))
         ),
     )
     announce(events)
