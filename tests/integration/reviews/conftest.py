@@ -1,10 +1,10 @@
-"""Fixtures of the periodic-review tests: the seeded cadences and two analysts."""
+"""Fixtures of the periodic-review tests: the seeded cadences, two analysts and a lead."""
 
 import pytest
 
 from cases.models import ReviewCadence
 from cases.reviews.cadence import seed_cadences
-from cases.workflow.rules import ANALYST_GROUP
+from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from tests.integration.helpers import make_user
 
 
@@ -17,3 +17,4 @@ def cadences() -> None:
 def team() -> None:
     make_user("ana", ANALYST_GROUP)
     make_user("bob", ANALYST_GROUP)
+    make_user("lea", LEAD_GROUP)

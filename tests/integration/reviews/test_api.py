@@ -16,7 +16,7 @@ from tests.integration.reviews.test_periodic_review import KYC, to_review
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("document_rules", "workflow_rules", "cadences", "team"),
+    pytest.mark.usefixtures("document_rules", "workflow_rules", "risk_model", "cadences", "team"),
 ]
 
 CLIENTS = "/api/v1/clients"
@@ -33,7 +33,7 @@ def approved_days_ago(client_id: str, days: int) -> Client:
 
 
 def test_clients_show_their_next_review_and_filter_on_it_soonest_first(make_caller):
-    ReviewCadence.objects.filter(level="UNRATED").update(months=12)
+    ReviewCadence.objects.update(months=12)
     late = approved_days_ago("late", 400)  # due about a month ago
     soon = approved_days_ago("soon", 350)  # due in about two weeks
     approved_days_ago("later", 10)
@@ -42,7 +42,14 @@ def test_clients_show_their_next_review_and_filter_on_it_soonest_first(make_call
 
     body = caller.get(f"{CLIENTS}/soon").json()
     assert body["next_review_at"].startswith(soon.next_review_at.isoformat()[:19])
-    assert body["risk_level"] is None and body["last_review_case_id"] is None
+    assert body["risk_level"] == "LOW" and body["last_review_case_id"] is None
+    assert {c["client_id"] for c in caller.get(CLIENTS, risk_level="LOW").json()["items"]} == {
+        "late",
+        "soon",
+        "later",
+        "never-approved",
+    }
+    assert caller.get(CLIENTS, risk_level="HIGH").json()["items"] == []
 
     cutoff = (timezone.now() + timedelta(days=30)).isoformat()
     first = caller.get(CLIENTS, review_due_before=cutoff, limit=1).json()

@@ -36,7 +36,7 @@ from cases.models import (
     ScreeningRequest,
     StoredEvent,
 )
-from cases.reviews.cadence import add_months
+from cases.reviews.cadence import DEFAULT_CADENCES, add_months
 from cases.reviews.services import open_due_reviews
 from cases.workflow.commands import (
     ApproveDecision,
@@ -44,6 +44,7 @@ from cases.workflow.commands import (
     ChangeCaseStatus,
     ProposeDecision,
 )
+from cases.workflow.rules import LEAD_GROUP
 from cases.workflow.services import (
     approve_decision,
     assign_case,
@@ -58,7 +59,7 @@ from tests.integration.test_ingest_pipeline import snapshot
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("document_rules", "workflow_rules", "cadences", "team"),
+    pytest.mark.usefixtures("document_rules", "workflow_rules", "risk_model", "cadences", "team"),
 ]
 
 KYC = {
@@ -100,17 +101,18 @@ def to_review(case_id: uuid.UUID) -> None:
     assign_case(AssignCase(case_id, "ana", "USER:ana"))
 
 
-def approve(case_id: uuid.UUID) -> Case:
-    """Propose as ana, approve as bob; documents must be settled already."""
-    propose_decision(ProposeDecision(case_id, "APPROVED", "checked", "ana"))
-    return approve_decision(ApproveDecision(case_id, "bob"))
+def approve(case_id: uuid.UUID, **when) -> Case:
+    """Propose as ana, approve as bob (lea for EDD); documents must be settled already."""
+    case = propose_decision(ProposeDecision(case_id, "APPROVED", "checked", "ana"))
+    approver = "lea" if case.approval_group == LEAD_GROUP else "bob"
+    return approve_decision(ApproveDecision(case_id, approver, **when))
 
 
-def approved(payload: dict) -> tuple[Case, Client]:
+def approved(payload: dict, **when) -> tuple[Case, Client]:
     case = open_case(payload)
     to_review(case.id)
     settle_documents(case.id)
-    case = approve(case.id)
+    case = approve(case.id, **when)
     return case, Client.objects.get(client_id=payload["client_id"])
 
 
@@ -125,20 +127,33 @@ def review_events(case_id: uuid.UUID) -> list[StoredEvent]:
     return list(StoredEvent.objects.filter(case_id=case_id, event_type=ev.REVIEW_CASE_OPENED))
 
 
-def test_an_approval_sets_the_next_review_from_the_cadence_of_the_level():
-    ReviewCadence.objects.filter(level="UNRATED").update(months=7)
+@pytest.mark.parametrize(
+    ("case_type", "level", "months"),
+    [("INDIVIDUAL_STANDARD", "LOW", 60), ("ENHANCED_DUE_DILIGENCE", "HIGH", 12)],
+)
+def test_an_approval_sets_the_next_review_from_the_cadence_of_the_level(case_type, level, months):
+    case, client = approved({**KYC, "type": case_type})
 
-    case, client = approved(KYC)
-
+    assert case.risk_level == level  # rated at creation (cases.risk)
     [scheduled] = StoredEvent.objects.filter(case_id=case.id, event_type=ev.REVIEW_SCHEDULED)
     approved_at = StoredEvent.objects.get(
         case_id=case.id, event_type=ev.DECISION_APPROVED
     ).occurred_at
-    assert scheduled.payload["level"] == "UNRATED"  # no risk level on this case
-    assert scheduled.payload["cadence_months"] == 7
-    assert client.next_review_at == add_months(approved_at, 7)
+    assert (scheduled.payload["level"], scheduled.payload["cadence_months"]) == (level, months)
+    assert client.next_review_at == add_months(approved_at, months)
     assert client.reviewed_case_id == case.id
-    assert client.review_level == "UNRATED"
+    assert client.review_level == level
+
+
+def test_an_edited_cadence_applies_from_the_next_approval():
+    ReviewCadence.objects.filter(level="LOW").update(months=7)
+
+    case, client = approved(KYC)
+
+    approved_at = StoredEvent.objects.get(
+        case_id=case.id, event_type=ev.DECISION_APPROVED
+    ).occurred_at
+    assert client.next_review_at == add_months(approved_at, 7)
 
 
 def test_a_rejection_schedules_no_review():
@@ -280,7 +295,7 @@ def test_approving_the_review_sets_the_next_date_and_the_rebuild_matches():
     approved_at = StoredEvent.objects.get(
         case_id=review_id, event_type=ev.DECISION_APPROVED
     ).occurred_at
-    assert client.next_review_at == add_months(approved_at, 12)
+    assert client.next_review_at == add_months(approved_at, DEFAULT_CADENCES[review.risk_level])
     assert client.reviewed_case_id == review_id
     assert client.last_review_case_id == review_id
     assert client.next_review_at > first_due
@@ -296,6 +311,7 @@ def test_two_check_processes_started_together_open_one_review_case(tmp_path):
     to_review(case.id)
     settle_documents(case.id)
     propose_decision(ProposeDecision(case.id, "APPROVED", "checked", "ana"))
+    ReviewCadence.objects.update(months=12)
     long_ago = timezone.now() - timedelta(days=400)  # approved 13 months ago: due now
     approve_decision(ApproveDecision(case.id, "bob", occurred_at=long_ago))
     env = consumer_env(
