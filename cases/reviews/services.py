@@ -1,10 +1,10 @@
 """The due check (SPEC §3d): open one PERIODIC_REVIEW case per client whose review date passed.
 
 Reads only the due clients (`selectors.list_clients_due_for_review`, index
-`client_review_due`), then per client: its last approved case's parties as they stand now
-(`client_updates.state`), its requirements, and opens the review through intake's
-`open_cases`, the path of any new case (requirements determined, every party screened, the
-case announced), holding the client's claim (SPEC §3b).
+`client_review_due`), then for all of them at once their last approved cases' parties as they
+stand now (`client_updates.state`) and requirements, and opens the reviews through intake's
+`open_cases`, the path of any new case (requirements determined, every party screened and
+rated, the cases announced), each holding its client's claim (SPEC §3b).
 
 Exactly once: every id derives from (client, due date) (`handlers.review_source`), so a second
 run, or a second process at the same time, appends the very same events, which the event store
@@ -40,7 +40,6 @@ from cases.reviews.handlers import (
     review_payload,
     review_source,
 )
-from cases.workflow.rules import load_sla_rules
 
 __all__ = ["due_reviews", "open_due_reviews", "open_reviews"]
 
@@ -107,7 +106,7 @@ def due_reviews(clients: list[Client]) -> list[DueReview]:
     return reviews
 
 
-def open_reviews(reviews: list[DueReview], *, now: datetime, rules=None, sla_rules=None):
+def open_reviews(reviews: list[DueReview], *, now: datetime, rules=None) -> list[uuid.UUID]:
     """Open the review cases of `reviews` in one append and one projection pass (or find
     them again); ConcurrencyConflict, with nothing kept, when another case of one of the
     clients took its claim first."""
@@ -125,7 +124,6 @@ def open_reviews(reviews: list[DueReview], *, now: datetime, rules=None, sla_rul
     opened = open_cases(
         commands,
         rules,
-        sla_rules,
         generations=[
             found[c.message.client_id].next_generation(case_id_for(c.source)) for c in commands
         ],
@@ -144,17 +142,17 @@ def open_due_reviews(*, now: datetime | None = None, limit: int = 500) -> list[u
     due = list(selectors.list_clients_due_for_review(now=now)[:limit])
     if not due:
         return []
-    rules, sla_rules = load_document_rules(), load_sla_rules()
+    rules = load_document_rules()
     reviews = due_reviews(due)
     if not reviews:
         return []
     try:
-        opened = open_reviews(reviews, now=now, rules=rules, sla_rules=sla_rules)
+        opened = open_reviews(reviews, now=now, rules=rules)
     except ConcurrencyConflict:
         opened = []
         for review in reviews:
             try:
-                opened += open_reviews([review], now=now, rules=rules, sla_rules=sla_rules)
+                opened += open_reviews([review], now=now, rules=rules)
             except ConcurrencyConflict:
                 continue  # another case of this client opened meanwhile: not due any more
     if opened:
