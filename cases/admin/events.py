@@ -50,6 +50,11 @@ EVENT_TYPES = (
     "ScreeningHitResolved",
     "ScreeningHitWhitelisted",
     "CaseRaisedToEnhancedDueDiligence",
+    "RiskAssessed",
+    "RiskLevelChanged",
+    "RiskOverrideProposed",
+    "RiskOverrideReturned",
+    "RiskOverrideApproved",
 )
 
 
