@@ -55,6 +55,8 @@ EVENT_TYPES = (
     "RiskOverrideProposed",
     "RiskOverrideReturned",
     "RiskOverrideApproved",
+    "ReviewScheduled",
+    "ReviewCaseOpened",
 )
 
 

@@ -53,6 +53,8 @@ class Commands:
 
     def started(self, event: Any) -> None:
         name = event.command.get(event.command_name)
+        if event.command_name == "getMore":
+            name = event.command.get("collection")
         collection = name if isinstance(name, str) else event.command_name
         self._collections[event.request_id] = collection
         self.commands[event.command_name] += 1
@@ -256,7 +258,8 @@ def main() -> None:
             "opened": opened,
             "seconds": round(seconds, 2),
             "reviews_per_second": round(opened / seconds, 1) if seconds else None,
-            "commands_per_review": round(sum(counter.commands.values()) / max(opened, 1), 1),
+            "commands": sum(counter.commands.values()),
+            "commands_per_review": round(sum(counter.commands.values()) / max(opened, 1), 2),
             "client_documents_returned": counter.returned["clients"],
         }
         counter.reset()
