@@ -28,7 +28,7 @@ from cases.core.errors import ConcurrencyConflict
 from cases.core.signals import case_opened
 from cases.documents.rules import load_document_rules
 from cases.intake.commands import CreateCase
-from cases.intake.contract import validate_payload
+from cases.intake.contract import MessageRejected, validate_payload
 from cases.intake.handlers import case_id_for
 from cases.intake.services import open_cases
 from cases.models import Client, DocumentRequirement
@@ -106,26 +106,38 @@ def due_reviews(clients: list[Client]) -> list[DueReview]:
     return reviews
 
 
+def _commands(reviews: list[DueReview], now: datetime) -> list[tuple[CreateCase, DueReview]]:
+    """The review cases' CreateCase commands. A client whose stored parties no longer pass the
+    intake contract is logged and left out, so it cannot hold up every other client's review."""
+    commands = []
+    for review in reviews:
+        try:
+            message = validate_payload(review_payload(review))
+        except MessageRejected as exc:
+            logger.error(
+                "review not opened: the client's parties fail the intake contract",
+                extra={"client": review.client_id, "issues": [i.loc for i in exc.issues]},
+            )
+            continue
+        source = review_source(review.client_id, review.due_at)
+        commands.append((CreateCase(source, message, now, actor="system"), review))
+    return commands
+
+
 def open_reviews(reviews: list[DueReview], *, now: datetime, rules=None) -> list[uuid.UUID]:
     """Open the review cases of `reviews` in one append and one projection pass (or find
     them again); ConcurrencyConflict, with nothing kept, when another case of one of the
     clients took its claim first."""
-    commands = [
-        CreateCase(
-            source=review_source(review.client_id, review.due_at),
-            message=validate_payload(review_payload(review)),
-            occurred_at=now,
-            actor="system",
-        )
-        for review in reviews
-    ]
-    found = claims.client_cases([review.client_id for review in reviews])
-    by_source = {command.source: review for command, review in zip(commands, reviews, strict=True)}
+    commands = _commands(reviews, now)
+    if not commands:
+        return []
+    found = claims.client_cases([review.client_id for _, review in commands])
+    by_source = {command.source: review for command, review in commands}
     opened = open_cases(
-        commands,
+        [command for command, _ in commands],
         rules,
         generations=[
-            found[c.message.client_id].next_generation(case_id_for(c.source)) for c in commands
+            found[c.message.client_id].next_generation(case_id_for(c.source)) for c, _ in commands
         ],
         amend=lambda command, decided: amend_review_events(by_source[command.source], decided, now),
     )
