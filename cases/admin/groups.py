@@ -31,6 +31,7 @@ _VIEW_ALL = tuple(
         "notificationrule",
         "approvalrule",
         "slarule",
+        "reviewcadence",
         "screeningrequest",
         "partyscreening",
         "screeninghit",
@@ -50,7 +51,14 @@ _ANALYST_WORK = (
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"
-    for model in ("documentrule", "notificationrule", "approvalrule", "slarule", "apitoken")
+    for model in (
+        "documentrule",
+        "notificationrule",
+        "approvalrule",
+        "slarule",
+        "reviewcadence",
+        "apitoken",
+    )
     for action in ("add", "change", "delete", "view")
 )
 

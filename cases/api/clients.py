@@ -1,11 +1,14 @@
 """Clients (SPEC §3b): who upstream sends us, and all their cases."""
 
+from typing import Literal
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 from pydantic import Field
 
 from cases import selectors
 from cases.api.auth import needs
+from cases.api.cases import IsoDateTime
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.schemas import ClientDetailOut, ClientPageOut
@@ -18,18 +21,30 @@ router = Router(tags=["clients"])
 class ClientFilters(PageParams):
     traitement_type: str | None = Field(None, max_length=3, description="KYC or KYB.")
     has_open_case: bool | None = Field(None, description="Only clients with (or without) one.")
+    risk_level: Literal["LOW", "MEDIUM", "HIGH", "PROHIBITED"] | None = Field(
+        None, description="Only clients at this risk level."
+    )
+    review_due_before: IsoDateTime | None = Field(
+        None,
+        description="Only clients whose next periodic review falls due before this moment "
+        "(ISO 8601 with offset, e.g. `...Z`), soonest first.",
+    )
 
 
 @router.get(
     "",
     response={200: ClientPageOut, **errors(400, 401, 403, 422)},
     summary="List clients",
-    description="By client id, stable. Needs `cases.view_client`.",
+    description="By client id, stable; with `review_due_before`, by next review date. "
+    "Needs `cases.view_client`.",
     auth=needs("cases.view_client"),
 )
 def list_clients(request: HttpRequest, filters: Query[ClientFilters]):
     queryset = selectors.list_clients(
-        traitement_type=filters.traitement_type, has_open_case=filters.has_open_case
+        traitement_type=filters.traitement_type,
+        has_open_case=filters.has_open_case,
+        risk_level=filters.risk_level,
+        review_due_before=filters.review_due_before,
     )
     return paginate(queryset, filters)
 
@@ -60,5 +75,7 @@ def _fields(client) -> dict:
             "case_ids",
             "first_seen",
             "last_event_at",
+            "next_review_at",
+            "last_review_case_id",
         )
-    }
+    } | {"risk_level": getattr(client, "risk_level", None)}

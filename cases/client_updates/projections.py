@@ -44,6 +44,7 @@ def _moment(value: str | None) -> datetime | None:
 
 def _client_data_updated(uow: Any, event: ProjectableEvent, case: Case) -> Case:
     case.case_type = event.payload["case_type"]
+    case.upstream_case_type = event.payload["case_type"]
     case.client_source = event.payload["source"]
     case.updated_at = event.occurred_at
     return case
@@ -115,7 +116,20 @@ projections.register(cu.COMPANY_PROFILE_CHANGED, Company, _company_profile_chang
 
 # --- Client ------------------------------------------------------------------------------------
 
-CLIENT_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED, ev.CASE_STATUS_CHANGED})
+CLIENT_EVENTS = frozenset(
+    {
+        ev.CASE_CREATED,
+        cu.CLIENT_DATA_UPDATED,
+        ev.CASE_STATUS_CHANGED,
+        ev.REVIEW_SCHEDULED,
+        ev.REVIEW_CASE_OPENED,
+        ev.RISK_ASSESSED,
+        ev.RISK_OVERRIDE_APPROVED,
+    }
+)
+# Events that say who the client is (the others only move its cases along).
+_NAMING_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED})
+_RISK_EVENTS = frozenset({ev.RISK_ASSESSED, ev.RISK_OVERRIDE_APPROVED})
 
 
 def client_pk(client_id: str) -> uuid.UUID:
@@ -127,7 +141,38 @@ def _ms(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def _apply_risk(client: Client, event: ProjectableEvent) -> None:
+    """A level change of one of the client's cases joins the history (SPEC §3d).
+
+    Kept in (time, event id) order and keyed by event id, and the level is the newest entry's,
+    so the row is the same whatever order the cases' streams replay in.
+    """
+    p = event.payload
+    new = p["effective_level"] if event.event_type == ev.RISK_ASSESSED else p["level"]
+    old = p.get("previous_level")
+    history = list(client.risk_history or [])
+    if old == new or any(entry.get("event_id") == str(event.event_id) for entry in history):
+        return
+    reason = p.get("reason") or f"override approved by {p['by']}: {p['rationale']}"
+    history.append(
+        {
+            "at": _ms(event.occurred_at).isoformat(),
+            "case_id": str(event.aggregate_id),
+            "old": old,
+            "new": new,
+            "reason": reason,
+            "event_id": str(event.event_id),
+        }
+    )
+    history.sort(key=lambda entry: (entry["at"], entry["event_id"]))
+    client.risk_history = history
+    client.risk_level = history[-1]["new"]
+
+
 def _apply(client: Client, event: ProjectableEvent) -> None:
+    if event.event_type in _RISK_EVENTS:
+        _apply_risk(client, event)
+        return
     p = event.payload
     at = _ms(event.occurred_at)
     entry = client.cases.setdefault(str(event.aggregate_id), {"status": "OPEN", "version": 0})
@@ -140,7 +185,18 @@ def _apply(client: Client, event: ProjectableEvent) -> None:
             entry["status"] = p["new_status"]
     client.last_event_at = max(client.last_event_at, at)
     named_by = f"{at.isoformat()}|{event.event_id}"
-    if event.event_type != ev.CASE_STATUS_CHANGED and named_by >= client.named_by:
+    if event.event_type == ev.REVIEW_SCHEDULED and named_by >= client.scheduled_by:
+        client.scheduled_review_at = _moment(p["next_review_at"])
+        client.review_level = p["level"]
+        client.review_cadence_months = p["cadence_months"]
+        client.reviewed_case_id = event.aggregate_id
+        client.scheduled_by = named_by
+    if event.event_type == ev.REVIEW_CASE_OPENED:
+        due_at = _moment(p["due_at"])
+        if client.review_due_at is None or due_at >= client.review_due_at:
+            client.review_due_at = due_at
+            client.last_review_case_id = event.aggregate_id
+    if event.event_type in _NAMING_EVENTS and named_by >= client.named_by:
         # The latest record says who the client is (events before display names existed
         # fall back to the client id).
         client.display_name = p.get("display_name") or client.client_id
@@ -156,6 +212,14 @@ def _finish(client: Client) -> None:
     open_ids = [case_id for case_id, entry in ordered if entry["status"] in ACTIVE_CASE_STATUSES]
     client.open_case_id = uuid.UUID(open_ids[-1]) if open_ids else None
     client.has_open_case = bool(open_ids)
+    # The latest schedule stands until a review opens for its date (SPEC §3d); both are
+    # max-folds, so a rebuild replaying the cases' streams in any order lands on the same date.
+    scheduled, opened_for = client.scheduled_review_at, client.review_due_at
+    client.next_review_at = (
+        scheduled
+        if scheduled is not None and (opened_for is None or scheduled > opened_for)
+        else None
+    )
 
 
 def project_clients(batch: list[ProjectableEvent]) -> None:

@@ -12,6 +12,7 @@ class NotificationTrigger(models.TextChoices):
     SCREENING_HIT = "SCREENING_HIT"
     DOCUMENT_REQUESTED = "DOCUMENT_REQUESTED"
     DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
+    REVIEW_DUE = "REVIEW_DUE"
 
 
 class NotificationStatus(models.TextChoices):

@@ -249,6 +249,19 @@ def notify_document_expired(
     )
 
 
+def notify_review_due(case_ids: list[uuid.UUID]) -> list[Notification]:
+    """REVIEW_DUE for periodic-review cases just opened (SPEC §3d); each id derives from its
+    case, so a second run of the due check notifies nothing new (cases.reviews)."""
+    trigger = NotificationTrigger.REVIEW_DUE
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return []  # the seeded rule is off by default
+    return require_notifications(
+        trigger, _facts_for(case_ids), cause={case_id: f"review:{case_id}" for case_id in case_ids}
+    )
+
+
 # --- Receivers -------------------------------------------------------------------------------
 
 

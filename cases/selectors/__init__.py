@@ -23,7 +23,12 @@ from cases.selectors.cases import (
     list_cases_becoming_overdue,
     list_claimable_cases,
 )
-from cases.selectors.clients import ClientDetail, get_client_detail, list_clients
+from cases.selectors.clients import (
+    ClientDetail,
+    get_client_detail,
+    list_clients,
+    list_clients_due_for_review,
+)
 from cases.selectors.dashboard import DashboardFigures, compute_dashboard, get_dashboard
 from cases.selectors.documents import get_requirement, list_case_requirements
 from cases.selectors.evidence import (
@@ -100,6 +105,7 @@ __all__ = [
     "list_cases_becoming_overdue",
     "list_claimable_cases",
     "list_clients",
+    "list_clients_due_for_review",
     "list_company_cases",
     "list_company_owners",
     "list_company_persons",

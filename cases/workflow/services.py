@@ -26,6 +26,7 @@ from cases.core.errors import (
 from cases.core.events import DomainEvent
 from cases.core.projections import ProjectableEvent
 from cases.models import Case
+from cases.reviews.cadence import load_cadences, schedule_review
 from cases.workflow import handlers
 from cases.workflow.authorisation import Actor, check_may_claim, username_of
 from cases.workflow.commands import (
@@ -141,6 +142,10 @@ def _screening_blockers(case: Case) -> dict[str, list[str]]:
     return {"unresolved_hits": unresolved, "sanction_matches": sanctions}
 
 
+def _approval_blockers(case: Case) -> dict[str, Any]:
+    return {**_screening_blockers(case), "risk_level": case.risk_level}
+
+
 def propose_decision(command: ProposeDecision) -> Case:
     """IN_REVIEW → PENDING_APPROVAL by the assignee; approval is refused with the outstanding
     documents listed."""
@@ -155,7 +160,7 @@ def propose_decision(command: ProposeDecision) -> Case:
             actor,
             approval_group=approval_group_for(rules, case.traitement_type, case.case_type),
             outstanding=_outstanding(case) if approving else [],
-            **(_screening_blockers(case) if approving else {}),
+            **(_approval_blockers(case) if approving else {}),
         )
 
     case, _ = execute(Case, command.case_id, command, decide)
@@ -164,13 +169,22 @@ def propose_decision(command: ProposeDecision) -> Case:
 
 def approve_decision(command: ApproveDecision) -> Case:
     """The second pair of eyes: the case takes the proposed status (CaseStatusChanged fires the
-    status-change notification like any other)."""
-    case, events = _run(
-        command,
-        lambda state, actor: handlers.handle_approve_decision(
-            command, state, actor, **_screening_blockers(load(Case, state.case_id))
-        ),
-    )
+    status-change notification like any other). An approval schedules the client's next
+    review from the case's risk level and the cadence in force (SPEC §3d)."""
+    actor = _actor(command.actor)
+    cadences = load_cadences()
+
+    def decide(case: Case):
+        # A case not rated (opened before the risk model) has no level: the UNRATED cadence.
+        return handlers.handle_approve_decision(
+            command,
+            workflow_state(case),
+            actor,
+            **_approval_blockers(case),
+            review=schedule_review(case.risk_level, cadences, command.occurred_at),
+        )
+
+    case, events = execute(Case, command.case_id, command, decide)
     announce(events)
     return case
 
