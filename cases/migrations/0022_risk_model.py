@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_seed_screening_hit_rule'),
+        ('cases', '0021_seed_document_evidence_rules'),
     ]
 
     operations = [
