@@ -34,6 +34,8 @@ _VIEW_ALL = tuple(
         "screeningrequest",
         "partyscreening",
         "screeninghit",
+        "riskmodel",  # SPEC §3d
+        "reviewcadence",
     )
 )
 # The watchlists (the screening app's models): which versions were loaded, with their deltas.
@@ -47,7 +49,15 @@ _ANALYST_WORK = (
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"
-    for model in ("documentrule", "notificationrule", "approvalrule", "slarule", "apitoken")
+    for model in (
+        "documentrule",
+        "notificationrule",
+        "approvalrule",
+        "slarule",
+        "apitoken",
+        "riskmodel",  # an edit saves a new version (cases.admin.risk.configuration)
+        "reviewcadence",
+    )
     for action in ("add", "change", "delete", "view")
 )
 
