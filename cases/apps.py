@@ -20,6 +20,8 @@ class CasesConfig(AppConfig):
         from cases.notifications import services as notifications  # noqa: F401
         from cases.reviews import checks as review_checks  # noqa: F401  (the due check)
         from cases.reviews import projections as review_projections  # noqa: F401
+        from cases.risk import projections as risk_projections  # noqa: F401
+        from cases.risk import receivers as risk_receivers  # noqa: F401
         from cases.screening import projections as screening_projections  # noqa: F401
         from cases.screening import receivers as screening_receivers  # noqa: F401
         from cases.workflow import overdue  # noqa: F401  (registers the periodic check)

@@ -27,6 +27,7 @@ from cases.core.errors import (
     NoCaseAvailable,
     NotAllowed,
     NotFound,
+    RiskOverrideConflict,
     VersionConflict,
 )
 
@@ -101,6 +102,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HitStateConflict)
     def hit_state(request: HttpRequest, exc: HitStateConflict) -> HttpResponse:
+        return respond(request, 409, error_body(str(exc)))
+
+    @api.exception_handler(RiskOverrideConflict)
+    def risk_override_state(request: HttpRequest, exc: RiskOverrideConflict) -> HttpResponse:
         return respond(request, 409, error_body(str(exc)))
 
     @api.exception_handler(IllegalTransition)

@@ -44,6 +44,7 @@ def _moment(value: str | None) -> datetime | None:
 
 def _client_data_updated(uow: Any, event: ProjectableEvent, case: Case) -> Case:
     case.case_type = event.payload["case_type"]
+    case.upstream_case_type = event.payload["case_type"]
     case.client_source = event.payload["source"]
     case.updated_at = event.occurred_at
     return case
@@ -122,10 +123,13 @@ CLIENT_EVENTS = frozenset(
         ev.CASE_STATUS_CHANGED,
         ev.REVIEW_SCHEDULED,
         ev.REVIEW_CASE_OPENED,
+        ev.RISK_ASSESSED,
+        ev.RISK_OVERRIDE_APPROVED,
     }
 )
 # Events that say who the client is (the others only move its cases along).
 _NAMING_EVENTS = frozenset({ev.CASE_CREATED, cu.CLIENT_DATA_UPDATED})
+_RISK_EVENTS = frozenset({ev.RISK_ASSESSED, ev.RISK_OVERRIDE_APPROVED})
 
 
 def client_pk(client_id: str) -> uuid.UUID:
@@ -137,7 +141,38 @@ def _ms(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def _apply_risk(client: Client, event: ProjectableEvent) -> None:
+    """A level change of one of the client's cases joins the history (SPEC §3d).
+
+    Kept in (time, event id) order and keyed by event id, and the level is the newest entry's,
+    so the row is the same whatever order the cases' streams replay in.
+    """
+    p = event.payload
+    new = p["effective_level"] if event.event_type == ev.RISK_ASSESSED else p["level"]
+    old = p.get("previous_level")
+    history = list(client.risk_history or [])
+    if old == new or any(entry.get("event_id") == str(event.event_id) for entry in history):
+        return
+    reason = p.get("reason") or f"override approved by {p['by']}: {p['rationale']}"
+    history.append(
+        {
+            "at": _ms(event.occurred_at).isoformat(),
+            "case_id": str(event.aggregate_id),
+            "old": old,
+            "new": new,
+            "reason": reason,
+            "event_id": str(event.event_id),
+        }
+    )
+    history.sort(key=lambda entry: (entry["at"], entry["event_id"]))
+    client.risk_history = history
+    client.risk_level = history[-1]["new"]
+
+
 def _apply(client: Client, event: ProjectableEvent) -> None:
+    if event.event_type in _RISK_EVENTS:
+        _apply_risk(client, event)
+        return
     p = event.payload
     at = _ms(event.occurred_at)
     entry = client.cases.setdefault(str(event.aggregate_id), {"status": "OPEN", "version": 0})

@@ -99,6 +99,11 @@ class HitStateConflict(InvalidCommand):
     An InvalidCommand to the callers that need not tell the two apart (the admin's messages)."""
 
 
+class RiskOverrideConflict(InvalidCommand):
+    """A risk override that does not fit the case's state now: one already awaits a lead,
+    none awaits one, or the case is not rated yet (HTTP 409: re-read the case's risk)."""
+
+
 class NoCaseAvailable(Exception):
     """Claim-next found no unassigned OPEN or IN_REVIEW case matching the filters (HTTP 404)."""
 

@@ -40,6 +40,12 @@ CASE_BECAME_OVERDUE = "CaseBecameOverdue"
 # Periodic review (SPEC §3d)
 REVIEW_SCHEDULED = "ReviewScheduled"
 REVIEW_CASE_OPENED = "ReviewCaseOpened"
+# Risk rating (SPEC §3d), on the Case aggregate
+RISK_ASSESSED = "RiskAssessed"
+RISK_LEVEL_CHANGED = "RiskLevelChanged"
+RISK_OVERRIDE_PROPOSED = "RiskOverrideProposed"
+RISK_OVERRIDE_APPROVED = "RiskOverrideApproved"
+RISK_OVERRIDE_RETURNED = "RiskOverrideReturned"
 
 
 def derive_id(*parts: object) -> uuid.UUID:

@@ -26,3 +26,7 @@ client_data_updated = Signal()
 # Fired by cases.screening after a screening raised new hits on a case. kwargs: case_id,
 # event_id (the ScreeningCompleted that opened them), hit_ids.
 screening_hits_raised = Signal()
+
+# Fired by cases.screening after a hit's resolution is projected (a false positive cleared, a
+# true match approved). kwargs: case_id, event_id (None: receivers read the case).
+screening_hit_resolved = Signal()

@@ -14,8 +14,11 @@ from cases.intake.commands import (
     CreateCase,
 )
 from cases.intake.contract import ClientRecord
+from cases.risk.facts import OwnerFacts, build_facts
+from cases.risk.handlers import add_creation_assessment
+from cases.risk.rating import RiskFacts, RiskModelData
 from cases.screening import events as screening_events
-from cases.screening.handlers import add_screening_request
+from cases.screening.handlers import CaseFacts, add_screening_request
 from cases.workflow.rules import SlaRuleData, due_at_for
 
 
@@ -31,15 +34,36 @@ def display_name_of(message: ClientRecord) -> str:
     return f"{first.firstname} {first.lastname}" if first else message.client_id
 
 
+def risk_facts_of(message: ClientRecord) -> RiskFacts:
+    """What the risk rating reads of a record at creation (no screening outcome yet)."""
+    profile = message.company_profile
+    if message.traitement_type != "KYB" or profile is None:
+        return build_facts(case_type=message.type, traitement_type=message.traitement_type)
+    return build_facts(
+        case_type=message.type,
+        traitement_type=message.traitement_type,
+        incorporation_country=profile.country_of_incorporation,
+        address_country=profile.registered_address.country,
+        sector=profile.industry_sector,
+        owners=[
+            OwnerFacts(o.ownership_percentage, o.is_ubo, tuple(o.types_of_control))
+            for o in message.beneficial_owners
+        ],
+    )
+
+
 def handle_create_case(
     command: CreateCase,
     rules: list[DocumentRuleData],
     sla_rules: Sequence[SlaRuleData] = (),
+    risk_model: RiskModelData | None = None,
 ) -> list[ev.DomainEvent]:
     """The events of SPEC §3 for one new case, in order.
 
     The due date (SPEC §3a) is in CaseCreated itself, counted from the command's time, so a
-    rebuild or a replay lands on the same value.
+    rebuild or a replay lands on the same value. With `risk_model` (the batch's current
+    version), the case is rated too (SPEC §3d): RiskAssessed, and for HIGH and above the raise
+    to ENHANCED_DUE_DILIGENCE with the documents it owes.
     """
     message = command.message
     due_at, sla_days = due_at_for(
@@ -134,6 +158,27 @@ def handle_create_case(
             entity_id=entity_id,
             traitement_type=message.traitement_type,
             case_type=message.type,
+        )
+    if risk_model is not None:
+        add_creation_assessment(
+            sequence,
+            CaseFacts(
+                case_id=case_id,
+                version=0,
+                status="OPEN",
+                traitement_type=message.traitement_type,
+                case_type=message.type,
+                parties=tuple(screened),
+                requirement_ids=frozenset(
+                    e.aggregate_id
+                    for e in sequence.events
+                    if e.event_type == ev.DOCUMENT_REQUIREMENT_DETERMINED
+                ),
+            ),
+            message.client_id,
+            risk_facts_of(message),
+            risk_model,
+            rules,
         )
     # SPEC §3c: screened off the hot path by the worker; the case shows it pending until then.
     add_screening_request(

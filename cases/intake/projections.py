@@ -56,6 +56,7 @@ def _case_created(uow: Any, event: projections.ProjectableEvent, _: Any) -> Case
         id=event.aggregate_id,
         client_id=p["client_id"],
         case_type=p["case_type"],
+        upstream_case_type=p["case_type"],
         schema_version=p["schema_version"],
         traitement_type=p["traitement_type"],
         company_id=_uuid(p.get("company_id")),

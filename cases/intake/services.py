@@ -24,6 +24,8 @@ from cases.intake.handlers import (
     case_id_for,
     handle_create_case,
 )
+from cases.risk.rating import RiskModelData
+from cases.risk.versions import current_model_or_none
 from cases.workflow.rules import SlaRuleData, load_sla_rules
 
 __all__ = ["open_cases"]
@@ -43,6 +45,7 @@ def open_cases(
     sla_rules: list[SlaRuleData] | None = None,
     *,
     generations: Sequence[int] | None = None,
+    risk_model: RiskModelData | None = None,
     amend: Callable[[CreateCase, list[DomainEvent]], list[DomainEvent]] | None = None,
 ) -> OpenedCases:
     """Open many cases with one append and one projection pass (the consumer's batch path).
@@ -58,10 +61,11 @@ def open_cases(
     """
     rules = load_document_rules() if rules is None else rules
     sla_rules = load_sla_rules() if sla_rules is None else sla_rules
+    risk_model = current_model_or_none() if risk_model is None else risk_model
     events: list[DomainEvent] = []
     with phase("casemgmt.command.handle"):
         for index, command in enumerate(commands):
-            decided = handle_create_case(command, rules, sla_rules)
+            decided = handle_create_case(command, rules, sla_rules, risk_model)
             if amend is not None:
                 decided = amend(command, decided)
             events.extend(decided)

@@ -36,7 +36,7 @@ def unseed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_seed_screening_hit_rule'),
+        ('cases', '0023_seed_risk_model'),
     ]
 
     operations = [

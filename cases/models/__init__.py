@@ -9,6 +9,7 @@ from cases.models.idempotency import IdempotencyKey
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
 from cases.models.reviews import ReviewCadence
+from cases.models.risk import RiskLevel, RiskModel
 from cases.models.screening import HitStatus, PartyScreening, ScreeningHit, ScreeningRequest
 from cases.models.tokens import ApiToken
 from cases.models.workflow import ApprovalRule, SlaRule
@@ -39,6 +40,8 @@ __all__ = [
     "RawEventStatus",
     "RawPayload",
     "ReviewCadence",
+    "RiskLevel",
+    "RiskModel",
     "ScreeningHit",
     "ScreeningRequest",
     "SlaRule",

@@ -56,6 +56,33 @@ class Case(models.Model):
         default=list, blank=True, help_text="Topics of confirmed matches (sanction, role.pep...)"
     )
 
+    # --- Risk rating (SPEC §3d), from RiskAssessed and the override events ---
+    upstream_case_type = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Case type of the last record (not raised)",
+    )
+    risk_level = models.CharField(
+        max_length=16, null=True, blank=True, help_text="LOW | MEDIUM | HIGH | PROHIBITED"
+    )
+    risk_score = models.IntegerField(null=True, blank=True)
+    risk_factors = models.JSONField(
+        default=list, blank=True, help_text="[{factor, detail, points}, ...] of the last rating"
+    )
+    risk_model_version = models.IntegerField(null=True, blank=True)
+    risk_assessed_at = models.DateTimeField(null=True, blank=True)
+    risk_override = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Pending override {level, rationale, proposed_by, proposed_at}",
+    )
+    risk_overridden = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Approved override {level, rationale, proposed_by, approved_by}",
+    )
+
     class Meta:
         db_table = "cases"
         ordering = ["-created_at", "id"]
@@ -69,6 +96,7 @@ class Case(models.Model):
             models.Index(fields=["status", "assignee", "created_at"], name="case_claim_queue"),
             models.Index(fields=["due_at"], name="case_due"),
             models.Index(fields=["approval_group", "-created_at"], name="case_awaiting"),
+            models.Index(fields=["risk_level", "-created_at"], name="case_risk"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,11 @@ class Client(models.Model):
     named_by = models.CharField(
         max_length=80, blank=True, default="", help_text="Time and event the name came from"
     )
+    # --- Risk (SPEC §3d): the level of the client's latest rated case, and every change ---
+    risk_level = models.CharField(max_length=16, null=True, blank=True)
+    risk_history = models.JSONField(
+        default=list, blank=True, help_text="[{at, case_id, old, new, reason}, ...], newest last"
+    )
 
     # --- Periodic review (SPEC §3d), from ReviewScheduled and ReviewCaseOpened ---
     next_review_at = models.DateTimeField(
@@ -58,6 +63,7 @@ class Client(models.Model):
             models.Index(fields=["has_open_case", "next_review_at"], name="client_review_due"),
             # `review_due_before` and its ordering.
             models.Index(fields=["next_review_at", "client_id"], name="client_next_review"),
+            models.Index(fields=["risk_level", "client_id"], name="client_risk"),
         ]
 
     def __str__(self) -> str:

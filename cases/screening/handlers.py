@@ -33,6 +33,7 @@ from cases.workflow.rules import LEAD_GROUP
 
 __all__ = [
     "CaseFacts",
+    "add_edd_raise",
     "add_screening_request",
     "handle_approve_hit_match",
     "handle_cancel_request",
@@ -377,16 +378,29 @@ def handle_approve_hit_match(
         and case.case_type != se.EDD_CASE_TYPE
         and not lifecycle.is_final_case_status(case.status)
     ):
-        _raise_to_edd(sequence, case, hit, document_rules)
+        add_edd_raise(
+            sequence,
+            case,
+            document_rules,
+            reason=f"confirmed PEP match: {hit['caption']} ({hit['dataset']})",
+            hit_id=hit["id"],
+        )
     return sequence.events
 
 
-def _raise_to_edd(
+def add_edd_raise(
     sequence: ev.EventSequence,
     case: CaseFacts,
-    hit: dict[str, Any],
     rules: Sequence[DocumentRuleData],
+    *,
+    reason: str,
+    hit_id: str | None = None,
 ) -> None:
+    """CaseRaisedToEnhancedDueDiligence and the requirements EDD owes that the case lacks.
+
+    Shared by a confirmed PEP (here) and a HIGH risk rating (cases.risk): the case type moves to
+    ENHANCED_DUE_DILIGENCE, whose ApprovalRule names the lead group as approvers.
+    """
     sequence.add(
         se.CASE_RAISED_TO_EDD,
         ev.CASE,
@@ -395,8 +409,8 @@ def _raise_to_edd(
             "case_id": str(case.case_id),
             "old_case_type": case.case_type,
             "new_case_type": se.EDD_CASE_TYPE,
-            "hit_id": hit["id"],
-            "reason": f"confirmed PEP match: {hit['caption']} ({hit['dataset']})",
+            "hit_id": hit_id,
+            "reason": reason,
         },
     )
     for party_type, party_id in case.parties:

@@ -23,7 +23,7 @@ from cases.core import event_store, projections
 from cases.core import events as ev
 from cases.core.command_bus import append, execute
 from cases.core.errors import ConcurrencyConflict, NotAllowed, NotFound, VersionConflict
-from cases.core.signals import screening_hits_raised
+from cases.core.signals import screening_hit_resolved, screening_hits_raised
 from cases.documents.rules import load_document_rules
 from cases.models import (
     BeneficialOwner,
@@ -154,19 +154,27 @@ def _run_on_hit(command: Any, decide: Callable[[ScreeningState, Case], list]) ->
 def resolve_hit(command: ResolveHit) -> ScreeningHit:
     """FALSE_POSITIVE (resolved, whitelisted) or TRUE_MATCH (proposed for a lead's approval)."""
     actor, may_resolve = _actor(command.actor)
-    return _run_on_hit(
+    hit = _run_on_hit(
         command,
         lambda state, case: handlers.handle_resolve_hit(
             command, state, case_facts(case), actor, may_resolve=may_resolve
         ),
     )
+    _announce_resolution(hit)
+    return hit
+
+
+def _announce_resolution(hit: ScreeningHit) -> None:
+    """A resolved hit changes what the case's risk rating reads (cases.risk re-rates)."""
+    if hit.status in (se.FALSE_POSITIVE, se.TRUE_MATCH):
+        screening_hit_resolved.send(sender=Case, case_id=hit.case_id, event_id=None)
 
 
 def approve_hit_match(command: ApproveHitMatch) -> ScreeningHit:
     """A lead other than the proposer confirms the match (a PEP raises the case to EDD)."""
     actor, _ = _actor(command.actor)
     rules = load_document_rules()
-    return _run_on_hit(
+    hit = _run_on_hit(
         command,
         lambda state, case: handlers.handle_approve_hit_match(
             command,
@@ -176,6 +184,8 @@ def approve_hit_match(command: ApproveHitMatch) -> ScreeningHit:
             document_rules=rules,
         ),
     )
+    _announce_resolution(hit)
+    return hit
 
 
 def return_hit_match(command: ReturnHitMatch) -> ScreeningHit:

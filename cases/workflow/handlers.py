@@ -124,12 +124,14 @@ def handle_propose_decision(
     outstanding: list[str],
     unresolved_hits: Sequence[str] = (),
     sanction_matches: Sequence[str] = (),
+    risk_level: str | None = None,
 ) -> list[ev.DomainEvent]:
     """DecisionProposed (IN_REVIEW → PENDING_APPROVAL); the approving group is fixed now, from
     the ApprovalRule in force, so who may approve never changes under a pending proposal.
 
     APPROVED is refused while a required document is outstanding, while a screening hit is
-    unresolved, and always once a sanctions match is confirmed (SPEC §3c), naming them."""
+    unresolved, always once a sanctions match is confirmed (SPEC §3c), and always for a
+    PROHIBITED risk level (SPEC §3d), naming what stands in the way."""
     _check_active(state)
     decision = lifecycle.normalise_status(command.decision)
     if decision not in DECISIONS:
@@ -148,6 +150,7 @@ def handle_propose_decision(
             outstanding,
         )
     if decision == "APPROVED":
+        check_risk_allows_approval(risk_level)
         check_screening_allows_approval(unresolved_hits, sanction_matches)
     sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(
@@ -164,6 +167,19 @@ def handle_propose_decision(
         },
     )
     return sequence.events
+
+
+PROHIBITED_RISK = "PROHIBITED"
+
+
+def check_risk_allows_approval(risk_level: str | None) -> None:
+    """A PROHIBITED risk level allows only REJECTED (SPEC §3d)."""
+    if risk_level == PROHIBITED_RISK:
+        raise DecisionRefused(
+            "a PROHIBITED risk level allows only REJECTED; risk level",
+            [PROHIBITED_RISK],
+            kind="risk",
+        )
 
 
 def check_screening_allows_approval(
@@ -204,14 +220,17 @@ def handle_approve_decision(
     *,
     unresolved_hits: Sequence[str] = (),
     sanction_matches: Sequence[str] = (),
+    risk_level: str | None = None,
     review: ReviewSchedule | None = None,
 ) -> list[ev.DomainEvent]:
     """DecisionApproved, then CaseStatusChanged to the proposed status; an APPROVED proposal
-    is refused like its proposal would be now (a hit raised since, SPEC §3c). An approval
-    also appends `review` as ReviewScheduled: the client's next review date (SPEC §3d)."""
+    is refused like its proposal would be now (a hit raised since, SPEC §3c; a PROHIBITED
+    rating since, SPEC §3d). An approval also appends `review` as ReviewScheduled: the
+    client's next review date (SPEC §3d)."""
     pending = _pending(state, actor)
     decision = pending["decision"]
     if decision == "APPROVED":
+        check_risk_allows_approval(risk_level)
         check_screening_allows_approval(unresolved_hits, sanction_matches)
     sequence = request_sequence(command, actor.event_actor, {state.case_id: state.version})
     sequence.add(

@@ -142,6 +142,10 @@ def _screening_blockers(case: Case) -> dict[str, list[str]]:
     return {"unresolved_hits": unresolved, "sanction_matches": sanctions}
 
 
+def _approval_blockers(case: Case) -> dict[str, Any]:
+    return {**_screening_blockers(case), "risk_level": case.risk_level}
+
+
 def propose_decision(command: ProposeDecision) -> Case:
     """IN_REVIEW → PENDING_APPROVAL by the assignee; approval is refused with the outstanding
     documents listed."""
@@ -156,7 +160,7 @@ def propose_decision(command: ProposeDecision) -> Case:
             actor,
             approval_group=approval_group_for(rules, case.traitement_type, case.case_type),
             outstanding=_outstanding(case) if approving else [],
-            **(_screening_blockers(case) if approving else {}),
+            **(_approval_blockers(case) if approving else {}),
         )
 
     case, _ = execute(Case, command.case_id, command, decide)
@@ -171,14 +175,13 @@ def approve_decision(command: ApproveDecision) -> Case:
     cadences = load_cadences()
 
     def decide(case: Case):
-        # A case rated before the risk model existed has no level: the UNRATED cadence.
-        level = getattr(case, "risk_level", None)
+        # A case not rated (opened before the risk model) has no level: the UNRATED cadence.
         return handlers.handle_approve_decision(
             command,
             workflow_state(case),
             actor,
-            **_screening_blockers(case),
-            review=schedule_review(level, cadences, command.occurred_at),
+            **_approval_blockers(case),
+            review=schedule_review(case.risk_level, cadences, command.occurred_at),
         )
 
     case, events = execute(Case, command.case_id, command, decide)

@@ -64,6 +64,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     from cases.intake.commands import CreateCase
     from cases.intake.handlers import handle_create_case
     from cases.models import Case, RawEvent
+    from cases.risk.versions import current_model_or_none
     from kafka_integration import audit_payloads, ingest
     from kafka_integration.schemas import parse_message
     from tests.integration.consumer_process import count_topic, dead_letter_copies
@@ -93,6 +94,7 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
     result.note("lost", sum(1 for r in processed if by_raw[r.id] == 0), "valid without a case")
     result.note("duplicated", sum(max(0, n - 1) for n in by_raw.values()), "records, 2+ cases")
     rules = load_document_rules()
+    risk_model = current_model_or_none()
     wanted: dict[str, set] = {}
     external = audit_payloads.load_all(
         r.id for r in processed if r.payload_encoding == audit_payloads.EXTERNAL
@@ -105,9 +107,10 @@ def account(topic: str, valid: set, invalid: set, bootstrap: str) -> Accounting:
             occurred_at=record.received_at,
             raw_event_id=record.id,
         )
-        decided = {e.event_id for e in handle_create_case(command, rules)}
+        decided = handle_create_case(command, rules, risk_model=risk_model)
         # Opening a case also claims the client's next case generation (SPEC §3b).
-        wanted[str(record.id)] = decided | {claim_event(command, 1).event_id}
+        claim = claim_event(command, 1, len(decided)).event_id
+        wanted[str(record.id)] = {e.event_id for e in decided} | {claim}
     stored = _committed_kafka_events()
     missing_events = sum(len(ids - stored.get(key, set())) for key, ids in wanted.items())
     extra_events = sum(len(stored.get(key, set()) - ids) for key, ids in wanted.items())

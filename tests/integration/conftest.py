@@ -35,6 +35,15 @@ def workflow_rules() -> None:
 
 
 @pytest.fixture
+def risk_model() -> None:
+    """Version 1 of the risk model as migration 0023 seeds it (SPEC §3d)."""
+    from cases.models import RiskModel
+    from cases.risk.versions import seed_risk_model
+
+    seed_risk_model(RiskModel)
+
+
+@pytest.fixture
 def spans() -> InMemorySpanExporter:
     """Spans recorded while the test runs (the tracing-off path is restored afterwards)."""
     exporter = InMemorySpanExporter()

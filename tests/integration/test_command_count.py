@@ -36,9 +36,10 @@ READS = frozenset({"find", "aggregate"})
 # blind update), the event store or a read model the batch is creating: those writes are
 # blind, and notifications render from the documents just written.
 # Client routing (SPEC §3b) adds one indexed read of the batch's open cases, and the Client
-# read model one read of the batch's clients (it folds several aggregates).
+# read model one read of the batch's clients (it folds several aggregates). The risk rating
+# (SPEC §3d) reads the current risk model once per batch.
 READABLE_ON_A_FRESH_BATCH = frozenset(
-    {"document_rules", "sla_rules", "notification_rules", "cases", "clients"}
+    {"document_rules", "sla_rules", "notification_rules", "risk_models", "cases", "clients"}
 )
 
 
@@ -99,6 +100,7 @@ def _commands_for_batch(counter: CommandCounter, records: list) -> Counter:
     return Counter(counter.counts)
 
 
+@pytest.mark.usefixtures("risk_model")
 def test_a_batch_costs_the_same_commands_whether_it_holds_ten_records_or_sixty(counter):
     ingest.process_batch(_records(0, 3))  # warm-up: indexes, rules cache, client handshake
 
@@ -112,6 +114,7 @@ def test_a_batch_costs_the_same_commands_whether_it_holds_ten_records_or_sixty(c
     assert max(reads.values()) == 1, reads
 
 
+@pytest.mark.usefixtures("risk_model")
 def test_a_redelivered_batch_costs_a_fixed_number_of_extra_commands(counter):
     first_small, first_large = _records(3_000, 10), _records(4_000, 60)
     ingest.record_outcomes(ingest.process_batch(first_small))

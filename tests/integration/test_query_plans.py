@@ -197,6 +197,7 @@ def populate() -> dict[str, Any]:
     bulk.collection(Case).bulk_write(updates, ordered=False)
     bulk.insert_missing(outbox)
     _screening_documents([uuid.UUID(row["_id"]) for row in cases], rng)
+    _review_dates(rng)
     causations = bulk.collection(StoredEvent).distinct("metadata.causation_id")
     bulk.insert_missing(
         EventCommit(command_id=event_store.command_id_of(c), causation_id=c, committed_at=NOW)
@@ -207,6 +208,17 @@ def populate() -> dict[str, Any]:
         "kyb_case": Case.objects.filter(status="OPEN", company__isnull=False).first(),
         "client": Client.objects.order_by("client_id").first(),
     }
+
+
+def _review_dates(rng: random.Random) -> None:
+    """Approved clients have a next review date, 1 % of them past (SPEC §3d)."""
+    updates = []
+    for row in bulk.collection(Client).find({}, {"_id": 1}):
+        due = NOW + timedelta(days=rng.randint(1, 5 * 365))
+        if rng.random() < 0.01:
+            due = NOW - timedelta(days=rng.randint(1, 30))
+        updates.append(UpdateOne({"_id": row["_id"]}, {"$set": _naive({"next_review_at": due})}))
+    bulk.collection(Client).bulk_write(updates, ordered=False)
 
 
 def _screening_documents(case_ids: list[uuid.UUID], rng: random.Random) -> None:
@@ -354,6 +366,10 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "list_clients traitement_type": lambda: page(selectors.list_clients(traitement_type="KYB")),
         "list_clients has_open_case": lambda: page(selectors.list_clients(has_open_case=True)),
         "get_client_detail": lambda: selectors.get_client_detail(client.client_id),
+        "list_clients review_due_before": lambda: page(
+            selectors.list_clients(review_due_before=NOW + timedelta(days=30))
+        ),
+        "list_clients_due_for_review": lambda: page(selectors.list_clients_due_for_review(now=NOW)),
         # cases/selectors/documents.py
         "list_case_requirements": lambda: list(selectors.list_case_requirements(kyb.pk)),
         "list_case_requirements status": lambda: list(
@@ -476,3 +492,14 @@ def test_every_listed_filtered_or_looked_up_query_runs_on_an_index():
     # of a stream by (aggregate, version).
     assert any("event_stream" in scan for scan in used["event_store current_version"])
     assert any("event_stream" in scan for scan in used["routing winners"])
+    # The due check reads the due clients through its own index, not `client_open` (which
+    # holds nearly every client) nor a walk of all review dates (SPEC §3d).
+    assert any("client_review_due" in scan for scan in used["list_clients_due_for_review"]), used[
+        "list_clients_due_for_review"
+    ]
+    # `review_due_before` reads a range of review dates: DocumentDB takes either review index
+    # (client_review_due with both values of has_open_case); MongoDB sorts on client_next_review.
+    assert any(
+        "client_review_due" in scan or "client_next_review" in scan
+        for scan in (used["list_clients review_due_before"])
+    ), used["list_clients review_due_before"]

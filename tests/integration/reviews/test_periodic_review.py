@@ -5,11 +5,15 @@ runs, the review's screening and requirements, and the rebuild."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from cases.client_updates.services import open_or_update
@@ -32,7 +36,7 @@ from cases.models import (
     ScreeningRequest,
     StoredEvent,
 )
-from cases.reviews.cadence import add_months, seed_cadences
+from cases.reviews.cadence import DEFAULT_CADENCES, add_months
 from cases.reviews.services import open_due_reviews
 from cases.workflow.commands import (
     ApproveDecision,
@@ -40,21 +44,22 @@ from cases.workflow.commands import (
     ChangeCaseStatus,
     ProposeDecision,
 )
-from cases.workflow.rules import ANALYST_GROUP
+from cases.workflow.rules import LEAD_GROUP
 from cases.workflow.services import (
     approve_decision,
     assign_case,
     change_case_status,
     propose_decision,
 )
-from tests.integration.helpers import make_user, open_case, settle_documents
+from tests.integration.consumer_process import REPO_ROOT, consumer_env
+from tests.integration.helpers import open_case, settle_documents
 from tests.integration.test_client_race import in_parallel
 from tests.integration.test_ingest_pipeline import snapshot
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("document_rules", "workflow_rules", "cadences", "team"),
+    pytest.mark.usefixtures("document_rules", "workflow_rules", "risk_model", "cadences", "team"),
 ]
 
 KYC = {
@@ -89,17 +94,6 @@ KYB = {
 }
 
 
-@pytest.fixture
-def cadences() -> None:
-    seed_cadences(ReviewCadence)
-
-
-@pytest.fixture
-def team() -> None:
-    make_user("ana", ANALYST_GROUP)
-    make_user("bob", ANALYST_GROUP)
-
-
 def to_review(case_id: uuid.UUID) -> None:
     case = Case.objects.get(pk=case_id)
     if case.status == "OPEN":
@@ -107,17 +101,18 @@ def to_review(case_id: uuid.UUID) -> None:
     assign_case(AssignCase(case_id, "ana", "USER:ana"))
 
 
-def approve(case_id: uuid.UUID) -> Case:
-    """Propose as ana, approve as bob; documents must be settled already."""
-    propose_decision(ProposeDecision(case_id, "APPROVED", "checked", "ana"))
-    return approve_decision(ApproveDecision(case_id, "bob"))
+def approve(case_id: uuid.UUID, **when) -> Case:
+    """Propose as ana, approve as bob (lea for EDD); documents must be settled already."""
+    case = propose_decision(ProposeDecision(case_id, "APPROVED", "checked", "ana"))
+    approver = "lea" if case.approval_group == LEAD_GROUP else "bob"
+    return approve_decision(ApproveDecision(case_id, approver, **when))
 
 
-def approved(payload: dict) -> tuple[Case, Client]:
+def approved(payload: dict, **when) -> tuple[Case, Client]:
     case = open_case(payload)
     to_review(case.id)
     settle_documents(case.id)
-    case = approve(case.id)
+    case = approve(case.id, **when)
     return case, Client.objects.get(client_id=payload["client_id"])
 
 
@@ -132,20 +127,33 @@ def review_events(case_id: uuid.UUID) -> list[StoredEvent]:
     return list(StoredEvent.objects.filter(case_id=case_id, event_type=ev.REVIEW_CASE_OPENED))
 
 
-def test_an_approval_sets_the_next_review_from_the_cadence_of_the_level():
-    ReviewCadence.objects.filter(level="UNRATED").update(months=7)
+@pytest.mark.parametrize(
+    ("case_type", "level", "months"),
+    [("INDIVIDUAL_STANDARD", "LOW", 60), ("ENHANCED_DUE_DILIGENCE", "HIGH", 12)],
+)
+def test_an_approval_sets_the_next_review_from_the_cadence_of_the_level(case_type, level, months):
+    case, client = approved({**KYC, "type": case_type})
 
-    case, client = approved(KYC)
-
+    assert case.risk_level == level  # rated at creation (cases.risk)
     [scheduled] = StoredEvent.objects.filter(case_id=case.id, event_type=ev.REVIEW_SCHEDULED)
     approved_at = StoredEvent.objects.get(
         case_id=case.id, event_type=ev.DECISION_APPROVED
     ).occurred_at
-    assert scheduled.payload["level"] == "UNRATED"  # no risk level on this case
-    assert scheduled.payload["cadence_months"] == 7
-    assert client.next_review_at == add_months(approved_at, 7)
+    assert (scheduled.payload["level"], scheduled.payload["cadence_months"]) == (level, months)
+    assert client.next_review_at == add_months(approved_at, months)
     assert client.reviewed_case_id == case.id
-    assert client.review_level == "UNRATED"
+    assert client.review_level == level
+
+
+def test_an_edited_cadence_applies_from_the_next_approval():
+    ReviewCadence.objects.filter(level="LOW").update(months=7)
+
+    case, client = approved(KYC)
+
+    approved_at = StoredEvent.objects.get(
+        case_id=case.id, event_type=ev.DECISION_APPROVED
+    ).occurred_at
+    assert client.next_review_at == add_months(approved_at, 7)
 
 
 def test_a_rejection_schedules_no_review():
@@ -287,7 +295,7 @@ def test_approving_the_review_sets_the_next_date_and_the_rebuild_matches():
     approved_at = StoredEvent.objects.get(
         case_id=review_id, event_type=ev.DECISION_APPROVED
     ).occurred_at
-    assert client.next_review_at == add_months(approved_at, 12)
+    assert client.next_review_at == add_months(approved_at, DEFAULT_CADENCES[review.risk_level])
     assert client.reviewed_case_id == review_id
     assert client.last_review_case_id == review_id
     assert client.next_review_at > first_due
@@ -295,3 +303,35 @@ def test_approving_the_review_sets_the_next_date_and_the_rebuild_matches():
     live = snapshot(READ_MODELS)
     call_command("rebuild_projections", stdout=io.StringIO(), stderr=io.StringIO())
     assert snapshot(READ_MODELS) == live
+
+
+def test_two_check_processes_started_together_open_one_review_case(tmp_path):
+    """`manage.py check_overdue` twice at once, as two OS processes on the test database."""
+    case = open_case(KYC)
+    to_review(case.id)
+    settle_documents(case.id)
+    propose_decision(ProposeDecision(case.id, "APPROVED", "checked", "ana"))
+    ReviewCadence.objects.update(months=12)
+    long_ago = timezone.now() - timedelta(days=400)  # approved 13 months ago: due now
+    approve_decision(ApproveDecision(case.id, "bob", occurred_at=long_ago))
+    env = consumer_env(
+        mongodb_uri=settings.MONGODB_URI,
+        db_name=connection.settings_dict["NAME"],
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        topic=f"reviews-{uuid.uuid4().hex[:6]}",
+    )
+    command = [sys.executable, "manage.py", "check_overdue"]
+    runs = [
+        subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    [review] = Case.objects.filter(client_id="rev-1", case_type="PERIODIC_REVIEW")
+    assert len(review_events(review.id)) == 1
+    counts = sorted(word for out in outputs for word in out.split() if "reviews_due=" in word)
+    assert counts in (
+        ["reviews_due=0", "reviews_due=1"],
+        ["reviews_due=1", "reviews_due=1"],  # both found it due; the second stored nothing new
+    )
