@@ -22,7 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases.core import event_store, projections
+from cases.core import bulk, event_store, projections
 from cases.core import events as ev
 from cases.core.command_bus import execute, load
 from cases.core.errors import ConcurrencyConflict, NotAllowed
@@ -204,14 +204,17 @@ def reassess(
     *,
     model: RiskModelData | None = None,
     page_size: int = PAGE_SIZE,
-    progress: Callable[[int], Any] | None = None,
+    on_progress: Callable[[int, int], Any] | None = None,
 ) -> tuple[int, int]:
     """Re-rate every client's latest case under the current model: (clients seen, changed).
 
-    Pages through clients by `client_id` (its unique index); each page is one `assess_cases`.
+    Pages through clients by `client_id` (its unique index); each page is one `assess_cases`
+    (three reads, and for the cases that changed one append and one projection pass).
+    Idempotent: run again with the same model, it reads and appends nothing.
     """
     model = model or current_model()
     rules = load_document_rules()
+    total = bulk.collection(Client).estimated_document_count()
     seen = changed = 0
     after = ""
     while True:
@@ -221,6 +224,8 @@ def reassess(
             .values_list("client_id", "open_case_id", "case_ids")[:page_size]
         )
         if not page:
+            if on_progress is not None:
+                on_progress(seen, max(seen, 1))
             return seen, changed
         after = page[-1][0]
         latest = [
@@ -230,8 +235,8 @@ def reassess(
         ]
         changed += assess_cases(latest, handlers.REASSESSMENT, model=model, rules=rules)
         seen += len(page)
-        if progress is not None:
-            progress(len(page))
+        if on_progress is not None:
+            on_progress(seen, max(total, seen + 1))
 
 
 # --- Reading --------------------------------------------------------------------------------------
