@@ -1,4 +1,5 @@
-"""Timeline lines for the risk and periodic review events (SPEC §3d); pure, no queries.
+"""Timeline lines for the risk and periodic review events (SPEC §3d), and the EDD raise a HIGH
+rating shares with a confirmed PEP; pure, no queries.
 
 Kept apart from `cases.admin.risk` (whose views import the case page) so `cases.admin.display`
 can read it without an import cycle.
@@ -39,6 +40,11 @@ def _returned(p: dict[str, Any]) -> str:
     return f"{p.get('by')} returned the risk override: {p.get('reason', '')}"
 
 
+def _raised(p: dict[str, Any]) -> str:
+    reason = f": {p['reason']}" if p.get("reason") else ""
+    return f"Raised to {p.get('new_case_type')} (was {p.get('old_case_type')}){reason}"
+
+
 def _scheduled(p: dict[str, Any]) -> str:
     return (
         f"Next review {str(p.get('next_review_at', ''))[:10]} "
@@ -56,6 +62,7 @@ RISK_SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "RiskOverrideProposed": _proposed,
     "RiskOverrideApproved": _approved,
     "RiskOverrideReturned": _returned,
+    "CaseRaisedToEnhancedDueDiligence": _raised,  # a HIGH rating or a confirmed PEP
     "ReviewScheduled": _scheduled,
     "ReviewCaseOpened": _review_opened,
 }

@@ -177,6 +177,7 @@ def test_an_override_needs_a_rationale_the_proposer_is_refused_and_a_lead_approv
     timeline = re.search(r'id="timeline".*?</section>', approved, re.S).group(0)
     assert "ann-analyst proposed a risk override to HIGH" in timeline
     assert "lee-lead approved the risk override (four eyes)" in timeline
+    assert "Raised to ENHANCED_DUE_DILIGENCE (was COMPANY_STANDARD)" in timeline  # HIGH's effect
 
 
 def test_a_lead_returns_an_override_with_a_reason_and_the_computed_level_stands(
