@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html
 
 from cases.admin.parties import _table
 from cases.admin.readonly import KnownValuesFilter, ReadOnlyAdminMixin, admin_link
@@ -90,6 +91,11 @@ class ClientAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Next review")
     def next_review(self, obj: Client) -> str:
+        if obj.next_review_at is None and obj.has_open_case and obj.last_review_case_id:
+            return format_html(
+                "review in progress: {}",
+                admin_link("cases.case", obj.last_review_case_id, "the review case"),
+            )
         if obj.next_review_at is None:
             return "— (set when a case of the client is approved)"
         day = obj.next_review_at.strftime("%Y-%m-%d")

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Client, ReviewCadence
+from cases.core.periodic import run_periodic_checks
+from cases.models import Case, Client, ReviewCadence
 from cases.reviews.cadence import add_months, seed_cadences
 from cases.selectors.risk_overview import compute_risk_overview
 from cases.workflow.commands import ApproveDecision, AssignCase, ChangeCaseStatus, ProposeDecision
@@ -79,6 +80,19 @@ def test_the_client_page_shows_the_next_review_date(analyst_client, lead_client)
     html = analyst_client.get(reverse("admin:cases_client_change", args=[client.pk]))
 
     assert client.next_review_at.strftime("%Y-%m-%d") in html.content.decode()
+
+
+def test_once_the_check_opened_the_review_the_client_page_links_to_it(analyst_client, lead_client):
+    client = approved("kyb-due-now", months_ago=61)
+    run_periodic_checks(now=timezone.now())
+    client.refresh_from_db()
+    review = Case.objects.get(client_id="kyb-due-now", case_type="PERIODIC_REVIEW")
+
+    html = analyst_client.get(reverse("admin:cases_client_change", args=[client.pk]))
+
+    assert client.last_review_case_id == review.pk
+    assert "review in progress" in html.content.decode()
+    assert reverse("admin:cases_case_change", args=[review.pk]) in html.content.decode()
 
 
 def test_the_dashboard_counts_reviews_due_per_month(analyst_client, lead_client):
