@@ -10,7 +10,16 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Swagger
 
 from cases.api import cases as cases_router
-from cases.api import clients, companies, documents, persons, screening, watchlists, workflow
+from cases.api import (
+    clients,
+    companies,
+    documents,
+    persons,
+    risk,
+    screening,
+    watchlists,
+    workflow,
+)
 from cases.api.auth import SessionAuth, TokenAuth
 from cases.api.errors import error_body, install_error_handlers
 from cases.api.openapi import describe_errors
@@ -41,6 +50,7 @@ install_error_handlers(api)
 api.add_router("/cases", workflow.router)
 api.add_router("/cases", cases_router.router)
 api.add_router("/cases", screening.case_router)
+api.add_router("/cases", risk.router)
 api.add_router("/screening", screening.hit_router)
 api.add_router("/watchlists", watchlists.router)
 api.add_router("/clients", clients.router)

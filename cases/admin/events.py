@@ -50,6 +50,13 @@ EVENT_TYPES = (
     "ScreeningHitResolved",
     "ScreeningHitWhitelisted",
     "CaseRaisedToEnhancedDueDiligence",
+    "RiskAssessed",
+    "RiskLevelChanged",
+    "RiskOverrideProposed",
+    "RiskOverrideReturned",
+    "RiskOverrideApproved",
+    "ReviewScheduled",
+    "ReviewCaseOpened",
 )
 
 

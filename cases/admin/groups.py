@@ -31,11 +31,11 @@ _VIEW_ALL = tuple(
         "notificationrule",
         "approvalrule",
         "slarule",
+        "reviewcadence",
         "screeningrequest",
         "partyscreening",
         "screeninghit",
         "riskmodel",  # SPEC §3d
-        "reviewcadence",
     )
 )
 # The watchlists (the screening app's models): which versions were loaded, with their deltas.

@@ -34,6 +34,7 @@ from cases.api.schemas import (
     CaseUpdatedOut,
     EventPageOut,
     RequirementSummaryOut,
+    RiskLevelValue,
 )
 from cases.client_updates.services import IntakeResult, open_or_update
 from cases.intake.commands import CreateCase
@@ -77,14 +78,17 @@ class CaseFilters(PageParams):
     overdue: bool | None = Field(
         None, description="true: open and past its due date; false: the others."
     )
+    risk_level: RiskLevelValue | None = Field(
+        None, description="LOW, MEDIUM, HIGH or PROHIBITED (index `case_risk`).", examples=["HIGH"]
+    )
 
 
 @router.get(
     "",
     response={200: CasePageOut, **errors(400, 401, 403, 422)},
     summary="List cases",
-    description="Newest first, stable. Filters include `assignee` (`me`), `overdue` and "
-    "`status=PENDING_APPROVAL`. Needs `cases.view_case`.",
+    description="Newest first, stable. Filters include `assignee` (`me`), `overdue`, "
+    "`status=PENDING_APPROVAL` and `risk_level`. Needs `cases.view_case`.",
     auth=needs("cases.view_case"),
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
@@ -97,6 +101,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
         created_to=filters.created_to,
         assignee=_assignee(request, filters.assignee),
         overdue=filters.overdue,
+        risk_level=filters.risk_level,
     )
     return paginate(queryset, filters)
 

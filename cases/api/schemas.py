@@ -159,6 +159,9 @@ class CaseOut(Schema):
     pending_decision: PendingDecisionOut | None = Field(
         None, description="The proposal awaiting a second person (PENDING_APPROVAL only)."
     )
+    risk_level: str | None = Field(
+        None, description="LOW, MEDIUM, HIGH or PROHIBITED (SPEC §3d); null until rated."
+    )
 
 
 class CasePageOut(Schema):
@@ -442,6 +445,65 @@ class DecisionApproveIn(InputSchema):
 
 
 class DecisionReturnIn(InputSchema):
+    reason: str = Field(..., min_length=1, max_length=10000)
+    expected_version: Version = None
+
+
+# --- Risk rating (SPEC §3d) ------------------------------------------------------------------
+
+RiskLevelValue = _names("LOW", "MEDIUM", "HIGH", "PROHIBITED")
+
+
+class RiskFactorOut(Schema):
+    factor: str = Field(..., examples=["country_high"], description="The model's factor name.")
+    detail: str = Field(..., examples=["IR (incorporation) is on the high list"])
+    points: int
+
+
+class RiskOverrideOut(Schema):
+    """An override awaiting a lead (`override`) or in force (`overridden`)."""
+
+    level: str
+    rationale: str
+    proposed_by: str
+    proposed_at: str | None = None
+    approval_group: str | None = None
+    approved_by: str | None = None
+    computed_level: str | None = Field(
+        None, description="The rated level when the override was approved."
+    )
+
+
+class CaseRiskOut(Schema):
+    case_id: uuid.UUID
+    case_version: int = Field(..., description="Send it as expected_version.")
+    level: str | None = Field(
+        None,
+        description="LOW, MEDIUM, HIGH or PROHIBITED: the approved override's while one stands, "
+        "else the rating's; null until rated.",
+    )
+    score: int | None = Field(None, description="Sum of the factors' points (the rating).")
+    factors: list[RiskFactorOut]
+    model_version: int | None = Field(None, description="Risk model version rated with.")
+    assessed_at: datetime | None = None
+    override: RiskOverrideOut | None = Field(None, description="Proposed, awaiting a lead.")
+    overridden: RiskOverrideOut | None = Field(None, description="Approved, in force.")
+
+
+class RiskOverrideIn(InputSchema):
+    level: RiskLevelValue = Field(..., examples=["HIGH"])
+    rationale: str = Field(..., min_length=1, max_length=10000)
+    expected_version: Version = Field(
+        None, description="Of the case: refuse (409) if it moved on since you read it."
+    )
+
+
+class RiskOverrideApproveIn(InputSchema):
+    comment: str = Field("", max_length=10000)
+    expected_version: Version = None
+
+
+class RiskOverrideReturnIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=10000)
     expected_version: Version = None
 

@@ -220,8 +220,8 @@ def notify_case_overdue(case_id: uuid.UUID) -> list[Notification]:
     )
 
 
-def notify_review_due(case_id: uuid.UUID) -> list[Notification]:
-    """REVIEW_DUE for a periodic-review case just opened (SPEC §3d); its id derives from the
+def notify_review_due(case_ids: list[uuid.UUID]) -> list[Notification]:
+    """REVIEW_DUE for periodic-review cases just opened (SPEC §3d); each id derives from its
     case, so a second run of the due check notifies nothing new (cases.reviews)."""
     trigger = NotificationTrigger.REVIEW_DUE
     if not settings.CONFIG_SERVICE_URL and not (
@@ -229,7 +229,7 @@ def notify_review_due(case_id: uuid.UUID) -> list[Notification]:
     ):
         return []  # the seeded rule is off by default
     return require_notifications(
-        trigger, _facts_for([case_id]), cause={case_id: f"review:{case_id}"}
+        trigger, _facts_for(case_ids), cause={case_id: f"review:{case_id}" for case_id in case_ids}
     )
 
 

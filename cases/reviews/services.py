@@ -1,10 +1,10 @@
 """The due check (SPEC §3d): open one PERIODIC_REVIEW case per client whose review date passed.
 
 Reads only the due clients (`selectors.list_clients_due_for_review`, index
-`client_review_due`), then per client: its last approved case's parties as they stand now
-(`client_updates.state`), its requirements, and opens the review through intake's
-`open_cases`, the path of any new case (requirements determined, every party screened, the
-case announced), holding the client's claim (SPEC §3b).
+`client_review_due`), then for all of them at once their last approved cases' parties as they
+stand now (`client_updates.state`) and requirements, and opens the reviews through intake's
+`open_cases`, the path of any new case (requirements determined, every party screened and
+rated, the cases announced), each holding its client's claim (SPEC §3b).
 
 Exactly once: every id derives from (client, due date) (`handlers.review_source`), so a second
 run, or a second process at the same time, appends the very same events, which the event store
@@ -28,7 +28,7 @@ from cases.core.errors import ConcurrencyConflict
 from cases.core.signals import case_opened
 from cases.documents.rules import load_document_rules
 from cases.intake.commands import CreateCase
-from cases.intake.contract import validate_payload
+from cases.intake.contract import MessageRejected, validate_payload
 from cases.intake.handlers import case_id_for
 from cases.intake.services import open_cases
 from cases.models import Client, DocumentRequirement
@@ -40,9 +40,8 @@ from cases.reviews.handlers import (
     review_payload,
     review_source,
 )
-from cases.workflow.rules import load_sla_rules
 
-__all__ = ["open_due_reviews", "open_review"]
+__all__ = ["due_reviews", "open_due_reviews", "open_reviews"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,88 +54,120 @@ def _expires_on(metadata: dict | None) -> date | None:
         return None
 
 
-def due_review(client: Client) -> DueReview | None:
-    """What the review of `client` is opened from; None when it has no approved case to
-    review (its schedule names the approved case)."""
-    if client.reviewed_case_id is None or client.next_review_at is None:
-        return None
-    snapshot = load_snapshots([client.reviewed_case_id]).get(client.reviewed_case_id)
-    if snapshot is None:
-        return None
-    requirements = tuple(
-        PreviousRequirement(
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            document_type=row.document_type,
-            is_required=row.is_required,
-            status=row.status,
-            requirement_id=row.pk,
-            expires_on=_expires_on(row.metadata),
-        )
-        for row in DocumentRequirement.objects.filter(case_id=snapshot.case_id).order_by()
-    )
-    return DueReview(
-        client_id=client.client_id,
-        due_at=client.next_review_at,
-        previous_case_id=snapshot.case_id,
-        traitement_type=snapshot.traitement_type,
-        company=snapshot.company,
-        persons=tuple((p.party_id, p.details) for p in snapshot.persons),
-        owners=tuple(
-            (
-                o.party_id,
-                {
-                    "person_details": o.details,
-                    "ownership_percentage": o.ownership_percentage,
-                    "types_of_control": list(o.types_of_control),
-                    "is_ubo": o.is_ubo,
-                },
+def due_reviews(clients: list[Client]) -> list[DueReview]:
+    """What each client's review is opened from, read for all of them at once (the parties of
+    their approved cases as they stand now, and those cases' requirements); a client whose
+    schedule names no stored case is left out."""
+    wanted = [c.reviewed_case_id for c in clients if c.reviewed_case_id and c.next_review_at]
+    snapshots = load_snapshots(wanted)
+    requirements: dict[uuid.UUID, list[PreviousRequirement]] = {}
+    for row in DocumentRequirement.objects.filter(case_id__in=list(snapshots)).order_by():
+        requirements.setdefault(row.case_id, []).append(
+            PreviousRequirement(
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                document_type=row.document_type,
+                is_required=row.is_required,
+                status=row.status,
+                requirement_id=row.pk,
+                expires_on=_expires_on(row.metadata),
             )
-            for o in snapshot.owners
-        ),
-        company_id=snapshot.company_id,
-        requirements=requirements,
-    )
+        )
+    reviews = []
+    for client in clients:
+        snapshot = snapshots.get(client.reviewed_case_id)
+        if snapshot is None or client.next_review_at is None:
+            logger.warning("review due without an approved case", extra={"client": client.pk})
+            continue
+        reviews.append(
+            DueReview(
+                client_id=client.client_id,
+                due_at=client.next_review_at,
+                previous_case_id=snapshot.case_id,
+                traitement_type=snapshot.traitement_type,
+                company=snapshot.company,
+                persons=tuple((p.party_id, p.details) for p in snapshot.persons),
+                owners=tuple(
+                    (
+                        o.party_id,
+                        {
+                            "person_details": o.details,
+                            "ownership_percentage": o.ownership_percentage,
+                            "types_of_control": list(o.types_of_control),
+                            "is_ubo": o.is_ubo,
+                        },
+                    )
+                    for o in snapshot.owners
+                ),
+                company_id=snapshot.company_id,
+                requirements=tuple(requirements.get(snapshot.case_id, ())),
+            )
+        )
+    return reviews
 
 
-def open_review(review: DueReview, *, now: datetime, rules=None, sla_rules=None) -> uuid.UUID:
-    """Open (or find again) the review case of `review`; ConcurrencyConflict when another case
-    of the client took its claim first."""
-    command = CreateCase(
-        source=review_source(review.client_id, review.due_at),
-        message=validate_payload(review_payload(review)),
-        occurred_at=now,
-        actor="system",
-    )
-    generation = claims.client_cases([review.client_id])[review.client_id]
+def _commands(reviews: list[DueReview], now: datetime) -> list[tuple[CreateCase, DueReview]]:
+    """The review cases' CreateCase commands. A client whose stored parties no longer pass the
+    intake contract is logged and left out, so it cannot hold up every other client's review."""
+    commands = []
+    for review in reviews:
+        try:
+            message = validate_payload(review_payload(review))
+        except MessageRejected as exc:
+            logger.error(
+                "review not opened: the client's parties fail the intake contract",
+                extra={"client": review.client_id, "issues": [i.loc for i in exc.issues]},
+            )
+            continue
+        source = review_source(review.client_id, review.due_at)
+        commands.append((CreateCase(source, message, now, actor="system"), review))
+    return commands
+
+
+def open_reviews(reviews: list[DueReview], *, now: datetime, rules=None) -> list[uuid.UUID]:
+    """Open the review cases of `reviews` in one append and one projection pass (or find
+    them again); ConcurrencyConflict, with nothing kept, when another case of one of the
+    clients took its claim first."""
+    commands = _commands(reviews, now)
+    if not commands:
+        return []
+    found = claims.client_cases([review.client_id for _, review in commands])
+    by_source = {command.source: review for command, review in commands}
     opened = open_cases(
-        [command],
+        [command for command, _ in commands],
         rules,
-        sla_rules,
-        generations=[generation.next_generation(case_id_for(command.source))],
-        amend=lambda _, decided: amend_review_events(review, decided, now),
+        generations=[
+            found[c.message.client_id].next_generation(case_id_for(c.source)) for c, _ in commands
+        ],
+        amend=lambda command, decided: amend_review_events(by_source[command.source], decided, now),
     )
-    return opened.case_ids[0]
+    return opened.case_ids
 
 
 def open_due_reviews(*, now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
-    """Open the review case of each due client without an open case; returns their ids."""
+    """Open the review case of each due client without an open case; returns their ids.
+
+    All of a run's reviews go in one batch, as the consumer opens cases; if another writer
+    took one client's claim meanwhile, nothing of the batch was kept and each review is
+    opened on its own, the taken client passed over (it has its open case now)."""
     now = now or timezone.now()
     due = list(selectors.list_clients_due_for_review(now=now)[:limit])
     if not due:
         return []
-    rules, sla_rules = load_document_rules(), load_sla_rules()
-    opened = []
-    for client in due:
-        review = due_review(client)
-        if review is None:
-            logger.warning("review due without an approved case", extra={"client": client.pk})
-            continue
-        try:
-            case_id = open_review(review, now=now, rules=rules, sla_rules=sla_rules)
-        except ConcurrencyConflict:
-            continue  # another case of this client opened meanwhile; it is not due any more
-        case_opened.send(sender=open_due_reviews, case_ids=[case_id])
-        notify_review_due(case_id)
-        opened.append(case_id)
+    rules = load_document_rules()
+    reviews = due_reviews(due)
+    if not reviews:
+        return []
+    try:
+        opened = open_reviews(reviews, now=now, rules=rules)
+    except ConcurrencyConflict:
+        opened = []
+        for review in reviews:
+            try:
+                opened += open_reviews([review], now=now, rules=rules)
+            except ConcurrencyConflict:
+                continue  # another case of this client opened meanwhile: not due any more
+    if opened:
+        case_opened.send(sender=open_due_reviews, case_ids=opened)
+        notify_review_due(opened)
     return opened

@@ -245,6 +245,7 @@ def reassess(
 @dataclass(frozen=True)
 class CaseRisk:
     case_id: uuid.UUID
+    case_version: int
     level: str | None
     score: int | None
     factors: list[dict[str, Any]]
@@ -258,6 +259,7 @@ def case_risk(case_id: uuid.UUID | str) -> CaseRisk:
     case = load(Case, uuid.UUID(str(case_id)))
     return CaseRisk(
         case_id=case.pk,
+        case_version=case.version,
         level=case.risk_level,
         score=case.risk_score,
         factors=list(case.risk_factors or []),

@@ -32,6 +32,7 @@ def list_cases(
     created_to: datetime | None = None,
     assignee: str | None = None,
     overdue: bool | None = None,
+    risk_level: str | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Case]:
     """Newest first, ties by ascending id: the exact key order of index `case_created`, so the
@@ -58,6 +59,8 @@ def list_cases(
     if overdue is not None:
         late = {"status__in": ACTIVE_CASE_STATUSES, "due_at__lt": now or timezone.now()}
         queryset = queryset.filter(**late) if overdue else queryset.exclude(**late)
+    if risk_level:
+        queryset = queryset.filter(risk_level=risk_level.upper())  # index `case_risk`
     return queryset
 
 

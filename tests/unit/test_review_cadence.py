@@ -62,3 +62,27 @@ TODAY = date(2027, 2, 1)
 )
 def test_a_requirement_carries_over_only_while_verified_unexpired_and_asked_alike(earlier, carried):
     assert carries_over(earlier, DETERMINED, TODAY) is carried
+
+
+@pytest.mark.parametrize(("decision", "scheduled"), [("APPROVED", True), ("REJECTED", False)])
+def test_an_approval_appends_review_scheduled_after_the_status_change(decision, scheduled):
+    from cases.workflow.commands import ApproveDecision
+    from cases.workflow.handlers import handle_approve_decision
+    from tests.unit.test_workflow_handlers import BOB, CASE_ID, pending
+
+    review = schedule_review("MEDIUM", DEFAULT_CADENCES, APPROVED_AT)
+    events = handle_approve_decision(
+        ApproveDecision(CASE_ID, "bob"), pending(decision=decision), BOB, review=review
+    )
+
+    types = [event.event_type for event in events]
+    assert types[:2] == ["DecisionApproved", "CaseStatusChanged"]
+    assert (types[2:] == ["ReviewScheduled"]) is scheduled
+    if scheduled:
+        assert events[2].payload == {
+            "case_id": str(CASE_ID),
+            "next_review_at": "2029-01-31T09:30:00+00:00",
+            "level": "MEDIUM",
+            "cadence_months": 36,
+        }
+        assert events[2].version == events[1].version + 1

@@ -335,3 +335,37 @@ def test_two_check_processes_started_together_open_one_review_case(tmp_path):
         ["reviews_due=0", "reviews_due=1"],
         ["reviews_due=1", "reviews_due=1"],  # both found it due; the second stored nothing new
     )
+
+
+def test_a_client_approved_before_reviews_existed_is_scheduled_once_from_its_approval():
+    from cases.core import event_store, projections
+    from cases.workflow.handlers import handle_approve_decision
+    from cases.workflow.services import resolve_actor, workflow_state
+
+    ReviewCadence.objects.update(months=12)
+    case = open_case(KYC)
+    to_review(case.id)
+    settle_documents(case.id)
+    propose_decision(ProposeDecision(case.id, "APPROVED", "checked", "ana"))
+    long_ago = timezone.now() - timedelta(days=900)
+    # What an approval appended before migration 0024: no ReviewScheduled.
+    events = handle_approve_decision(
+        ApproveDecision(case.id, "bob", occurred_at=long_ago),
+        workflow_state(Case.objects.get(pk=case.id)),
+        resolve_actor("bob"),
+    )
+    event_store.append(events)
+    projections.project(events)
+    assert Client.objects.get(client_id="rev-1").next_review_at is None
+
+    out = io.StringIO()
+    call_command("schedule_reviews", stdout=out)
+    call_command("schedule_reviews", stdout=out)
+
+    assert out.getvalue().split() == ["scheduled=1", "scheduled=0"]
+    client = Client.objects.get(client_id="rev-1")
+    approved_at = StoredEvent.objects.get(case_id=case.id, event_type=ev.DECISION_APPROVED)
+    assert client.next_review_at == add_months(approved_at.occurred_at, 12)
+    assert client.reviewed_case_id == case.id
+    [review_id] = open_due_reviews()  # approved 30 months ago: due at once
+    assert review_events(review_id)[0].payload["previous_case_id"] == str(case.id)
