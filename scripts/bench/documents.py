@@ -27,6 +27,7 @@ from cases.intake.commands import CreateCase
 from cases.intake.contract import MessageRejected
 from cases.intake.handlers import handle_create_case
 from cases.models import RawEvent, RawEventStatus
+from cases.risk.rating import RiskModelData
 from kafka_integration.ingest import to_raw_event
 from kafka_integration.records import InboundRecord
 from kafka_integration.sample_events import sample_event
@@ -47,9 +48,12 @@ def sample_records(topic: str, count: int, seed: int, start: int = 0) -> Iterato
 
 
 def documents_for(
-    records: list[InboundRecord], rules: list[DocumentRuleData]
+    records: list[InboundRecord],
+    rules: list[DocumentRuleData],
+    risk_model: RiskModelData | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """{collection: documents} as the pipeline leaves them after processing `records`."""
+    """{collection: documents} as the pipeline leaves them after processing `records` (rated
+    under `risk_model` when given, as the consumer does with the current model)."""
     now = datetime.now(UTC)
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     events = []
@@ -61,7 +65,7 @@ def documents_for(
             raw.status = RawEventStatus.REJECTED
         else:
             command = CreateCase(record.source, message, now, raw_event_id=record.raw_event_id)
-            events.extend(handle_create_case(command, rules))
+            events.extend(handle_create_case(command, rules, risk_model=risk_model))
             raw.status = RawEventStatus.PROCESSED
         raw.processed_at, raw.attempts = now, 1
         out[RawEvent._meta.db_table].append(bulk.to_document(raw))
@@ -92,6 +96,7 @@ def preload(
     seed: int,
     chunk: int = 2000,
     on_progress: Callable[[int, int], None] | None = None,
+    risk_model: RiskModelData | None = None,
 ) -> None:
     """Store `count` records' worth of history (topic "preload"), a chunk at a time.
 
@@ -107,7 +112,7 @@ def preload(
         batch = [record for _, record in zip(range(chunk), records, strict=False)]
         if not batch:
             return
-        insert_documents(documents_for(batch, rules))
+        insert_documents(documents_for(batch, rules, risk_model))
         done += len(batch)
         if on_progress:
             on_progress(done, count)

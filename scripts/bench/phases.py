@@ -6,6 +6,7 @@ the pipeline phase measures the consumer alone (preloading and producing happen 
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import threading
@@ -68,6 +69,11 @@ def setup(preload: int, seed: int) -> dict:
     """A fresh database with the schema, the default rules and `preload` records of history."""
     call_command("migrate", verbosity=0)
     seed_document_rules(DocumentRule)
+    if os.environ.get("CASEMGMT_BENCH_RISK") == "off":
+        # Cases open unrated without a risk model (SPEC §3d): the path before rating existed.
+        from cases.models import RiskModel
+
+        RiskModel.objects.all().delete()
     started = time.perf_counter()
     if preload:
         documents.preload(preload, seed, on_progress=ProgressBar("records preloaded"))

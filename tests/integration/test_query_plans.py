@@ -361,6 +361,7 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         ),
         "list_cases assignee": lambda: page(selectors.list_cases(assignee="analyst3")),
         "list_cases overdue": lambda: page(selectors.list_cases(overdue=True, now=NOW)),
+        "list_cases risk_level": lambda: page(selectors.list_cases(risk_level="high")),
         "list_claimable_cases": lambda: page(selectors.list_claimable_cases()),
         "list_claimable_cases kyc": lambda: page(
             selectors.list_claimable_cases(traitement_type="KYC")
