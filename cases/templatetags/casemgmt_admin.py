@@ -86,14 +86,24 @@ def casemgmt_risk_dashboard(context) -> dict:
     if not context["request"].user.has_perm("cases.view_client"):
         return {"visible": False}
     figures = get_risk_overview()
-    months = [("earlier", figures.reviews_overdue, "overdue")] + [
-        (month.strftime("%b %y"), count, "due") for month, count in figures.reviews_due_per_month
+    # (label, year shown under it, title, count, kind): a year under the first month and January.
+    months = [("late", "", "late, not opened yet", figures.reviews_overdue, "overdue")] + [
+        (
+            month.strftime("%b"),
+            str(month.year) if i == 0 or month.month == 1 else "",
+            month.strftime("%b %Y"),
+            count,
+            "due",
+        )
+        for i, (month, count) in enumerate(figures.reviews_due_per_month)
     ]
-    top = max((count for _, count, _ in months), default=0) or 1
+    top = max((count for _, _, _, count, _ in months), default=0) or 1
     step = REVIEW_BAR_WIDTH + 6
     bars = [
         {
             "label": label,
+            "year": year,
+            "title": title,
             "count": count,
             "kind": kind,
             "x": index * step,
@@ -101,7 +111,7 @@ def casemgmt_risk_dashboard(context) -> dict:
             "y": REVIEW_CHART_HEIGHT - round(REVIEW_CHART_HEIGHT * count / top),
             "label_x": index * step + REVIEW_BAR_WIDTH / 2,
         }
-        for index, (label, count, kind) in enumerate(months)
+        for index, (label, year, title, count, kind) in enumerate(months)
     ]
     return {
         "visible": True,

@@ -108,8 +108,8 @@ def test_the_dashboard_counts_reviews_due_per_month(analyst_client, lead_client)
     assert month[due.month] == 1 and figures.reviews_overdue == 1
     assert sum(month.values()) == 1
     chart = re.search(r'id="dash-reviews".*?</section>', html, re.S).group(0)
-    assert "<svg" in chart and f"<title>{due.strftime('%b %y')}: 1</title>" in chart
-    assert "<title>earlier: 1</title>" in chart
+    assert "<svg" in chart and f"<title>{due.strftime('%b %Y')}: 1</title>" in chart
+    assert "<title>late, not opened yet: 1</title>" in chart
 
 
 def test_leads_edit_the_review_cadence_in_place_and_analysts_only_read_it(
