@@ -71,7 +71,8 @@ def _propose_refusal(case: Case, actor: auth.Actor, may_change: bool) -> str:
         return "Not rated yet: an override needs a computed level to replace."
     if case.risk_override:
         return "An override is already awaiting approval; it must be approved or returned first."
-    if case.risk_level == "PROHIBITED" and not case.risk_overridden:
+    computed = (case.risk_overridden or {}).get("computed_level") or case.risk_level
+    if computed == "PROHIBITED":
         return (
             "A PROHIBITED rating follows from the risk model (a prohibited country or sector, a "
             "confirmed sanctions match) and cannot be overridden; only REJECTED remains."

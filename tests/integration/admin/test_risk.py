@@ -247,6 +247,9 @@ def test_the_high_risk_queue_lists_high_and_prohibited_cases_only(analyst_client
     html = listing.content.decode()
     assert "kyb-risk-prohibited" in html
     assert "kyb-risk-medium" not in html and "kyb-risk-low" not in html
+    panel = _panel(_page(analyst_client, Case.objects.get(pk=prohibited.pk)))
+    assert 'id="risk-propose-form"' not in panel  # the model's verdict, not an opinion
+    assert "cannot be overridden" in panel
 
 
 def test_a_lead_edit_of_the_risk_model_saves_a_new_current_version_and_keeps_the_old(lead_client):
