@@ -3,7 +3,9 @@
 Pure: plain data only (no ORM, clock or I/O), so every factor and combination is unit-tested
 without a database, and a rating can be repeated exactly from the facts and the model version.
 The score is the sum of the points of every factor that applies; the level is the highest
-threshold the score reaches.
+threshold the score reaches, except PROHIBITED, which is a knock-out: it needs one factor that
+reaches the PROHIBITED threshold alone (a prohibited country or sector, a sanctions match).
+Lesser factors, however many, stop at HIGH.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ __all__ = [
 LOW, MEDIUM, HIGH, PROHIBITED = "LOW", "MEDIUM", "HIGH", "PROHIBITED"
 LEVELS = (LOW, MEDIUM, HIGH, PROHIBITED)  # lowest first
 _TIERS = (PROHIBITED, HIGH, MEDIUM)  # a country, sector or case type: highest tier first
+
+# Share of the ownership that may go undeclared (holdings under the 25 % UBO threshold).
+UNDECLARED_ALLOWANCE = 25.0
 
 # FtM topics of a confirmed screening match → the factor they score.
 _PEP_TOPICS = frozenset({"role.pep", "role.rca"})
@@ -155,7 +160,8 @@ def _structure_factors(facts: RiskFacts, model: RiskModelData) -> list[Factor]:
         )
     if facts.owner_count and facts.declared_ownership is not None:
         unknown = max(0.0, 100.0 - min(100.0, facts.declared_ownership))
-        tens = int(unknown // 10)
+        # Holdings under the UBO threshold need not be declared: only the rest is unexplained.
+        tens = int(max(0.0, unknown - UNDECLARED_ALLOWANCE) // 10)
         if tens:
             found.append(
                 _factor(
@@ -186,12 +192,16 @@ def rate(facts: RiskFacts, model: RiskModelData) -> Rating:
     candidates += _structure_factors(facts, model)
     factors = tuple(f for f in candidates if f.points)
     score = sum(f.points for f in factors)
-    return Rating(level=level_for(score, model.thresholds), score=score, factors=factors)
+    strongest = max((f.points for f in factors), default=0)
+    return Rating(level=level_for(score, model.thresholds, strongest), score=score, factors=factors)
 
 
-def level_for(score: float, thresholds: Mapping[str, float]) -> str:
+def level_for(score: float, thresholds: Mapping[str, float], strongest: float | None = None) -> str:
+    """The highest level whose threshold `score` reaches; PROHIBITED only when the strongest
+    single factor (`strongest`, the score itself if not given) reaches it alone."""
     for level in (PROHIBITED, HIGH, MEDIUM):
         cut = thresholds.get(level)
-        if cut is not None and score >= cut:
+        reached = strongest if level == PROHIBITED and strongest is not None else score
+        if cut is not None and reached >= cut:
             return level
     return LOW

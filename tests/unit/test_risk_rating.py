@@ -123,15 +123,18 @@ def test_owners_without_a_ubo_score_once():
     assert rate(facts(owner_count=3, ubo_count=1, declared_ownership=100.0), MODEL).score == 0
 
 
-def test_unknown_ownership_scores_per_full_ten_percent():
-    rating = rate(facts(owner_count=1, ubo_count=1, declared_ownership=34.0), MODEL)
+def test_unknown_ownership_beyond_the_ubo_threshold_scores_per_full_ten_percent():
+    rating = rate(facts(owner_count=1, ubo_count=1, declared_ownership=14.0), MODEL)
     assert rating.factor_dicts() == [
         {
             "factor": "unknown_ownership_per_10pct",
-            "detail": "66% of the ownership not declared",
-            "points": 30,
+            "detail": "86% of the ownership not declared",
+            "points": 30,  # 86 % − 25 % undeclared allowed = 61 %: six full tens
         }
     ]
+    # Up to 25 % may be held in stakes under the UBO threshold: nothing to explain.
+    assert rate(facts(owner_count=1, ubo_count=1, declared_ownership=75.0), MODEL).score == 0
+    assert rate(facts(owner_count=1, ubo_count=1, declared_ownership=64.0), MODEL).score == 5
     # Over-declared ownership (upstream rounding) is not negative.
     assert rate(facts(owner_count=2, ubo_count=1, declared_ownership=100.4), MODEL).score == 0
     # No percentage declared at all: unknown, not scored as 100 % missing.
@@ -153,7 +156,7 @@ def test_factors_add_up_and_the_highest_threshold_reached_wins():
             sector="fintech",
             owner_count=1,
             ubo_count=0,
-            declared_ownership=80.0,
+            declared_ownership=55.0,
         ),
         MODEL,
     )
@@ -171,6 +174,22 @@ def test_factors_add_up_and_the_highest_threshold_reached_wins():
     prohibited = rate(facts(confirmed_topics=("sanction", "role.pep")), MODEL)
     assert (prohibited.score, prohibited.level) == (160, "PROHIBITED")
     assert names(prohibited) == ["screening_sanction", "screening_pep"]
+
+
+def test_prohibited_is_a_knock_out_lesser_factors_stop_at_high():
+    many = rate(
+        facts(
+            case_type="ENHANCED_DUE_DILIGENCE",
+            countries=(("incorporation", "IR"),),
+            sector="gambling",
+            owner_count=2,
+            ubo_count=0,
+            declared_ownership=10.0,
+        ),
+        MODEL,
+    )
+    assert many.score >= 100 and many.level == "HIGH"
+    assert rate(facts(sector="arms trade"), MODEL).level == "PROHIBITED"
 
 
 def test_thresholds_are_inclusive_and_a_missing_one_is_skipped():
