@@ -1,6 +1,5 @@
 """Clients (SPEC §3b): who upstream sends us, and all their cases."""
 
-from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest
@@ -9,6 +8,7 @@ from pydantic import Field
 
 from cases import selectors
 from cases.api.auth import needs
+from cases.api.cases import IsoDateTime
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.schemas import ClientDetailOut, ClientPageOut
@@ -24,10 +24,10 @@ class ClientFilters(PageParams):
     risk_level: Literal["LOW", "MEDIUM", "HIGH", "PROHIBITED"] | None = Field(
         None, description="Only clients at this risk level."
     )
-    review_due_before: datetime | None = Field(
+    review_due_before: IsoDateTime | None = Field(
         None,
         description="Only clients whose next periodic review falls due before this moment "
-        "(ISO 8601), soonest first.",
+        "(ISO 8601 with offset, e.g. `...Z`), soonest first.",
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +54,6 @@ CASE_CREATED = "CASE_CREATED"
 CLIENT_UPDATE = "CLIENT_UPDATE"
 SCREENING_RESOLVED = "SCREENING_RESOLVED"
 REASSESSMENT = "REASSESSMENT"
-OVERRIDE = "OVERRIDE"
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class RiskCase:
     risk_factors: tuple[dict[str, Any], ...] = ()
     risk_model_version: int | None = None
     override: dict[str, Any] | None = None  # pending proposal
-    overridden: dict[str, Any] | None = field(default=None)  # approved override
+    overridden: dict[str, Any] | None = None  # approved override
 
     @property
     def computed_level(self) -> str | None:

@@ -100,20 +100,20 @@ def facts_of(case: Case, company: Company | None, owners: Sequence[OwnerFacts]) 
 
 
 @dataclass
-class _Loaded:
+class RatingInputs:
     cases: list[Case]
     companies: dict[uuid.UUID, Company] = field(default_factory=dict)
     owners: dict[uuid.UUID, list[OwnerFacts]] = field(default_factory=dict)
 
 
-def _load(case_ids: Sequence[uuid.UUID]) -> _Loaded:
+def load_inputs(case_ids: Sequence[uuid.UUID]) -> RatingInputs:
     """Three reads for any number of cases: the cases, their companies, their owners."""
     cases = list(Case.objects.filter(pk__in=list(case_ids)).order_by())
     company_ids = {c.company_id for c in cases if c.company_id}
     if not company_ids:
-        return _Loaded(cases)
+        return RatingInputs(cases)
     companies = {c.pk: c for c in Company.objects.filter(pk__in=list(company_ids)).order_by()}
-    return _Loaded(cases, companies, _owners_by_company(company_ids))
+    return RatingInputs(cases, companies, _owners_by_company(company_ids))
 
 
 # --- Rating existing cases ------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def _load(case_ids: Sequence[uuid.UUID]) -> _Loaded:
 
 def _decide(
     case: Case,
-    loaded: _Loaded,
+    loaded: RatingInputs,
     model: RiskModelData,
     reason: str,
     rules: Sequence[DocumentRuleData],
@@ -162,7 +162,7 @@ def assess_cases(
     pending = list(dict.fromkeys(case_ids))
     changed = 0
     for _ in range(_RETRIES):
-        loaded = _load(pending)
+        loaded = load_inputs(pending)
         now = timezone.now()
         decided = {
             case.pk: events

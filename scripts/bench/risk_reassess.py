@@ -85,7 +85,7 @@ def measure(name: str, clients: int, run) -> dict:
 def plain_read(page_size: int) -> int:
     """The reads of `reassess` without rating or writing: clients, then cases, companies, owners."""
     from cases.models import Client
-    from cases.risk.services import _load
+    from cases.risk.services import load_inputs
 
     after, seen = "", 0
     while True:
@@ -98,7 +98,7 @@ def plain_read(page_size: int) -> int:
             return seen
         after = page[-1][0]
         latest = [open_case or uuid.UUID(str(ids[-1])) for _, open_case, ids in page]
-        loaded = _load(latest)
+        loaded = load_inputs(latest)
         seen += len(loaded.cases)
 
 

@@ -12,6 +12,9 @@ from cases.core.rebuild import READ_MODELS
 from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
 from cases.models import StoredEvent
+from cases.workflow.commands import AssignCase, ChangeCaseStatus
+from cases.workflow.services import assign_case, change_case_status
+from tests.integration.helpers import settle_documents
 
 
 def kyb(client_id: str, country: str = "GB", sector: str = "Retail", **extra) -> dict:
@@ -48,6 +51,13 @@ def ingest(payload: dict) -> uuid.UUID:
     )
     [result] = route_intake([command])
     return result.case_id
+
+
+def in_review(case_id: uuid.UUID, assignee: str = "ana") -> None:
+    """IN_REVIEW, assigned to `assignee`, every document settled: ready for a proposal."""
+    change_case_status(ChangeCaseStatus(case_id, "IN_REVIEW", f"USER:{assignee}"))
+    assign_case(AssignCase(case_id, assignee, f"USER:{assignee}"))
+    settle_documents(case_id)
 
 
 def event_types(case_id: uuid.UUID) -> list[str]:

@@ -15,8 +15,7 @@ from cases.workflow.commands import ApproveDecision, ProposeDecision
 from cases.workflow.rules import ANALYST_GROUP, LEAD_GROUP
 from cases.workflow.services import approve_decision, propose_decision
 from tests.integration.helpers import make_user, open_case
-from tests.integration.risk.common import event_types, kyb, risk_events, snapshot
-from tests.integration.screening.test_case_screening import in_review
+from tests.integration.risk.common import event_types, in_review, kyb, risk_events, snapshot
 
 pytestmark = [
     pytest.mark.integration,
