@@ -2,7 +2,8 @@
 # The main job, for a fresh clone: install, start (or reuse) Kafka and the database (FerretDB v2
 # over PostgreSQL), migrate, load the demo watchlist, create the local admin and analyst, publish
 # demo client events, run the consumer and the notification relay, work a few demo cases through
-# the workflow, then serve the back office until Ctrl-C.
+# the workflow (and show risk levels, an override awaiting a lead, a review that fell due), then
+# serve the back office until Ctrl-C.
 #
 # The terminal shows progress and one summary; every process logs to $RUN_LOGS (.cache/run/).
 # Ctrl-C stops the server, the consumer and the relay. Kafka, FerretDB and PostgreSQL run in

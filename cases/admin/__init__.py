@@ -8,6 +8,7 @@ from cases.admin import (
     events,
     parties,
     requirements,
+    risk,
     rules,
     screening,
     tokens,
@@ -16,4 +17,14 @@ from cases.admin.site import brand
 
 brand(admin.site)
 
-__all__ = ["cases", "clients", "events", "parties", "requirements", "rules", "screening", "tokens"]
+__all__ = [
+    "cases",
+    "clients",
+    "events",
+    "parties",
+    "requirements",
+    "risk",
+    "rules",
+    "screening",
+    "tokens",
+]

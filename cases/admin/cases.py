@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cases.admin import case_actions, screening, workflow
+from cases.admin import case_actions, risk, screening, workflow
 from cases.admin.case_page import case_page_context
 from cases.admin.evidence import panel as evidence_panel
 from cases.admin.evidence import views as evidence_views
@@ -61,6 +61,7 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
         "client_id",
         "traitement_type",
         "case_type",
+        "risk",
         "status",
         "assignee",
         "due",
@@ -110,8 +111,10 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 )
             ),
         ]
-        # Screening first: `<path:object_id>/approve/` of the workflow would swallow a hit's.
+        # Screening and risk first: `<path:object_id>/approve/` of the workflow would swallow
+        # a hit's or an override's.
         return [
+            *risk.risk_urls(wrap),
             *screening_urls,
             *workflow_urls,
             path(
@@ -149,6 +152,10 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
         """The list, with the "Claim next case" button for those who may work cases."""
         extra = {"can_claim": self.has_change_permission(request), **(extra_context or {})}
         return super().changelist_view(request, extra)
+
+    @admin.display(description="risk")
+    def risk(self, case: Case) -> str:
+        return risk.risk_badge(case.risk_level)
 
     @admin.display(description="due")
     def due(self, case: Case) -> str:
@@ -193,6 +200,11 @@ class CaseAdmin(BoundedListMixin, admin.ModelAdmin):
                 can_change_case=self.has_change_permission(request, detail.case),
             ),
             **screening.screening_context(
+                detail.case,
+                request.user,
+                can_change_case=self.has_change_permission(request, detail.case),
+            ),
+            **risk.risk_context(
                 detail.case,
                 request.user,
                 can_change_case=self.has_change_permission(request, detail.case),

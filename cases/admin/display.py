@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from cases.admin.risk_summaries import RISK_SUMMARIES
+
 __all__ = [
     "client_changes",
     "definition_list",
@@ -47,6 +49,8 @@ def event_summary(
     """One line saying what the event did, in the analysts' words; `party_names` (id → label)
     names the party that owes a document, when the caller knows the case's parties."""
     p = payload or {}
+    if event_type in RISK_SUMMARIES:  # SPEC §3d: ratings, overrides, reviews
+        return RISK_SUMMARIES[event_type](p)
     if event_type == "CaseCreated":
         return (
             f"Case opened: {p.get('traitement_type')} {p.get('case_type')} for {p.get('client_id')}"

@@ -37,6 +37,7 @@ _VIEW_ALL = tuple(
         "screeninghit",
         "evidencefile",  # list and open files (every open is logged, SPEC §5a)
         "evidenceaccess",  # the access log
+        "riskmodel",  # SPEC §3d
     )
 )
 # The watchlists (the screening app's models): which versions were loaded, with their deltas.
@@ -56,8 +57,9 @@ _LEAD_CONFIGURATION = tuple(
         "notificationrule",
         "approvalrule",
         "slarule",
-        "reviewcadence",
         "apitoken",
+        "riskmodel",  # an edit saves a new version (cases.admin.risk.configuration)
+        "reviewcadence",
     )
     for action in ("add", "change", "delete", "view")
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import template
 
 from cases.selectors import count_workflow, get_dashboard
+from cases.selectors.risk_overview import get_risk_overview
 from cases.workflow.services import resolve_actor
 
 register = template.Library()
@@ -71,3 +72,54 @@ def _workflow_counts(user):
     if actor is None:
         return count_workflow()
     return count_workflow(username=actor.username, groups=actor.member_groups())
+
+
+# --- Risk and periodic review (SPEC §3d) -------------------------------------------------------
+
+REVIEW_CHART_HEIGHT = 80
+REVIEW_BAR_WIDTH = 24
+
+
+@register.inclusion_tag("admin/casemgmt/risk_dashboard.html", takes_context=True)
+def casemgmt_risk_dashboard(context) -> dict:
+    """Clients by risk level (bars) and reviews falling due per month (an inline SVG chart)."""
+    if not context["request"].user.has_perm("cases.view_client"):
+        return {"visible": False}
+    figures = get_risk_overview()
+    # (label, year shown under it, title, count, kind): a year under the first month and January.
+    months = [("late", "", "late, not opened yet", figures.reviews_overdue, "overdue")] + [
+        (
+            month.strftime("%b"),
+            str(month.year) if i == 0 or month.month == 1 else "",
+            month.strftime("%b %Y"),
+            count,
+            "due",
+        )
+        for i, (month, count) in enumerate(figures.reviews_due_per_month)
+    ]
+    top = max((count for _, _, _, count, _ in months), default=0) or 1
+    step = REVIEW_BAR_WIDTH + 6
+    bars = [
+        {
+            "label": label,
+            "year": year,
+            "title": title,
+            "count": count,
+            "kind": kind,
+            "x": index * step,
+            "height": round(REVIEW_CHART_HEIGHT * count / top),
+            "y": REVIEW_CHART_HEIGHT - round(REVIEW_CHART_HEIGHT * count / top),
+            "label_x": index * step + REVIEW_BAR_WIDTH / 2,
+        }
+        for index, (label, year, title, count, kind) in enumerate(months)
+    ]
+    return {
+        "visible": True,
+        "figures": figures,
+        "level_bars": _bars(figures.clients_by_level),
+        "review_bars": bars,
+        "due_next_12": sum(count for _, count in figures.reviews_due_per_month),
+        "chart_width": len(bars) * step,
+        "chart_height": REVIEW_CHART_HEIGHT,
+        "bar_width": REVIEW_BAR_WIDTH,
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from cases.management.demo_risk import REVIEW_CLIENT, RISK_CLIENTS
 from cases.models import Case, DocumentRequirement, StoredEvent
 from cases.workflow.rules import ANALYST_GROUP
 from kafka_integration.lag import GroupProgress, group_progress, topic_records
@@ -23,7 +25,7 @@ from tests.integration.helpers import make_user, open_case
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("document_rules", "workflow_rules"),
+    pytest.mark.usefixtures("document_rules", "workflow_rules", "risk_model"),
 ]
 
 
@@ -65,6 +67,33 @@ def test_the_demo_workflow_leaves_a_case_in_every_state_and_a_second_run_changes
     states = set(DocumentRequirement.objects.values_list("status", flat=True))
     assert {"UPLOADED", "REJECTED", "VERIFIED_MANUAL", "NOT_APPLICABLE"} <= states
     assert "PENDING_APPROVAL" in printed and "awaiting approval" in printed
+
+    events_before = StoredEvent.objects.count()
+    assert seed() == printed
+    assert StoredEvent.objects.count() == events_before
+
+
+def test_the_demo_shows_every_risk_level_an_override_for_a_lead_and_a_review_that_fell_due(
+    demo_cases,
+):
+    printed = seed()
+
+    rated = {
+        level: Case.objects.get(client_id=record["client_id"])
+        for level, record in RISK_CLIENTS.items()
+    }
+    assert {level: case.risk_level for level, case in rated.items()} == {
+        level: level for level in RISK_CLIENTS
+    }
+    assert all(case.risk_factors for level, case in rated.items() if level != "LOW")
+    pending = rated["MEDIUM"].risk_override
+    assert (pending["level"], pending["proposed_by"]) == ("HIGH", "ana")
+    review = Case.objects.get(client_id=REVIEW_CLIENT["client_id"], case_type="PERIODIC_REVIEW")
+    opened = StoredEvent.objects.get(case_id=review.pk, event_type="ReviewCaseOpened")
+    assert opened.payload["due_at"] < review.created_at.isoformat()  # it opened because due
+    approved = Case.objects.get(client_id=REVIEW_CLIENT["client_id"], status="APPROVED")
+    assert approved.created_at < review.created_at - timedelta(days=5 * 365)
+    assert "awaiting a lead" in printed and "PERIODIC_REVIEW demo-review-due" in printed
 
     events_before = StoredEvent.objects.count()
     assert seed() == printed

@@ -72,6 +72,7 @@ from cases.models import (
 )
 from cases.screening.projections import load_states
 from cases.screening.services import pending_requests
+from cases.selectors import risk_overview
 from scripts.bench.documents import documents_for, insert_documents, sample_records
 
 pytestmark = [pytest.mark.integration]
@@ -202,6 +203,7 @@ def populate() -> dict[str, Any]:
     _screening_documents([uuid.UUID(row["_id"]) for row in cases], rng)
     evidenced = _evidence_documents(rng)
     _review_dates(rng)
+    _risk_levels(rng)
     causations = bulk.collection(StoredEvent).distinct("metadata.causation_id")
     bulk.insert_missing(
         EventCommit(command_id=event_store.command_id_of(c), causation_id=c, committed_at=NOW)
@@ -276,6 +278,23 @@ def _review_dates(rng: random.Random) -> None:
             due = NOW - timedelta(days=rng.randint(1, 30))
         updates.append(UpdateOne({"_id": row["_id"]}, {"$set": _naive({"next_review_at": due})}))
     bulk.collection(Client).bulk_write(updates, ordered=False)
+
+
+RISK_MIX = (("LOW", 0.55), ("MEDIUM", 0.3), ("HIGH", 0.12), ("PROHIBITED", 0.01), (None, 0.02))
+
+
+def _risk_levels(rng: random.Random) -> None:
+    """Cases and clients rated: mostly LOW and MEDIUM, a few HIGH, rare PROHIBITED or not yet
+    rated (SPEC §3d)."""
+    levels, weights = zip(*RISK_MIX, strict=True)
+    for model in (Case, Client):
+        updates = [
+            UpdateOne(
+                {"_id": row["_id"]}, {"$set": {"risk_level": rng.choices(levels, weights)[0]}}
+            )
+            for row in bulk.collection(model).find({}, {"_id": 1})
+        ]
+        bulk.collection(model).bulk_write(updates, ordered=False)
 
 
 def _screening_documents(case_ids: list[uuid.UUID], rng: random.Random) -> None:
@@ -448,6 +467,10 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "count_open_cases": lambda: selectors.count_open_cases(cap=10_000),
         "count_pending_notifications": lambda: selectors.count_pending_notifications(cap=10_000),
         "compute_dashboard": lambda: selectors.compute_dashboard(now=NOW, days=3),
+        # cases/selectors/risk_overview.py: the admin's risk queues and dashboard
+        "list_high_risk_cases": lambda: page(risk_overview.list_high_risk_cases()),
+        "list_cases_due_for_review": lambda: page(risk_overview.list_cases_due_for_review(now=NOW)),
+        "compute_risk_overview": lambda: risk_overview.compute_risk_overview(now=NOW, months=3),
         # the routing lookup of a batch (cases/client_updates/claims.py)
         "routing client_cases": lambda: claims.client_cases([case.client_id, client.client_id]),
         "routing winners": lambda: claims.winners(
@@ -573,3 +596,11 @@ def test_every_listed_filtered_or_looked_up_query_runs_on_an_index():
         "client_review_due" in scan or "client_next_review" in scan
         for scan in (used["list_clients review_due_before"])
     ), used["list_clients review_due_before"]
+    # The admin's risk reads (SPEC §3d): the High risk queue and the per-level counts on their
+    # risk indexes, the review figures on a review-date index.
+    assert any("case_risk" in scan for scan in used["list_high_risk_cases"]), used[
+        "list_high_risk_cases"
+    ]
+    overview = used["compute_risk_overview"]
+    assert any("client_risk" in scan for scan in overview), overview
+    assert any("client_next_review" in scan or "client_review_due" in scan for scan in overview)

@@ -14,6 +14,7 @@ from cases.core.errors import (
     VersionConflict,
 )
 from cases.selectors import list_awaiting_approval, list_cases
+from cases.selectors.risk_overview import list_cases_due_for_review, list_high_risk_cases
 from cases.workflow.commands import AssignCase
 from cases.workflow.services import assign_case
 
@@ -21,13 +22,20 @@ __all__ = ["QueueFilter", "assign_selected"]
 
 
 class QueueFilter(admin.SimpleListFilter):
-    """The analyst's own queues; each is an indexed selector (`case_assignee`, `case_awaiting`)."""
+    """The analyst's queues; each is an indexed selector (`case_assignee`, `case_awaiting`,
+    `case_due`; the risk queues `case_risk` and the clients' next review date, SPEC §3d)."""
 
     title = "queue"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("mine", "My cases"), ("awaiting", "Awaiting my approval"), ("overdue", "Overdue")]
+        return [
+            ("mine", "My cases"),
+            ("awaiting", "Awaiting my approval"),
+            ("overdue", "Overdue"),
+            ("high_risk", "High risk"),
+            ("reviews_due", "Reviews due in 30 days"),
+        ]
 
     def queryset(self, request, queryset):
         username = request.user.get_username()
@@ -38,6 +46,10 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset & list_awaiting_approval(username=username, groups=groups)
         if self.value() == "overdue":
             return queryset & list_cases(overdue=True)
+        if self.value() == "high_risk":
+            return queryset & list_high_risk_cases()
+        if self.value() == "reviews_due":
+            return queryset & list_cases_due_for_review()
         return queryset
 
 

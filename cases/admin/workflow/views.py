@@ -36,8 +36,18 @@ __all__ = [
 ]
 
 
-def _act(request: HttpRequest, object_id: str, form_class, run, done, **form_kwargs):
-    """Bind the form, run the command its data builds, say what happened, back to the panel.
+def _act(
+    request: HttpRequest,
+    object_id: str,
+    form_class,
+    run,
+    done,
+    *,
+    anchor: str = "workflow",
+    **form_kwargs,
+):
+    """Bind the form, run the command its data builds, say what happened, back to the panel
+    (`anchor`; the Risk panel's actions share this shape).
 
     `run(case, data, who)` calls the service; `who` holds the fields every workflow command
     takes from the request (actor, expected version, request id)."""
@@ -46,7 +56,7 @@ def _act(request: HttpRequest, object_id: str, form_class, run, done, **form_kwa
     form = form_class(request.POST, version=case.version, **form_kwargs)
     if not form.is_valid():
         _form_errors(request, form)
-        return _back(case.pk, "workflow")
+        return _back(case.pk, anchor)
     data = form.cleaned_data
     who = {
         "actor": request.user.get_username(),
@@ -54,7 +64,7 @@ def _act(request: HttpRequest, object_id: str, form_class, run, done, **form_kwa
         "request_id": data["request_id"],
     }
     _run(request, lambda: run(case, data, who), done(data))
-    return _back(case.pk, "workflow")
+    return _back(case.pk, anchor)
 
 
 @require_POST
