@@ -46,12 +46,17 @@ __all__ = ["due_reviews", "open_due_reviews", "open_reviews"]
 logger = logging.getLogger(__name__)
 
 
-def _expires_on(metadata: dict | None) -> date | None:
-    value = (metadata or {}).get("expires_on")
+def _expires_on(row: DocumentRequirement) -> date | None:
+    """The earliest expiry the requirement knows of: its verified file's (SPEC §5a) or one
+    recorded in its metadata by a decision without a file. The review may run before the
+    expiry check re-opens the requirement, so both are read here."""
+    value = (row.metadata or {}).get("expires_on")
     try:
-        return date.fromisoformat(str(value)[:10]) if value else None
+        stated = date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
-        return None
+        stated = None
+    known = [d for d in (row.expires_on, stated) if d is not None]
+    return min(known) if known else None
 
 
 def due_reviews(clients: list[Client]) -> list[DueReview]:
@@ -70,7 +75,7 @@ def due_reviews(clients: list[Client]) -> list[DueReview]:
                 is_required=row.is_required,
                 status=row.status,
                 requirement_id=row.pk,
-                expires_on=_expires_on(row.metadata),
+                expires_on=_expires_on(row),
             )
         )
     reviews = []

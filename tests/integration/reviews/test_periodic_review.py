@@ -22,6 +22,8 @@ from cases.core.periodic import run_periodic_checks
 from cases.core.rebuild import READ_MODELS
 from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.services import update_document_status
+from cases.evidence.commands import UploadEvidence
+from cases.evidence.services import decide_document, upload_evidence
 from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
 from cases.models import (
@@ -51,6 +53,7 @@ from cases.workflow.services import (
     change_case_status,
     propose_decision,
 )
+from tests import evidence_files
 from tests.integration.consumer_process import REPO_ROOT, consumer_env
 from tests.integration.helpers import open_case, settle_documents
 from tests.integration.test_client_race import in_parallel
@@ -267,6 +270,53 @@ def test_requirements_are_carried_when_still_verified_and_asked_alike_otherwise_
     }
     [opened] = review_events(review_id)
     assert opened.payload["carried_requirement_ids"] == [str(carried.id)]
+
+
+def test_a_verified_file_that_expires_before_the_review_is_not_carried():
+    """The review may open before the expiry check re-opens the requirement (both run in one
+    round): the verified file's own expiry date decides, not only the status."""
+    case = open_case(KYC)
+    to_review(case.id)
+    ada, charles = Person.objects.filter(case=case).order_by("position")
+    passports = {
+        r.entity_id: r
+        for r in DocumentRequirement.objects.filter(case=case, document_type="PASSPORT")
+    }
+    today = timezone.now().date()
+    for person, expires_on in ((ada, today + timedelta(days=365)), (charles, date(2099, 1, 1))):
+        upload_evidence(
+            UploadEvidence(
+                passports[person.id].id,
+                io.BytesIO(evidence_files.pdf()),
+                "passport.pdf",
+                "application/pdf",
+                "USER:ana",
+                expires_on=expires_on,
+            )
+        )
+        decide_document(
+            UpdateDocumentStatus(
+                passports[person.id].id, "VERIFIED_MANUAL", "USER", "ana", {}, [], file_version=1
+            )
+        )
+    for requirement in DocumentRequirement.objects.filter(case=case, status="AWAITING_UPLOAD"):
+        set_status(requirement, "NOT_APPLICABLE")
+    approve(case.id)
+    due = Client.objects.get(client_id="rev-1").next_review_at  # LOW: five years on
+
+    [review_id] = open_due_reviews(now=due + timedelta(minutes=1))
+
+    new_ada, new_charles = Person.objects.filter(case_id=review_id).order_by("position")
+    review_passports = {
+        r.entity_id: r
+        for r in DocumentRequirement.objects.filter(case_id=review_id, document_type="PASSPORT")
+    }
+    assert review_passports[new_ada.id].status == "AWAITING_UPLOAD"
+    assert "carried_from" not in review_passports[new_ada.id].metadata
+    assert review_passports[new_charles.id].status == "VERIFIED_MANUAL"
+    assert review_passports[new_charles.id].metadata["carried_from"] == str(
+        passports[charles.id].id
+    )
 
 
 def test_approving_the_review_sets_the_next_date_and_the_rebuild_matches():
