@@ -25,6 +25,7 @@ from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.services import update_document_status
 from cases.intake.commands import CreateCase
 from cases.intake.contract import validate_payload
+from cases.management.demo_workflow import upload_demo_file
 from cases.models import Case, Client
 from cases.risk.commands import ProposeRiskOverride
 from cases.risk.services import propose_override
@@ -163,16 +164,20 @@ def _approve_long_ago(case: Case, analyst: str, admin: str, at: datetime) -> Non
                 "UPLOADED": ("VERIFIED_MANUAL",),
             }
             for status in path.get(requirement.status, ()):
+                if status == "UPLOADED":
+                    upload_demo_file(requirement, analyst, occurred_at=when())
+                    continue
                 update_document_status(
                     UpdateDocumentStatus(
                         requirement.pk,
                         status,
                         "USER",
                         analyst,
-                        {"file_name": "passport.pdf"} if status == "UPLOADED" else {},
+                        {},
                         ["demo: checked at onboarding"],
                         request_id=_request(requirement.pk, status),
                         occurred_at=when(),
+                        file_version=1,
                     )
                 )
         propose_decision(

@@ -4,7 +4,9 @@
 then works a handful of them the way analysts would in the admin, so a first look at the back
 office shows every state: assigned and in review, awaiting approval (proposed by the analyst,
 waiting for the admin), approved and rejected through four eyes, and documents uploaded,
-verified, rejected and waived.
+verified, rejected and waived. An upload is a real file (`demo_files`, fictional) stored through
+the evidence service, so the case page shows it beside its requirement, and a decision names the
+version it was made on (SPEC §5a).
 
 Every step carries a request id derived from the case (or document) and the step, so a second
 run finds each request already stored and changes nothing (cases.intake.services `_execute`). The
@@ -13,13 +15,20 @@ cases are chosen by client id among each kind, which is stable from one run to t
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
 
 from cases import selectors
 from cases.documents.commands import UpdateDocumentStatus
 from cases.documents.services import update_document_status
+from cases.evidence.commands import UploadEvidence
+from cases.evidence.services import upload_evidence
+from cases.management.demo_files import demo_pdf, demo_png
 from cases.models import Case, DocumentRequirement
 from cases.workflow.commands import (
     AddCaseNote,
@@ -36,7 +45,7 @@ from cases.workflow.services import (
     propose_decision,
 )
 
-__all__ = ["DemoReport", "Scenario", "SCENARIOS", "seed_demo_workflow"]
+__all__ = ["DemoReport", "Scenario", "SCENARIOS", "seed_demo_workflow", "upload_demo_file"]
 
 Progress = Callable[[int, int], None]
 
@@ -105,9 +114,45 @@ def _pick(scenario: Scenario, taken: set[uuid.UUID]) -> Case | None:
     return None
 
 
+IDENTITY_DOCUMENTS = {"PASSPORT", "PASSPORT_DIRECTOR_BO"}
+
+
+def upload_demo_file(
+    requirement: DocumentRequirement, actor: str, occurred_at: datetime | None = None
+) -> None:
+    """The client's file: a card image for an identity document (valid ten years from the
+    upload), a one-page PDF for the rest. Keyed, so a re-run stores nothing twice."""
+    label = requirement.document_type.replace("_", " ").lower()
+    at = occurred_at or timezone.now()
+    if requirement.document_type in IDENTITY_DOCUMENTS:
+        name, content = f"{requirement.document_type.lower()}.png", demo_png()
+        expires_on: date | None = at.date() + timedelta(days=10 * 365)
+    else:
+        lines = ("Fictional demo document, not a real record.", f"Case {requirement.case_id}")
+        name, content = f"{requirement.document_type.lower()}.pdf", demo_pdf(label.title(), lines)
+        expires_on = None
+    upload_evidence(
+        UploadEvidence(
+            requirement.pk,
+            io.BytesIO(content),
+            name,
+            None,
+            f"USER:{actor}",
+            expires_on=expires_on,
+            notes=(f"demo: the client uploaded the {label}",),
+            idempotency_key=_request(requirement.pk, "UPLOADED"),
+            occurred_at=at,
+        )
+    )
+
+
 def _document(requirement: DocumentRequirement, path: list[str], actor: str) -> None:
-    """Move one document along `path` (e.g. UPLOADED then VERIFIED_MANUAL), one request each."""
+    """Move one document along `path` (e.g. UPLOADED then VERIFIED_MANUAL), one request each;
+    the upload stores a file and each later decision names its version (1)."""
     for status in path:
+        if status == "UPLOADED":
+            upload_demo_file(requirement, actor)
+            continue
         actor_type, actor_id = ("SYSTEM", "ocr") if status == "VERIFIED_SYSTEM" else ("USER", actor)
         update_document_status(
             UpdateDocumentStatus(
@@ -115,11 +160,10 @@ def _document(requirement: DocumentRequirement, path: list[str], actor: str) -> 
                 status,
                 actor_type,
                 actor_id,
-                {"file_name": f"{requirement.document_type.lower()}.pdf"}
-                if status == "UPLOADED"
-                else {},
+                {},
                 [f"demo: {status.lower().replace('_', ' ')}"],
                 request_id=_request(requirement.pk, status),
+                file_version=1 if status in ("VERIFIED_MANUAL", "REJECTED") else None,
             )
         )
 

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from cases.management.demo_risk import REVIEW_CLIENT, RISK_CLIENTS
-from cases.models import Case, DocumentRequirement, StoredEvent
+from cases.models import Case, DocumentRequirement, EvidenceFile, StoredEvent
 from cases.workflow.rules import ANALYST_GROUP
 from kafka_integration.lag import GroupProgress, group_progress, topic_records
 from kafka_integration.sample_events import kyb_event, kyc_event
@@ -67,10 +67,28 @@ def test_the_demo_workflow_leaves_a_case_in_every_state_and_a_second_run_changes
     states = set(DocumentRequirement.objects.values_list("status", flat=True))
     assert {"UPLOADED", "REJECTED", "VERIFIED_MANUAL", "NOT_APPLICABLE"} <= states
     assert "PENDING_APPROVAL" in printed and "awaiting approval" in printed
+    # Every document that moved past the upload holds a real file, sniffed from its bytes, and
+    # a decision on it names the version it was made on (SPEC §5a). A review case's carried
+    # requirement keeps its files on the earlier requirement it names.
+    moved = [
+        r.pk
+        for r in DocumentRequirement.objects.exclude(
+            status__in=["AWAITING_UPLOAD", "NOT_APPLICABLE"]
+        )
+        if "carried_from" not in r.metadata
+    ]
+    files = {row.requirement_id: row for row in EvidenceFile.objects.all()}
+    assert moved and set(moved) <= set(files)
+    assert {row.content_type for row in files.values()} == {"application/pdf", "image/png"}
+    decided = StoredEvent.objects.filter(
+        event_type="DocumentStatusUpdated", payload__new_status__in=["VERIFIED_MANUAL", "REJECTED"]
+    )
+    assert decided.exists() and {e.payload["file_version"] for e in decided} == {1}
 
     events_before = StoredEvent.objects.count()
     assert seed() == printed
     assert StoredEvent.objects.count() == events_before
+    assert EvidenceFile.objects.count() == len(files)
 
 
 def test_the_demo_shows_every_risk_level_an_override_for_a_lead_and_a_review_that_fell_due(
