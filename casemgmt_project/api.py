@@ -10,7 +10,16 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Swagger
 
 from cases.api import cases as cases_router
-from cases.api import clients, companies, documents, persons, screening, watchlists, workflow
+from cases.api import (
+    clients,
+    companies,
+    documents,
+    evidence,
+    persons,
+    screening,
+    watchlists,
+    workflow,
+)
 from cases.api.auth import SessionAuth, TokenAuth
 from cases.api.errors import error_body, install_error_handlers
 from cases.api.openapi import describe_errors
@@ -47,6 +56,7 @@ api.add_router("/clients", clients.router)
 api.add_router("/persons", persons.router)
 api.add_router("/companies", companies.router)
 api.add_router("/documents", documents.router)
+api.add_router("/documents", evidence.router)
 api.add_router("/events", raw_events.router)
 
 

@@ -20,6 +20,8 @@ from cases.core.errors import (
     CaseNotActive,
     ClientConflict,
     DecisionRefused,
+    EvidenceDeleted,
+    EvidenceTooLarge,
     HitStateConflict,
     IllegalTransition,
     InvalidCommand,
@@ -27,6 +29,8 @@ from cases.core.errors import (
     NoCaseAvailable,
     NotAllowed,
     NotFound,
+    RangeNotSatisfiable,
+    UnsupportedEvidenceType,
     VersionConflict,
 )
 
@@ -84,6 +88,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, 413, error_body("request body too large", [("$", str(exc))]))
+
+    @api.exception_handler(EvidenceTooLarge)
+    def evidence_too_large(request: HttpRequest, exc: EvidenceTooLarge) -> HttpResponse:
+        return respond(request, 413, error_body(str(exc), [("body.file", str(exc))]))
+
+    @api.exception_handler(UnsupportedEvidenceType)
+    def unsupported_type(request: HttpRequest, exc: UnsupportedEvidenceType) -> HttpResponse:
+        return respond(request, 415, error_body(str(exc), [("body.file", str(exc))]))
+
+    @api.exception_handler(RangeNotSatisfiable)
+    def unsatisfiable(request: HttpRequest, exc: RangeNotSatisfiable) -> HttpResponse:
+        response = respond(request, 416, error_body(str(exc), [("header.Range", str(exc))]))
+        response["Content-Range"] = f"bytes */{exc.size}"
+        return response
+
+    @api.exception_handler(EvidenceDeleted)
+    def deleted(request: HttpRequest, exc: EvidenceDeleted) -> HttpResponse:
+        return respond(request, 410, error_body(str(exc)))
 
     @api.exception_handler(ClientConflict)
     def client_conflict(request: HttpRequest, exc: ClientConflict) -> HttpResponse:

@@ -16,6 +16,7 @@ from cases.api.idempotency import claim_key
 __all__ = [
     "CaseId",
     "CompanyId",
+    "EvidenceVersion",
     "IdempotencyKey",
     "RawEventId",
     "RequirementId",
@@ -42,6 +43,9 @@ CaseId = Annotated[uuid.UUID, _path_id("case")]
 CompanyId = Annotated[uuid.UUID, _path_id("company")]
 RequirementId = Annotated[uuid.UUID, _path_id("document requirement")]
 RawEventId = Annotated[uuid.UUID, _path_id("raw record")]
+EvidenceVersion = Annotated[
+    int, Path(ge=1, le=2**31 - 1, description="Version of the evidence: 1, 2, 3, ...")
+]
 
 
 def current_trace_id() -> str:
@@ -65,12 +69,30 @@ def _canonical_body(raw: bytes) -> bytes:
     return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _multipart_body(request: HttpRequest, digest: Any) -> None:
+    """A multipart body by its parsed parts: the fields in name order, then each file's name
+    and SHA-256, read in chunks from where Django spooled it (the raw body is not kept)."""
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            digest.update(f"{name}={value}".encode() + b"\x1f")
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            digest.update(f"{name}:{upload.name}:{content.hexdigest()}".encode() + b"\x1f")
+
+
 def request_digest(request: HttpRequest) -> str:
     """What a request asks for: its target (path and query) and its body."""
     digest = hashlib.sha256()
     for part in (request.path.encode(), request.META.get("QUERY_STRING", "").encode()):
         digest.update(part + b"\x1f")
-    digest.update(_canonical_body(request.body))
+    if request.content_type == "multipart/form-data":
+        _multipart_body(request, digest)
+    else:
+        digest.update(_canonical_body(request.body))
     return digest.hexdigest()
 
 
