@@ -175,6 +175,24 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
 
+# --- Document evidence (SPEC §5a, docs/evidence.md) -------------------------------------------
+# Files go through Django's storage API; "evidence" is GridFS on the read models' database, so
+# another backend is a settings change. "default" and "staticfiles" are Django's own defaults.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": {
+        "BACKEND": "cases.evidence.storage.GridFSStorage",
+        "OPTIONS": {"bucket_name": "evidence", "database_alias": "default"},
+    },
+}
+# Types are sniffed from the bytes (cases/evidence/sniffing.py), never taken from the client.
+EVIDENCE_ALLOWED_TYPES = env.list(
+    "EVIDENCE_ALLOWED_TYPES",
+    default=["application/pdf", "image/jpeg", "image/png", "image/heic", "image/tiff"],
+)
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)
+
 # --- Kafka -----------------------------------------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
 KAFKA_TOPIC_NAME = env("KAFKA_TOPIC_NAME", default="kyc_events")

@@ -16,6 +16,8 @@ class CasesConfig(AppConfig):
         from cases.client_updates import projections as client_projections  # noqa: F401
         from cases.core.index_readiness import wait_after_migrate
         from cases.documents import projections as document_projections  # noqa: F401
+        from cases.evidence import expiry  # noqa: F401  (registers the periodic check)
+        from cases.evidence import projections as evidence_projections  # noqa: F401
         from cases.intake import projections as intake_projections  # noqa: F401
         from cases.notifications import services as notifications  # noqa: F401
         from cases.screening import projections as screening_projections  # noqa: F401

@@ -34,6 +34,8 @@ _VIEW_ALL = tuple(
         "screeningrequest",
         "partyscreening",
         "screeninghit",
+        "evidencefile",  # list and open files (every open is logged, SPEC §5a)
+        "evidenceaccess",  # the access log
     )
 )
 # The watchlists (the screening app's models): which versions were loaded, with their deltas.
@@ -44,6 +46,7 @@ _ANALYST_WORK = (
     "cases.change_rawevent",  # the "replay" action
     "cases.change_notification",  # the "re-send" action
     "cases.resolve_screeninghit",  # screening hits (SPEC §3c); TRUE_MATCH also needs a lead
+    "cases.add_evidencefile",  # uploading evidence (SPEC §5a); never delete: retention does
 )
 _LEAD_CONFIGURATION = tuple(
     f"cases.{action}_{model}"

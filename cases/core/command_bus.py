@@ -135,4 +135,7 @@ def announce(events: Sequence[ProjectableEvent]) -> None:
                 new_status=p["new_status"],
                 event_id=event.event_id,
                 actor=actor,
+                file_version=p.get("file_version"),
+                request_new_upload=bool(p.get("request_new_upload")),
+                reason=p.get("reason") or "",
             )

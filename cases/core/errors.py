@@ -16,6 +16,8 @@ __all__ = [
     "ConcurrencyConflict",
     "DecisionRefused",
     "DecisionRequired",
+    "EvidenceDeleted",
+    "EvidenceTooLarge",
     "HitStateConflict",
     "IllegalTransition",
     "InvalidCommand",
@@ -23,6 +25,8 @@ __all__ = [
     "NoCaseAvailable",
     "NotAllowed",
     "NotFound",
+    "RangeNotSatisfiable",
+    "UnsupportedEvidenceType",
     "ValidationIssue",
     "VersionConflict",
 ]
@@ -156,3 +160,43 @@ class ClientConflict(MessageRejected):
 
     def __init__(self, loc: str, msg: str) -> None:
         super().__init__("client_conflict", [ValidationIssue(loc, msg)])
+
+
+# --- Document evidence (SPEC §5a) --------------------------------------------------------------
+
+
+class UnsupportedEvidenceType(InvalidCommand):
+    """The bytes are not one of EVIDENCE_ALLOWED_TYPES (HTTP 415). `detected` is the type sniffed
+    from the bytes (None: unrecognised); the client's declared type is never trusted."""
+
+    def __init__(self, detected: str | None, declared: str | None, allowed: list[str]):
+        self.detected = detected
+        self.declared = declared
+        self.allowed = list(allowed)
+        found = detected or "an unrecognised type"
+        super().__init__(
+            f"the file is {found} (declared {declared or 'nothing'}); "
+            f"accepted types: {', '.join(self.allowed)}"
+        )
+
+
+class EvidenceTooLarge(InvalidCommand):
+    """The file is larger than EVIDENCE_MAX_BYTES (HTTP 413); nothing was stored."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"the file is larger than the limit of {limit} bytes; nothing stored")
+
+
+class RangeNotSatisfiable(InvalidCommand):
+    """The requested byte range lies outside the file (HTTP 416); `size` is the file's length,
+    for the `Content-Range: bytes */size` answer."""
+
+    def __init__(self, size: int, message: str = ""):
+        self.size = size
+        super().__init__(message or f"the range lies outside the file's {size} bytes")
+
+
+class EvidenceDeleted(Exception):
+    """The version's bytes were deleted by the retention service; its metadata remains
+    (HTTP 410). The message says when and why."""

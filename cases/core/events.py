@@ -37,6 +37,10 @@ DECISION_PROPOSED = "DecisionProposed"
 DECISION_APPROVED = "DecisionApproved"
 DECISION_RETURNED = "DecisionReturned"
 CASE_BECAME_OVERDUE = "CaseBecameOverdue"
+# Document evidence (SPEC §5a), on the requirement's stream
+DOCUMENT_FILE_UPLOADED = "DocumentFileUploaded"
+DOCUMENT_EXPIRED = "DocumentExpired"
+EVIDENCE_FILE_DELETED = "EvidenceFileDeleted"
 
 
 def derive_id(*parts: object) -> uuid.UUID:

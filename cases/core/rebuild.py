@@ -11,6 +11,7 @@ from cases.models import (
     Client,
     Company,
     DocumentRequirement,
+    EvidenceFile,
     PartyScreening,
     Person,
     ScreeningHit,
@@ -18,9 +19,11 @@ from cases.models import (
     StoredEvent,
 )
 
+# Projections only: the access log (EvidenceAccess), like the raw audit store, is never dropped.
 READ_MODELS = (
     Person,
     BeneficialOwner,
+    EvidenceFile,
     DocumentRequirement,
     Case,
     Company,

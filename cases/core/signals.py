@@ -16,7 +16,9 @@ case_opened = Signal()
 # new_status, event_id (the CaseStatusChanged event), actor.
 case_status_changed = Signal()
 
-# kwargs: requirement_id, case_id, old_status, new_status, event_id (DocumentStatusUpdated), actor.
+# kwargs: requirement_id, case_id, old_status, new_status, event_id (DocumentStatusUpdated), actor,
+# file_version (the evidence version decided on, or None), request_new_upload and reason (a
+# rejection asking the client for a new upload, SPEC §5a).
 document_status_changed = Signal()
 
 # Fired once per batch after client updates (SPEC §3b) are projected. kwargs: updates, a

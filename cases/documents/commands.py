@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from cases.core.requests import RequestFields, as_uuid
 
@@ -25,8 +26,29 @@ class DetermineDocumentRequirements(RequestFields):
 
 
 @dataclass(frozen=True)
+class DocumentUpload:
+    """An uploaded file's metadata (SPEC §5a), already in storage under `storage_name`; the
+    bytes never travel in a command or an event. `content_type` is the sniffed type."""
+
+    sha256: str
+    size: int
+    content_type: str
+    original_name: str
+    storage_name: str
+    issued_on: date | None = None
+    expires_on: date | None = None
+    document_number: str = ""
+
+
+@dataclass(frozen=True)
 class UpdateDocumentStatus(RequestFields):
-    """Record a decision on a required document (cases.core.lifecycle.DOCUMENT_TRANSITIONS)."""
+    """Record a decision on a required document (cases.core.lifecycle.DOCUMENT_TRANSITIONS).
+
+    With `upload`, it is an upload (SPEC §5a): a new file version, and AWAITING_UPLOAD or
+    REJECTED → UPLOADED (an UPLOADED requirement only gains the version). VERIFIED_MANUAL and
+    REJECTED of a requirement holding files name the version decided on (`file_version`); a
+    rejection may ask the client for a new upload (`request_new_upload`, with a `reason`).
+    """
 
     requirement_id: uuid.UUID
     new_status: str
@@ -35,6 +57,10 @@ class UpdateDocumentStatus(RequestFields):
     metadata_changes: dict = field(default_factory=dict)
     notes_to_add: list[str] = field(default_factory=list)
     expected_version: int | None = None
+    file_version: int | None = None
+    request_new_upload: bool = False
+    reason: str = ""
+    upload: DocumentUpload | None = None
 
     def __post_init__(self) -> None:
         as_uuid(self, "requirement_id")

@@ -7,6 +7,7 @@ events, never the clock, so `rebuild_projections` reproduces the read models exa
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from cases.core import events as ev
@@ -41,18 +42,26 @@ def _document_status_updated(
     requirement.status = p["new_status"]
     requirement.metadata = {**(requirement.metadata or {}), **(p.get("metadata_changes") or {})}
     requirement.notes = [*(requirement.notes or []), *notes]
-    requirement.history = [
-        *(requirement.history or []),
-        {
-            "event_id": str(event.event_id),
-            "at": p["at"],
-            "actor": dict(p["actor"]),
-            "old_status": p["old_status"],
-            "new_status": p["new_status"],
-            "metadata_changes": dict(p.get("metadata_changes") or {}),
-            "notes": [note["text"] for note in notes],
-        },
-    ]
+    entry = {
+        "event_id": str(event.event_id),
+        "at": p["at"],
+        "actor": dict(p["actor"]),
+        "old_status": p["old_status"],
+        "new_status": p["new_status"],
+        "metadata_changes": dict(p.get("metadata_changes") or {}),
+        "notes": [note["text"] for note in notes],
+    }
+    # Evidence (SPEC §5a): the version decided on, and a rejection's request for a new upload.
+    if p.get("file_version") is not None:
+        entry["file_version"] = p["file_version"]
+    if p.get("request_new_upload"):
+        entry["request_new_upload"] = True
+    if p.get("reason"):
+        entry["reason"] = p["reason"]
+    if p["new_status"] in ("VERIFIED_MANUAL", "VERIFIED_SYSTEM"):
+        expires_on = p.get("expires_on")
+        requirement.expires_on = date.fromisoformat(expires_on) if expires_on else None
+    requirement.history = [*(requirement.history or []), entry]
     requirement.updated_at = event.occurred_at
     return requirement
 

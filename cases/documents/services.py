@@ -15,31 +15,59 @@ from cases.core.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from cases.core.requests import request_metadata
 from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
 from cases.documents.handlers import (
+    FileVersion,
     RequirementState,
     handle_determine_document_requirements,
     handle_update_document_status,
     owed_requirement_ids,
 )
 from cases.documents.rules import DocumentRuleData, load_document_rules
-from cases.models import BeneficialOwner, Case, DocumentRequirement, EntityType, Person, StoredEvent
+from cases.models import (
+    BeneficialOwner,
+    Case,
+    DocumentRequirement,
+    EntityType,
+    EvidenceFile,
+    Person,
+    StoredEvent,
+)
 
 
-def _requirement_state(requirement: DocumentRequirement) -> RequirementState:
+def requirement_state(requirement: DocumentRequirement) -> RequirementState:
+    """What a decision on the requirement needs, its file versions included (SPEC §5a)."""
+    files: tuple[FileVersion, ...] = ()
+    if requirement.current_file_version is not None:
+        rows = (
+            EvidenceFile.objects.filter(requirement_id=requirement.pk)
+            .order_by("version")
+            .values_list("version", "expires_on", "deleted_at")
+        )
+        files = tuple(
+            FileVersion(version, expires_on, deleted_at is not None)
+            for version, expires_on, deleted_at in rows
+        )
     return RequirementState(
         requirement_id=requirement.pk,
         case_id=requirement.case_id,
         status=requirement.status,
         version=requirement.version,
+        current_file_version=requirement.current_file_version,
+        files=files,
     )
 
 
 def update_document_status(command: UpdateDocumentStatus) -> DocumentRequirement:
-    """Record a decision on a document: who, when, old → new, merged metadata, notes."""
+    """Record a decision on a document: who, when, old → new, merged metadata, notes.
+
+    VERIFIED_MANUAL and REJECTED of a requirement holding files name the version decided on
+    (SPEC §5a); uploads come through `cases.evidence.services.upload_evidence`, which stores
+    the bytes first and then runs this with the file's metadata.
+    """
     requirement, events = execute(
         DocumentRequirement,
         command.requirement_id,
         command,
-        lambda requirement: handle_update_document_status(command, _requirement_state(requirement)),
+        lambda requirement: handle_update_document_status(command, requirement_state(requirement)),
     )
     announce(events)
     return requirement

@@ -5,6 +5,7 @@ from cases.models.case import Case, CaseStatus
 from cases.models.client import Client
 from cases.models.documents import DocumentRequirement, DocumentRule, DocumentStatus, EntityType
 from cases.models.event_log import EventCommit, StoredEvent
+from cases.models.evidence import EvidenceAccess, EvidenceAction, EvidenceFile
 from cases.models.idempotency import IdempotencyKey
 from cases.models.notifications import Notification, NotificationRule, NotificationStatus
 from cases.models.parties import Address, BeneficialOwner, Company, OwnerPerson, Person
@@ -26,6 +27,9 @@ __all__ = [
     "DocumentStatus",
     "EntityType",
     "EventCommit",
+    "EvidenceAccess",
+    "EvidenceAction",
+    "EvidenceFile",
     "HitStatus",
     "IdempotencyKey",
     "Notification",

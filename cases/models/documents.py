@@ -64,6 +64,10 @@ class DocumentRequirement(models.Model):
     notes = models.JSONField(default=list, blank=True, help_text="[{author, at, text}, ...]")
     history = models.JSONField(default=list, blank=True, help_text="Status changes, oldest first")
     version = models.IntegerField(default=0)
+    # Document evidence (SPEC §5a): the latest uploaded file version, and the expiry date of
+    # the version a VERIFIED_* decision named (the expiry check reads it).
+    current_file_version = models.IntegerField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -74,6 +78,7 @@ class DocumentRequirement(models.Model):
             models.Index(fields=["case", "entity_type", "entity_id"], name="req_case_entity"),
             models.Index(fields=["entity_id"], name="req_entity"),
             models.Index(fields=["status", "-updated_at"], name="req_status"),
+            models.Index(fields=["status", "expires_on"], name="req_status_expiry"),
         ]
 
     def __str__(self) -> str:

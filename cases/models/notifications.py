@@ -10,6 +10,8 @@ class NotificationTrigger(models.TextChoices):
     CLIENT_DATA_UPDATED = "CLIENT_DATA_UPDATED"
     CASE_OVERDUE = "CASE_OVERDUE"
     SCREENING_HIT = "SCREENING_HIT"
+    DOCUMENT_REQUESTED = "DOCUMENT_REQUESTED"
+    DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
 
 
 class NotificationStatus(models.TextChoices):

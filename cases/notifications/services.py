@@ -27,7 +27,14 @@ from cases.core.signals import (
     document_status_changed,
     screening_hits_raised,
 )
-from cases.models import Case, Company, Notification, NotificationRule, Person
+from cases.models import (
+    Case,
+    Company,
+    DocumentRequirement,
+    Notification,
+    NotificationRule,
+    Person,
+)
 from cases.models.notifications import NotificationTrigger
 from cases.notifications import outbox_tap
 from cases.notifications.remote_rules import (
@@ -148,10 +155,12 @@ def require_notifications(
     *,
     cause: dict[uuid.UUID, str],
     trace_parents: dict[uuid.UUID, str] | None = None,
+    extra_context: dict[uuid.UUID, dict[str, Any]] | None = None,
 ) -> list[Notification]:
     """Append NotificationRequired for each case a rule matches, and queue its delivery.
 
-    `cause` maps each case to the identity of what triggered it (used to derive ids).
+    `cause` maps each case to the identity of what triggered it (used to derive ids);
+    `extra_context` adds what the front end shows for that trigger to a case's context_data.
     """
     local_rules = list(NotificationRule.objects.filter(trigger=trigger, is_active=True))
     local_rules.sort(key=lambda rule: (rule.priority, str(rule.pk)))
@@ -184,7 +193,7 @@ def require_notifications(
                 },
                 "template_id": match.template_id,
                 "language_code": match.language_code,
-                "context_data": fact.context(),
+                "context_data": {**fact.context(), **(extra_context or {}).get(case.id, {})},
                 "rule": {"id": match.rule_id, "source": match.source},
             },
         )
@@ -220,6 +229,26 @@ def notify_case_overdue(case_id: uuid.UUID) -> list[Notification]:
     )
 
 
+def notify_document_expired(
+    case_id: uuid.UUID, requirement_id: uuid.UUID, document_type: str, version: int, expires_on: str
+) -> list[Notification]:
+    """DOCUMENT_EXPIRED for a verified document whose file expired (SPEC §5a); the id derives
+    from (requirement, version), so a version is notified once (cases.evidence.expiry)."""
+    return require_notifications(
+        NotificationTrigger.DOCUMENT_EXPIRED,
+        _facts_for([case_id]),
+        cause={case_id: f"expired:{requirement_id}:{version}"},
+        extra_context={
+            case_id: {
+                "requirement_id": str(requirement_id),
+                "document_type": document_type,
+                "file_version": version,
+                "expires_on": expires_on,
+            }
+        },
+    )
+
+
 # --- Receivers -------------------------------------------------------------------------------
 
 
@@ -250,6 +279,42 @@ def notify_document_status_changed(sender: Any, case_id: uuid.UUID, event_id: uu
         NotificationTrigger.DOCUMENT_STATUS_CHANGED,
         _facts_for([case_id]),
         cause={case_id: f"event:{event_id}"},
+    )
+
+
+@receiver(document_status_changed, dispatch_uid="notify_document_requested")
+def notify_document_requested(
+    sender: Any,
+    case_id: uuid.UUID,
+    event_id: uuid.UUID,
+    requirement_id: uuid.UUID,
+    request_new_upload: bool = False,
+    reason: str = "",
+    file_version: int | None = None,
+    **_: Any,
+):
+    """DOCUMENT_REQUESTED when a rejection asks the client for a new upload (SPEC §5a), with
+    the reason the front end shows; once per rejection (its id derives from that event)."""
+    trigger = NotificationTrigger.DOCUMENT_REQUESTED
+    if not request_new_upload:
+        return
+    if not settings.CONFIG_SERVICE_URL and not (
+        NotificationRule.objects.filter(trigger=trigger, is_active=True).exists()
+    ):
+        return  # the seeded rule is off by default
+    requirement = DocumentRequirement.objects.filter(pk=requirement_id).first()
+    require_notifications(
+        trigger,
+        _facts_for([case_id]),
+        cause={case_id: f"event:{event_id}"},
+        extra_context={
+            case_id: {
+                "requirement_id": str(requirement_id),
+                "document_type": requirement.document_type if requirement else "",
+                "rejected_file_version": file_version,
+                "reason": reason,
+            }
+        },
     )
 
 

@@ -26,6 +26,12 @@ from cases.selectors.cases import (
 from cases.selectors.clients import ClientDetail, get_client_detail, list_clients
 from cases.selectors.dashboard import DashboardFigures, compute_dashboard, get_dashboard
 from cases.selectors.documents import get_requirement, list_case_requirements
+from cases.selectors.evidence import (
+    count_documents_expiring,
+    list_evidence_accesses,
+    list_evidence_versions,
+    list_expired_documents,
+)
 from cases.selectors.gauges import (
     count_ingest_outcome,
     count_open_cases,
@@ -72,6 +78,7 @@ __all__ = [
     "WorkflowCounts",
     "committed_events",
     "compute_dashboard",
+    "count_documents_expiring",
     "count_ingest_outcome",
     "count_open_cases",
     "count_pending_notifications",
@@ -95,5 +102,8 @@ __all__ = [
     "list_company_cases",
     "list_company_owners",
     "list_company_persons",
+    "list_evidence_accesses",
+    "list_evidence_versions",
+    "list_expired_documents",
     "list_raw_events",
 ]
