@@ -9,16 +9,18 @@ storage by the service; a download is streamed from storage a block at a time.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Header, Query, Router, Schema
+from ninja import File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from cases import selectors
 from cases.api.auth import needs, principal_of
-from cases.api.downloads import bounded_chunks, evidence_response
+from cases.api.downloads import evidence_response
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import (
@@ -28,17 +30,17 @@ from cases.api.params import (
     current_trace_id,
     request_id_for,
 )
-from cases.api.ranges import requested_range
 from cases.api.schemas import (
     EvidenceAccessPageOut,
     EvidenceFileOut,
     EvidenceFilePageOut,
     EvidenceUploadIn,
 )
+from cases.core.errors import InvalidCommand, RangeNotSatisfiable
 from cases.evidence.commands import UploadEvidence
-from cases.evidence.services import open_evidence, upload_evidence
+from cases.evidence.ranges import ByteRange
+from cases.evidence.services import get_version, open_evidence, upload_evidence
 from cases.models import EvidenceAction
-from cases.selectors import evidence as evidence_selectors
 
 __all__ = ["router"]
 
@@ -47,8 +49,7 @@ router = Router(tags=["evidence"])
 VIEW = "cases.view_evidencefile"
 
 
-def _binary(kind: str) -> dict[str, Any]:
-    return {"schema": {"type": "string", "format": "binary"}}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 def _header(description: str, **schema: Any) -> dict[str, Any]:
@@ -65,7 +66,7 @@ _FILE_HEADERS = {
 
 
 def _file_responses() -> dict[int, Any]:
-    content = {kind: _binary(kind) for kind in settings.EVIDENCE_ALLOWED_TYPES}
+    content = dict.fromkeys(settings.EVIDENCE_ALLOWED_TYPES, _BINARY)
     return {
         200: {"description": "The whole file.", "headers": _FILE_HEADERS, "content": content},
         206: {
@@ -76,9 +77,7 @@ def _file_responses() -> dict[int, Any]:
             },
             "content": content,
         },
-        416: {
-            "headers": {"Content-Range": _header("`bytes */size`.", pattern=r"^bytes \*/\d+$")}
-        },
+        416: {"headers": {"Content-Range": _header("`bytes */size`.", pattern=r"^bytes \*/\d+$")}},
     }
 
 
@@ -115,9 +114,10 @@ def upload_file(
             expires_on=details.expires_on,
             document_number=details.document_number,
             idempotency_key=request_id,
+            trace_id=current_trace_id(),
         )
     )
-    return 201, stored
+    return Status(201, stored)
 
 
 @router.get(
@@ -129,7 +129,8 @@ def upload_file(
     auth=needs(VIEW),
 )
 def list_files(request: HttpRequest, requirement_id: RequirementId, page: Query[PageParams]):
-    return paginate(evidence_selectors.list_versions(requirement_id), page)
+    requirement = selectors.get_requirement(requirement_id)
+    return paginate(selectors.list_evidence_versions(requirement.pk), page)
 
 
 @router.get(
@@ -141,7 +142,8 @@ def list_files(request: HttpRequest, requirement_id: RequirementId, page: Query[
     auth=needs(VIEW, "cases.view_evidenceaccess"),
 )
 def list_accesses(request: HttpRequest, requirement_id: RequirementId, page: Query[PageParams]):
-    return paginate(evidence_selectors.list_accesses(requirement_id), page)
+    requirement = selectors.get_requirement(requirement_id)
+    return paginate(selectors.list_evidence_accesses(requirement.pk), page)
 
 
 class DownloadParams(Schema):
@@ -162,13 +164,28 @@ RangeHeader = Header(
 )
 
 
+def _asked_range(header: str | None, requirement_id: uuid.UUID, version: int) -> ByteRange | None:
+    """The one range to pass to the service, or None for the whole file (RFC 9110 §14.2: a
+    server may ignore a Range it does not serve; the whole file is always a right answer)."""
+    if not header:
+        return None
+    unit, equals, ranges = header.partition("=")
+    if unit.strip().lower() != "bytes" or not equals or "," in ranges:
+        return None  # another unit, or several ranges
+    try:
+        return ByteRange.parse(header)
+    except InvalidCommand as exc:  # a bytes range that is malformed: 416, sized
+        size = get_version(requirement_id, version).size
+        raise RangeNotSatisfiable(size, f"{exc}; the file has {size} bytes") from None
+
+
 @router.get(
     "/{requirement_id}/files/{version}",
-    response={**errors(401, 403, 404, 416, 422)},
+    response={**errors(401, 403, 404, 410, 416, 422)},
     summary="Download one version's bytes (streamed, Range)",
-    description="The bytes as uploaded, with the detected Content-Type. Every call is logged "
-    "(user, version, range) before a byte is sent. 404 for an unknown version or one whose "
-    "bytes retention removed. Needs `cases.view_evidencefile`.",
+    description="The bytes as uploaded, with the detected Content-Type, streamed. Every call "
+    "is logged (user, version, bytes served) before a byte is sent. 404 for an unknown "
+    "version, 410 for one whose bytes retention removed. Needs `cases.view_evidencefile`.",
     auth=needs(VIEW),
     openapi_extra={"responses": _file_responses()},
 )
@@ -179,23 +196,14 @@ def download_file(
     params: Query[DownloadParams],
     range_header: str | None = RangeHeader,
 ) -> HttpResponse:
-    evidence = evidence_selectors.get_version(requirement_id, version)
-    served = requested_range(range_header, evidence.size)  # RangeNotSatisfiable: 416
+    asked = _asked_range(range_header, requirement_id, version)
     action = EvidenceAction.PREVIEW if params.disposition == "inline" else EvidenceAction.DOWNLOAD
     opened = open_evidence(
         requirement_id,
         version,
         principal_of(request).actor,
         action,
-        byte_range=(served.start, served.end) if served else None,
+        byte_range=asked,
         request_id=current_trace_id(),
     )
-    return evidence_response(
-        chunks=bounded_chunks(opened.stream, opened.length),
-        size=opened.file.size,
-        served=served,
-        content_type=opened.file.content_type,
-        original_name=opened.file.original_name or f"version-{version}",
-        sha256=opened.file.sha256,
-        disposition=params.disposition,
-    )
+    return evidence_response(opened, partial=asked is not None, disposition=params.disposition)
