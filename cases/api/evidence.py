@@ -28,6 +28,7 @@ from cases.api.params import (
     IdempotencyKey,
     RequirementId,
     current_trace_id,
+    multipart_digest,
     request_id_for,
 )
 from cases.api.schemas import (
@@ -102,7 +103,9 @@ def upload_file(
     idempotency_key: str | None = IdempotencyKey,
 ):
     principal = principal_of(request)
-    request_id = request_id_for(request, idempotency_key) if idempotency_key else None
+    request_id = (
+        request_id_for(request, idempotency_key, multipart_digest) if idempotency_key else None
+    )
     stored = upload_evidence(
         UploadEvidence(
             requirement_id=requirement_id,

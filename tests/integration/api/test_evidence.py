@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from cases.evidence.services import delete_evidence
 from cases.models import DocumentRequirement, EvidenceAccess, EvidenceFile
 from tests.integration.api.payloads import KYC
 from tests.integration.evidence import samples
@@ -253,3 +254,52 @@ def test_every_download_is_logged_with_who_which_version_and_which_bytes(make_ca
         (f"TOKEN:token-of-{uploader.user.username}", 1, "DOWNLOAD", ""),
     ]
     assert uploader.get(f"{base}/access-log").status_code == 403  # the log has its own right
+
+
+def test_a_requirement_that_takes_no_upload_is_409_and_nothing_is_stored(make_caller):
+    requirement = _requirement()
+    decider = make_caller("cases.change_documentrequirement")
+    moved = decider.put(f"{DOCS}/{requirement.pk}/status", {"new_status": "NOT_APPLICABLE"})
+    assert moved.status_code == 200
+    refused = _upload(make_caller(*UPLOADER), requirement.pk, PDF)
+    assert refused.status_code == 409, refused.content[:300]
+    assert "NOT_APPLICABLE" in refused.json()["detail"]
+    assert not EvidenceFile.objects.exists()
+    assert _stored_files() == 0
+
+
+def test_a_version_whose_bytes_retention_removed_is_410_and_stays_listed(make_caller):
+    requirement = _requirement()
+    caller = make_caller(*UPLOADER)
+    _upload(caller, requirement.pk, PDF)
+    delete_evidence(requirement.pk, 1, "retention period over", "USER:retention")
+    gone = caller.get(f"{DOCS}/{requirement.pk}/files/1")
+    assert gone.status_code == 410
+    assert "retention period over" in gone.json()["detail"]
+    listed = caller.get(f"{DOCS}/{requirement.pk}/files").json()["items"]
+    assert [(v["version"], v["deleted_reason"]) for v in listed] == [(1, "retention period over")]
+    assert not EvidenceAccess.objects.exists()
+
+
+def test_a_body_labelled_multipart_without_a_boundary_is_a_400_not_a_500(make_caller):
+    """Only the upload parses multipart; a JSON write with an Idempotency-Key whose client
+    mislabels its body must not be parsed as a form to compute the key's digest."""
+    requirement = _requirement()
+    caller = make_caller(superuser=True)
+    headers = {**caller.auth, "Idempotency-Key": "k-1"}
+    upload = caller.client.post(
+        f"{DOCS}/{requirement.pk}/files",
+        b'{"text": "x"}',
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert upload.status_code == 400, upload.content[:300]
+    assert upload.json()["detail"] == "malformed multipart body"
+    note = caller.client.post(
+        f"/api/v1/cases/{requirement.case_id}/notes",
+        b'{"text": "x"}',
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert note.status_code < 500, note.content[:300]
+    assert _stored_files() == 0
