@@ -9,9 +9,9 @@ For each size (default 100 KiB, 5 MiB, 20 MiB) the same bytes are
 - uploaded and downloaded over HTTP through gunicorn (one worker, one thread) serving the API
   (`POST /api/v1/documents/{id}/files` multipart, `GET .../files/{version}` streamed).
 Each figure is the median of `--repeat` runs after one untimed run, in MB/s (10^6 bytes per
-second); the ratio is that path's speed over plain GridFS (target ≥ 0.8). Then the server worker's resident memory
-(VmRSS from /proc) is sampled while it streams a 20 MiB download, and while it takes a 20 MiB
-upload: flat means the file is never held whole in memory.
+second); the ratio is that path's speed over plain GridFS (target ≥ 0.8). Then the server
+worker's resident memory (VmRSS from /proc) is sampled while it streams 20 MiB downloads and
+while it takes a 20 MiB upload: flat means the file is never held whole in memory.
 
 A private database is created and dropped (casemgmt_project.settings_test; the server gets the
 same run id, so the same database). Services must be up (scripts/services.sh).
