@@ -1,30 +1,36 @@
-"""The evidence storage adapter: a Django `Storage` backed by MongoDB GridFS (SPEC §5a).
+"""The evidence storage adapter: a Django `Storage` over MongoDB GridFS (SPEC §5a).
 
 Selected through `STORAGES["evidence"]`, so another backend is a settings change; callers get
-it from `evidence_storage()` and use only the Storage API. Files live in the bucket
-`evidence` (`evidence.files`, `evidence.chunks`) of the read models' database: nothing more to
-run. Writes stream chunk by chunk (`content.chunks()` into a GridFS upload stream) and never hold
-a whole file; a write that fails half-way, or whose reader raises (size limit), is aborted and
-its chunks removed, so no orphan chunk is left behind. Reads return a seekable file positioned
-where the caller asks (byte ranges), read a chunk at a time.
+it from `evidence_storage()` and use only the Storage API. Files live in a GridFS bucket
+(`evidence.files`, `evidence.chunks`, the layout of the GridFS specification, readable by any
+driver's GridFS) in the read models' database: nothing more to run.
+
+Memory stays bounded by a chunk or two, whatever the file's size. The writer inserts chunks as
+they fill (pymongo's own upload stream buffers up to 48 MB of chunks before its first insert,
+so a 25 MB upload would sit whole in memory) and the file document last, so a reader never
+sees a file whose chunks are still coming; a write that fails half-way, or whose reader raises
+(the size limit), removes the chunks it inserted. The reader fetches one chunk at a time and
+seeks without reading what it skips (byte ranges).
 """
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+from bson import Binary, ObjectId
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.utils import timezone
 from django.utils.deconstruct import deconstructible
-from gridfs import GridFSBucket, NoFile
+from pymongo import ASCENDING
 
-__all__ = ["GridFSStorage", "evidence_storage"]
+__all__ = ["GridFSReader", "GridFSStorage", "evidence_storage"]
 
 DEFAULT_CHUNK_BYTES = 255 * 1024  # GridFS's own default chunk size
+WRITE_BATCH_CHUNKS = 4  # chunks per insert: ~1 MiB a round trip, ~1 MiB held at most
 
 
 def evidence_storage() -> Storage:
@@ -36,8 +42,8 @@ def evidence_storage() -> Storage:
 class GridFSStorage(Storage):
     """Django storage over a GridFS bucket of the database behind `database_alias`.
 
-    Names are GridFS filenames; a name is written once (evidence is immutable), and
-    `get_available_name` keeps a second save of a name from replacing the first.
+    Names are GridFS filenames; evidence is immutable, and `get_available_name` keeps a second
+    save of a name from replacing the first.
     """
 
     def __init__(
@@ -49,82 +55,126 @@ class GridFSStorage(Storage):
         self.bucket_name = bucket_name
         self.database_alias = database_alias
         self.chunk_size_bytes = chunk_size_bytes
+        self._indexed: set[str] = set()
 
-    # --- connections ---------------------------------------------------------------------------
+    # --- collections ---------------------------------------------------------------------------
 
-    def _database(self) -> Any:
+    def database(self) -> Any:
         connection = connections[self.database_alias]
         connection.ensure_connection()
         return connection.database
 
-    def _bucket(self) -> GridFSBucket:
-        return GridFSBucket(
-            self._database(), bucket_name=self.bucket_name, chunk_size_bytes=self.chunk_size_bytes
-        )
+    def files_collection(self) -> Any:
+        return self.database()[f"{self.bucket_name}.files"]
 
-    def _files(self) -> Any:
-        return self._database()[f"{self.bucket_name}.files"]
+    def chunks_collection(self) -> Any:
+        return self.database()[f"{self.bucket_name}.chunks"]
+
+    def ensure_indexes(self) -> None:
+        """The two indexes of the GridFS specification (idempotent; once per process and
+        database, as the drivers do before their first write)."""
+        database = self.database()
+        if database.name in self._indexed:
+            return
+        self.files_collection().create_index(
+            [("filename", ASCENDING), ("uploadDate", ASCENDING)], name="filename_1_uploadDate_1"
+        )
+        self.chunks_collection().create_index(
+            [("files_id", ASCENDING), ("n", ASCENDING)], name="files_id_1_n_1", unique=True
+        )
+        self._indexed.add(database.name)
 
     def _file_doc(self, name: str) -> dict[str, Any] | None:
-        return self._files().find_one({"filename": name}, sort=[("uploadDate", -1)])
+        """The latest file of that name (GridFS allows several; evidence writes one)."""
+        return self.files_collection().find_one(
+            {"filename": name}, sort=[("uploadDate", -1), ("_id", -1)]
+        )
+
+    def _require(self, name: str) -> dict[str, Any]:
+        document = self._file_doc(name)
+        if document is None:
+            raise FileNotFoundError(f"no stored file named {name!r}")
+        return document
 
     # --- Storage API ---------------------------------------------------------------------------
 
     def _save(self, name: str, content: File) -> str:
-        stream = self._bucket().open_upload_stream(name)
+        self.ensure_indexes()
+        chunks = self.chunks_collection()
+        files_id, size, number = ObjectId(), self.chunk_size_bytes, 0
+        pending: bytearray = bytearray()
+        batch: list[dict[str, Any]] = []
+        length = 0
+
+        def flush(force: bool = False) -> None:
+            if batch and (force or len(batch) >= WRITE_BATCH_CHUNKS):
+                chunks.insert_many(batch, ordered=True)
+                batch.clear()
+
         try:
-            for chunk in content.chunks(self.chunk_size_bytes):
-                stream.write(chunk)
+            for piece in content.chunks(size):
+                length += len(piece)
+                pending += piece
+                while len(pending) >= size:
+                    batch.append(
+                        {"files_id": files_id, "n": number, "data": Binary(pending[:size])}
+                    )
+                    del pending[:size]
+                    number += 1
+                    flush()
+            if pending:
+                batch.append({"files_id": files_id, "n": number, "data": Binary(bytes(pending))})
+            flush(force=True)
+            now = datetime.now(UTC)
+            self.files_collection().insert_one(
+                {
+                    "_id": files_id,
+                    "length": length,
+                    "chunkSize": size,
+                    "uploadDate": now.replace(microsecond=now.microsecond // 1000 * 1000),
+                    "filename": name,
+                    "metadata": {},
+                }
+            )
         except BaseException:
-            stream.abort()  # removes the chunks written so far
+            chunks.delete_many({"files_id": files_id})  # no orphan chunk is left behind
             raise
-        stream.close()
         return name
 
     def _open(self, name: str, mode: str = "rb") -> File:
-        if "w" in mode or "a" in mode or "+" in mode:
+        if set(mode) - {"r", "b"}:
             raise ValueError("evidence is immutable: files are opened for reading only")
-        document = self._file_doc(name)
-        if document is None:
-            raise FileNotFoundError(f"no stored file named {name!r}")
-        grid_out = self._bucket().open_download_stream(document["_id"])
-        return File(grid_out, name=name)
+        document = self._require(name)
+        reader = GridFSReader(self.chunks_collection(), document)
+        return File(io.BufferedReader(reader, buffer_size=int(document["chunkSize"])), name=name)
 
     def exists(self, name: str) -> bool:
-        return self._files().count_documents({"filename": name}, limit=1) > 0
+        return self.files_collection().count_documents({"filename": name}, limit=1) > 0
 
     def delete(self, name: str) -> None:
-        """Remove every stored file of that name, chunks included; a missing name is no error."""
-        bucket = self._bucket()
-        for document in self._files().find({"filename": name}, {"_id": 1}):
-            try:
-                bucket.delete(document["_id"])
-            except NoFile:
-                continue  # deleted meanwhile by another caller
+        """Remove every stored file of that name: its file document first (so no reader finds
+        it any more), then its chunks. A missing name is no error."""
+        files = self.files_collection()
+        for document in files.find({"filename": name}, {"_id": 1}):
+            files.delete_one({"_id": document["_id"]})
+            self.chunks_collection().delete_many({"files_id": document["_id"]})
 
     def size(self, name: str) -> int:
-        document = self._file_doc(name)
-        if document is None:
-            raise FileNotFoundError(f"no stored file named {name!r}")
-        return int(document["length"])
+        return int(self._require(name)["length"])
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
         """Names under `path/` (one level): (directories, files)."""
         prefix = f"{path.rstrip('/')}/" if path else ""
-        directories, files = set(), set()
+        directories, names = set(), set()
         query = {"filename": {"$regex": f"^{re.escape(prefix)}"}} if prefix else {}
-        for document in self._files().find(query, {"filename": 1}):
-            rest = document["filename"][len(prefix) :]
-            head, slash, _ = rest.partition("/")
-            (directories if slash else files).add(head)
-        return sorted(directories), sorted(files)
+        for document in self.files_collection().find(query, {"filename": 1}):
+            head, slash, _ = document["filename"][len(prefix) :].partition("/")
+            (directories if slash else names).add(head)
+        return sorted(directories), sorted(names)
 
     def get_created_time(self, name: str) -> datetime:
-        document = self._file_doc(name)
-        if document is None:
-            raise FileNotFoundError(f"no stored file named {name!r}")
-        uploaded = document["uploadDate"]
-        return timezone.make_aware(uploaded, UTC) if timezone.is_naive(uploaded) else uploaded
+        uploaded = self._require(name)["uploadDate"]
+        return uploaded.replace(tzinfo=UTC) if uploaded.tzinfo is None else uploaded
 
     get_modified_time = get_created_time
     get_accessed_time = get_created_time
@@ -133,3 +183,50 @@ class GridFSStorage(Storage):
         raise NotImplementedError(
             "evidence has no public URL: the app serves it (GET /api/v1/documents/{id}/files/{v})"
         )
+
+
+class GridFSReader(io.RawIOBase):
+    """A stored file, read one chunk (`n`) at a time through the (files_id, n) index."""
+
+    def __init__(self, chunks: Any, document: dict[str, Any]):
+        super().__init__()
+        self._chunks = chunks
+        self._id = document["_id"]
+        self._length = int(document["length"])
+        self._chunk_size = int(document["chunkSize"])
+        self._position = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def _chunk(self, number: int) -> bytes:
+        if self._cached is None or self._cached[0] != number:
+            found = self._chunks.find_one({"files_id": self._id, "n": number}, {"data": 1})
+            if found is None:
+                raise OSError(f"chunk {number} of stored file {self._id} is missing")
+            self._cached = (number, bytes(found["data"]))
+        return self._cached[1]
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._length:
+            return 0
+        number, offset = divmod(self._position, self._chunk_size)
+        data = self._chunk(number)[offset:]
+        count = min(len(buffer), len(data), self._length - self._position)
+        memoryview(buffer).cast("B")[:count] = data[:count]
+        self._position += count
+        return count

@@ -27,9 +27,8 @@ KYC = {
 def empty_evidence_bucket() -> None:
     """The test database's tables are flushed between tests; the GridFS bucket is not a table."""
     storage = evidence_storage()
-    database = storage._database()
-    for suffix in ("files", "chunks"):
-        database[f"{storage.bucket_name}.{suffix}"].delete_many({})
+    storage.files_collection().delete_many({})
+    storage.chunks_collection().delete_many({})
 
 
 @pytest.fixture
@@ -54,8 +53,7 @@ def upload(
 def stored_counts() -> tuple[int, int]:
     """(files, chunks) in the evidence GridFS bucket."""
     storage = evidence_storage()
-    database = storage._database()
     return (
-        database[f"{storage.bucket_name}.files"].count_documents({}),
-        database[f"{storage.bucket_name}.chunks"].count_documents({}),
+        storage.files_collection().count_documents({}),
+        storage.chunks_collection().count_documents({}),
     )
