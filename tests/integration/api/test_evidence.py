@@ -11,21 +11,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from cases.evidence.services import delete_evidence
+from cases.evidence.storage import evidence_storage
 from cases.models import DocumentRequirement, EvidenceAccess, EvidenceFile
+from tests import evidence_files
 from tests.integration.api.payloads import KYC
-from tests.integration.evidence import samples
-from tests.integration.evidence.conftest import empty_evidence_bucket, stored_counts
 from tests.integration.helpers import open_case
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("document_rules", empty_evidence_bucket.__name__),
+    pytest.mark.usefixtures("document_rules"),
 ]
 
 DOCS = "/api/v1/documents"
 UPLOADER = ("cases.add_evidencefile", "cases.view_evidencefile")
-SAMPLES = {kind: make(padding=3000) for kind, make in samples.SAMPLES.items()}
+SAMPLES = {kind: make(padding=3000) for kind, make in evidence_files.SAMPLES.items()}
 PDF = SAMPLES["application/pdf"]
 
 
@@ -45,10 +45,19 @@ def _upload(caller, requirement_id, content: bytes, name="scan.bin", declared="t
     )
 
 
+@pytest.fixture(autouse=True)
+def empty_evidence_bucket() -> None:
+    """Django flushes the test database's tables between tests; the GridFS bucket is not one."""
+    storage = evidence_storage()
+    storage.files_collection().delete_many({})
+    storage.chunks_collection().delete_many({})
+
+
 def _stored_files() -> int:
-    """Files in the GridFS bucket, however they got there (chunks: none without a file)."""
-    files, chunks = stored_counts()
-    return files if files else chunks
+    """Files in the GridFS bucket, or their chunks when no file document names them."""
+    storage = evidence_storage()
+    files = storage.files_collection().count_documents({})
+    return files or storage.chunks_collection().count_documents({})
 
 
 def _body(response) -> bytes:
