@@ -20,8 +20,6 @@ import schemathesis
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 200  # cases.api.params.IdempotencyKey
 SUFFIX_LENGTH = 16
-UPLOAD_PATH = "/documents/{requirement_id}/files"
-PDF_SIGNATURE = b"%PDF-1.7\n"
 
 
 def _request_fingerprint(case: Any) -> str:
@@ -38,25 +36,8 @@ def _request_fingerprint(case: Any) -> str:
     return digest.hexdigest()[:SUFFIX_LENGTH]
 
 
-def _half_as_pdf(case: Any) -> None:
-    """An evidence file's type is read from its bytes, so random bytes are a 415 and nothing
-    behind the upload would be reached. Files of even length get a PDF signature: those
-    uploads succeed, and the stateful phase follows their links to the download (with
-    generated `Range` headers), the version list and the access log. Odd ones stay random and
-    keep the 415 checked."""
-    body = getattr(case, "body", None)
-    if case.method.upper() != "POST" or not case.path.endswith(UPLOAD_PATH):
-        return
-    if not isinstance(body, dict):
-        return
-    content = body.get("file")
-    if isinstance(content, bytes) and len(content) % 2 == 0:
-        body["file"] = PDF_SIGNATURE + content
-
-
 @schemathesis.hook
 def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-    _half_as_pdf(case)
     headers = case.headers or {}
     key = headers.get(HEADER)
     if not isinstance(key, str) or len(key) > MAX_LENGTH:
