@@ -15,7 +15,18 @@ from datetime import datetime
 
 from django.utils import timezone
 
-__all__ = ["PeriodicChecks", "periodic_check", "registered_checks", "run_periodic_checks"]
+from cases.core import event_store
+from cases.core.errors import ConcurrencyConflict
+from cases.core.events import DomainEvent
+from cases.models import StoredEvent
+
+__all__ = [
+    "PeriodicChecks",
+    "periodic_check",
+    "registered_checks",
+    "run_periodic_checks",
+    "store_once",
+]
 
 Check = Callable[[datetime, int], list]
 _checks: dict[str, Check] = {}
@@ -29,6 +40,17 @@ def periodic_check(name: str) -> Callable[[Check], Check]:
         return check
 
     return register
+
+
+def store_once(events: list[DomainEvent]) -> StoredEvent | None:
+    """Append a check's decision, whose ids derive from what it decided on; returns its first
+    event as stored (maybe by another process, at another moment), or None when the aggregate
+    moved on since it was read (the next run decides again)."""
+    try:
+        event_store.append(events)
+    except ConcurrencyConflict:
+        return None
+    return StoredEvent.objects.get(pk=events[0].event_id)
 
 
 def registered_checks() -> list[str]:

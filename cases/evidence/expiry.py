@@ -16,11 +16,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from cases import selectors
-from cases.core import event_store, projections
-from cases.core.errors import ConcurrencyConflict
-from cases.core.periodic import periodic_check
+from cases.core import projections
+from cases.core.periodic import periodic_check, store_once
 from cases.evidence.handlers import ExpiryState, handle_expire_document, verified_file_version
-from cases.models import StoredEvent
 from cases.notifications.services import notify_document_expired
 
 __all__ = ["check_expired_documents"]
@@ -43,12 +41,9 @@ def check_expired_documents(*, now: datetime | None = None, limit: int = 500) ->
         events = handle_expire_document(state, today, now)
         if not events:
             continue
-        try:
-            event_store.append(events)
-        except ConcurrencyConflict:
+        stored = store_once(events)
+        if stored is None:
             continue  # the requirement moved on since it was read; the next run decides again
-        # Whoever stored it first (maybe another process, at another moment) wrote the event.
-        stored = StoredEvent.objects.get(pk=events[0].event_id)
         payload = stored.payload
         notify_document_expired(
             requirement.case_id,

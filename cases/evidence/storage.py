@@ -5,12 +5,12 @@ it from `evidence_storage()` and use only the Storage API. Files live in a GridF
 (`evidence.files`, `evidence.chunks`, the layout of the GridFS specification, readable by any
 driver's GridFS) in the read models' database: nothing more to run.
 
-Memory stays bounded by a chunk or two, whatever the file's size. The writer inserts chunks as
+Memory stays bounded by a few chunks, whatever the file's size. The writer inserts chunks as
 they fill (pymongo's own upload stream buffers up to 48 MB of chunks before its first insert,
 so a 25 MB upload would sit whole in memory) and the file document last, so a reader never
 sees a file whose chunks are still coming; a write that fails half-way, or whose reader raises
-(the size limit), removes the chunks it inserted. The reader fetches one chunk at a time and
-seeks without reading what it skips (byte ranges).
+(the size limit), removes the chunks it inserted. The reader fetches a few chunks per round
+trip, in order, and seeks without reading what it skips (byte ranges).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = ["GridFSReader", "GridFSStorage", "evidence_storage"]
 
 DEFAULT_CHUNK_BYTES = 255 * 1024  # GridFS's own default chunk size
 WRITE_BATCH_CHUNKS = 4  # chunks per insert: ~1 MiB a round trip, ~1 MiB held at most
+READ_BATCH_CHUNKS = 4  # chunks per fetch when reading in order
 
 
 def evidence_storage() -> Storage:
@@ -186,7 +187,8 @@ class GridFSStorage(Storage):
 
 
 class GridFSReader(io.RawIOBase):
-    """A stored file, read one chunk (`n`) at a time through the (files_id, n) index."""
+    """A stored file read in order through the (files_id, n) index, a few chunks per round
+    trip (`READ_BATCH_CHUNKS`); a seek elsewhere starts a new cursor at its chunk."""
 
     def __init__(self, chunks: Any, document: dict[str, Any]):
         super().__init__()
@@ -196,6 +198,8 @@ class GridFSReader(io.RawIOBase):
         self._chunk_size = int(document["chunkSize"])
         self._position = 0
         self._cached: tuple[int, bytes] | None = None
+        self._cursor: Any = None
+        self._cursor_next = -1  # the chunk number the open cursor yields next
 
     def readable(self) -> bool:
         return True
@@ -214,11 +218,22 @@ class GridFSReader(io.RawIOBase):
         return self._position
 
     def _chunk(self, number: int) -> bytes:
-        if self._cached is None or self._cached[0] != number:
-            found = self._chunks.find_one({"files_id": self._id, "n": number}, {"data": 1})
-            if found is None:
-                raise OSError(f"chunk {number} of stored file {self._id} is missing")
-            self._cached = (number, bytes(found["data"]))
+        if self._cached is not None and self._cached[0] == number:
+            return self._cached[1]
+        if self._cursor is None or self._cursor_next != number:
+            self._close_cursor()
+            self._cursor = (
+                self._chunks.find(
+                    {"files_id": self._id, "n": {"$gte": number}}, {"data": 1, "n": 1}
+                )
+                .sort("n", ASCENDING)
+                .batch_size(READ_BATCH_CHUNKS)
+            )
+        found = next(self._cursor, None)
+        if found is None or found["n"] != number:
+            raise OSError(f"chunk {number} of stored file {self._id} is missing")
+        self._cursor_next = number + 1
+        self._cached = (number, bytes(found["data"]))
         return self._cached[1]
 
     def readinto(self, buffer: Any) -> int:
@@ -230,3 +245,12 @@ class GridFSReader(io.RawIOBase):
         memoryview(buffer).cast("B")[:count] = data[:count]
         self._position += count
         return count
+
+    def _close_cursor(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def close(self) -> None:
+        self._close_cursor()
+        super().close()

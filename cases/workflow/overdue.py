@@ -14,10 +14,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from cases import selectors
-from cases.core import event_store, projections
-from cases.core.errors import ConcurrencyConflict
-from cases.core.periodic import periodic_check
-from cases.models import StoredEvent
+from cases.core import projections
+from cases.core.periodic import periodic_check, store_once
 from cases.notifications.services import notify_case_overdue
 from cases.workflow.handlers import handle_mark_overdue
 from cases.workflow.services import workflow_state
@@ -33,12 +31,9 @@ def check_overdue(*, now: datetime | None = None, limit: int = 500) -> list[uuid
         events = handle_mark_overdue(workflow_state(case), now)
         if not events:
             continue
-        try:
-            event_store.append(events)
-        except ConcurrencyConflict:
+        stored = store_once(events)
+        if stored is None:
             continue  # the case moved on since it was read; the next run decides again
-        # Whoever stored it first (maybe another process, at another version) wrote the event.
-        stored = StoredEvent.objects.get(pk=events[0].event_id)
         notify_case_overdue(case.pk)
         projections.project([stored])
         marked.append(case.pk)

@@ -60,7 +60,10 @@ from cases.documents.rules import DEFAULT_DOCUMENT_RULES
 from cases.models import (
     Case,
     Client,
+    DocumentRequirement,
     EventCommit,
+    EvidenceAccess,
+    EvidenceFile,
     Notification,
     PartyScreening,
     ScreeningHit,
@@ -197,6 +200,7 @@ def populate() -> dict[str, Any]:
     bulk.collection(Case).bulk_write(updates, ordered=False)
     bulk.insert_missing(outbox)
     _screening_documents([uuid.UUID(row["_id"]) for row in cases], rng)
+    evidenced = _evidence_documents(rng)
     causations = bulk.collection(StoredEvent).distinct("metadata.causation_id")
     bulk.insert_missing(
         EventCommit(command_id=event_store.command_id_of(c), causation_id=c, committed_at=NOW)
@@ -206,7 +210,60 @@ def populate() -> dict[str, Any]:
         "case": Case.objects.filter(status="OPEN").order_by("created_at").first(),
         "kyb_case": Case.objects.filter(status="OPEN", company__isnull=False).first(),
         "client": Client.objects.order_by("client_id").first(),
+        "evidenced": evidenced,
     }
+
+
+def _evidence_documents(rng: random.Random) -> uuid.UUID:
+    """A file on one requirement in three, a few reads of each; one requirement in ten
+    verified with an expiry date spread over a year either side (SPEC §5a). Returns a
+    requirement with files."""
+    files, accesses, verified = [], [], []
+    rows = bulk.collection(DocumentRequirement).find({}, {"_id": 1, "case_id": 1})
+    for index, row in enumerate(rows):
+        requirement_id, case_id = uuid.UUID(row["_id"]), uuid.UUID(row["case_id"])
+        if rng.random() < 0.1:
+            expires = (NOW + timedelta(days=rng.randint(-365, 365))).replace(tzinfo=None)
+            verified.append(
+                UpdateOne(
+                    {"_id": row["_id"]},
+                    {"$set": {"status": "VERIFIED_MANUAL", "expires_on": expires}},
+                )
+            )
+        if index % 3:
+            continue
+        file_id = uuid.uuid4()
+        files.append(
+            EvidenceFile(
+                id=file_id,
+                requirement_id=requirement_id,
+                case_id=case_id,
+                version=1,
+                sha256="0" * 64,
+                size=1000,
+                content_type="application/pdf",
+                uploaded_by="USER:a",
+                uploaded_at=NOW,
+                storage_name=f"{case_id}/{requirement_id}/x",
+            )
+        )
+        accesses += [
+            EvidenceAccess(
+                id=uuid.uuid4(),
+                file_id=file_id,
+                requirement_id=requirement_id,
+                case_id=case_id,
+                version=1,
+                user="USER:b",
+                at=NOW - timedelta(minutes=n),
+                action="VIEW",
+            )
+            for n in range(2)
+        ]
+    bulk.collection(DocumentRequirement).bulk_write(verified, ordered=False)
+    bulk.insert_missing(files)
+    bulk.insert_missing(accesses)
+    return files[0].requirement_id
 
 
 def _screening_documents(case_ids: list[uuid.UUID], rng: random.Random) -> None:
@@ -406,6 +463,15 @@ def queries(world: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "count_screening_work": selectors.count_screening_work,
         "screening worker queue": lambda: pending_requests(50),
         "screening state fold": lambda: load_states([case.pk, kyb.pk]),
+        # document evidence (cases/selectors/evidence.py, the expiry check, the dashboard tile)
+        "list_evidence_versions": lambda: list(
+            selectors.list_evidence_versions(world["evidenced"])
+        ),
+        "list_evidence_accesses": lambda: list(
+            selectors.list_evidence_accesses(world["evidenced"])[:100]
+        ),
+        "list_expired_documents": lambda: page(selectors.list_expired_documents(today=NOW.date())),
+        "count_documents_expiring": lambda: selectors.count_documents_expiring(today=NOW.date()),
         # the outbox sweep (kafka_integration/notification_relay.py)
         "outbox sweep": lambda: list(
             Notification.objects.filter(status="PENDING").order_by("created_at", "id")[:500]

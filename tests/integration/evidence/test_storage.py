@@ -99,4 +99,7 @@ def test_writing_and_reading_a_large_file_holds_only_a_few_chunks_in_memory():
     assert digest.hexdigest() == stream.sha256.hexdigest()
     assert storage.size(name) == size
     assert write_peak < 4 * MiB, f"writing held {write_peak / MiB:.1f} MiB"
-    assert read_peak < 2 * MiB, f"reading held {read_peak / MiB:.1f} MiB"
+    assert read_peak < 4 * MiB, f"reading held {read_peak / MiB:.1f} MiB"
+    print(
+        f"peaks for {size / MiB:.0f} MiB: write {write_peak / MiB:.1f}, read {read_peak / MiB:.1f}"
+    )
