@@ -14,7 +14,11 @@ from cases.core import events as ev
 from cases.core import lifecycle
 from cases.core.errors import IllegalTransition, InvalidCommand
 from cases.core.requests import iso_ms, note_payload, request_sequence
-from cases.documents.commands import DetermineDocumentRequirements, UpdateDocumentStatus
+from cases.documents.commands import (
+    DetermineDocumentRequirements,
+    DocumentUpload,
+    UpdateDocumentStatus,
+)
 from cases.documents.rules import DocumentRuleData, match_documents
 
 
@@ -135,7 +139,7 @@ def handle_update_document_status(
     """
     sequence = request_sequence(command, command.actor, {state.requirement_id: state.version})
     if command.upload is not None:
-        return _upload(command, state, sequence)
+        return _upload(command, command.upload, state, sequence)
     new_status = lifecycle.check_document_transition(state.status, command.new_status)
     decided = decided_version(command, state, new_status)
     expires_on = decided.expires_on if decided and new_status in VERIFIED else None
@@ -189,10 +193,11 @@ def decided_version(
 
 
 def _upload(
-    command: UpdateDocumentStatus, state: RequirementState, sequence: ev.EventSequence
+    command: UpdateDocumentStatus,
+    upload: DocumentUpload,
+    state: RequirementState,
+    sequence: ev.EventSequence,
 ) -> list[ev.DomainEvent]:
-    upload = command.upload
-    assert upload is not None
     if lifecycle.normalise_status(command.new_status) != "UPLOADED":
         raise InvalidCommand(f"an upload moves a requirement to UPLOADED, not {command.new_status}")
     if command.file_version is not None or command.request_new_upload:

@@ -68,6 +68,7 @@ __all__ = [
     "access_log",
     "decide_document",
     "delete_evidence",
+    "get_version",
     "list_versions",
     "open_evidence",
     "upload_evidence",

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
+from django.utils import timezone
 
 from cases import selectors
 from cases.core.errors import InvalidCommand
@@ -95,6 +101,47 @@ def test_two_checks_at_the_same_moment_reopen_and_notify_once(requirement):
         list(pool.map(check, range(2)))
     call_command("check_overdue", stdout=io.StringIO())  # the operators' command runs it too
 
+    assert len(expiries(requirement.id)) == 1
+    assert len(expiry_notifications()) == 1
+    assert DocumentRequirement.objects.get(pk=requirement.id).status == "AWAITING_UPLOAD"
+
+
+def test_two_check_processes_started_together_reopen_and_notify_once(requirement):
+    """`manage.py check_overdue` in two processes at once, on this test's database."""
+    today = timezone.localdate()
+    upload(requirement.id, pdf(), expires_on=(today - timedelta(days=1)).isoformat())
+    decide_document(
+        UpdateDocumentStatus(
+            requirement.id,
+            "VERIFIED_MANUAL",
+            "USER",
+            "bob",
+            file_version=1,
+            occurred_at=timezone.now() - timedelta(days=3),  # verified while still valid
+        )
+    )
+    root = Path(__file__).resolve().parents[3]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "casemgmt_project.settings",
+        "DEBUG": "false",
+        "MONGODB_URI": settings.MONGODB_URI,
+        "DB_NAME": connection.settings_dict["NAME"],  # this test's database
+    }
+    runs = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "check_overdue"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert any(b"expired_documents=1" in out for out, _ in outputs), outputs
     assert len(expiries(requirement.id)) == 1
     assert len(expiry_notifications()) == 1
     assert DocumentRequirement.objects.get(pk=requirement.id).status == "AWAITING_UPLOAD"

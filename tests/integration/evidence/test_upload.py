@@ -186,6 +186,21 @@ def test_a_retry_with_the_same_key_and_bytes_returns_the_same_version_and_stores
     assert other.version == 2
 
 
+def test_a_keyed_retry_after_the_document_was_verified_still_returns_its_version(requirement):
+    data = pdf()
+    first = upload(requirement.id, data, idempotency_key="lost-answer")
+    decide_document(
+        UpdateDocumentStatus(requirement.id, "VERIFIED_MANUAL", "USER", "bob", file_version=1)
+    )
+    counts = stored_counts()
+
+    again = upload(requirement.id, data, idempotency_key="lost-answer")
+
+    assert again.pk == first.pk
+    assert stored_counts() == counts  # the retry's copy was removed
+    assert DocumentRequirement.objects.get(pk=requirement.id).status == "VERIFIED_MANUAL"
+
+
 def test_two_tries_of_one_keyed_upload_at_once_store_one_version_and_one_copy(requirement):
     data = pdf(padding=200 * 1024)
     start = threading.Barrier(2)
