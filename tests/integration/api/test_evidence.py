@@ -312,3 +312,18 @@ def test_a_body_labelled_multipart_without_a_boundary_is_a_400_not_a_500(make_ca
     )
     assert note.status_code < 500, note.content[:300]
     assert _stored_files() == 0
+
+
+def test_the_case_pages_preview_works_with_the_admin_session(make_caller):
+    """The admin's `<img>`/`<object>` loads the inline download with the analyst's session."""
+    requirement = _requirement()
+    uploader = make_caller(*UPLOADER)
+    _upload(uploader, requirement.pk, SAMPLES["image/png"])
+    browser = Client()
+    browser.force_login(make_caller("cases.view_evidencefile").user)
+    preview = browser.get(f"{DOCS}/{requirement.pk}/files/1", {"disposition": "inline"})
+    assert preview.status_code == 200
+    assert preview["Content-Type"] == "image/png"
+    assert preview["X-Frame-Options"] == "SAMEORIGIN"
+    assert _body(preview) == SAMPLES["image/png"]
+    assert EvidenceAccess.objects.get().action == "PREVIEW"
