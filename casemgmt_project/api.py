@@ -14,6 +14,7 @@ from cases.api import (
     clients,
     companies,
     documents,
+    evidence,
     persons,
     risk,
     screening,
@@ -57,6 +58,7 @@ api.add_router("/clients", clients.router)
 api.add_router("/persons", persons.router)
 api.add_router("/companies", companies.router)
 api.add_router("/documents", documents.router)
+api.add_router("/documents", evidence.router)
 api.add_router("/events", raw_events.router)
 
 

@@ -93,6 +93,17 @@ TEMPLATES = [
     },
 ]
 
+# --- Uploads (casemgmt_project/uploads.py) ---------------------------------------------------
+# Multipart bodies are refused above the evidence limit before they are read; a file larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, never held in memory.
+FILE_UPLOAD_HANDLERS = [
+    "casemgmt_project.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+
 # --- Admin and caching ----------------------------------------------------------------------
 # Named in the admin's index title, so nobody mistakes staging for production.
 ENVIRONMENT_NAME = env("ENVIRONMENT_NAME", default="local")

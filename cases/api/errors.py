@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -20,6 +21,8 @@ from cases.core.errors import (
     CaseNotActive,
     ClientConflict,
     DecisionRefused,
+    EvidenceDeleted,
+    EvidenceTooLarge,
     HitStateConflict,
     IllegalTransition,
     InvalidCommand,
@@ -27,7 +30,9 @@ from cases.core.errors import (
     NoCaseAvailable,
     NotAllowed,
     NotFound,
+    RangeNotSatisfiable,
     RiskOverrideConflict,
+    UnsupportedEvidenceType,
     VersionConflict,
 )
 
@@ -85,6 +90,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, 413, error_body("request body too large", [("$", str(exc))]))
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return respond(request, 400, error_body("malformed multipart body", [("body", str(exc))]))
+
+    @api.exception_handler(EvidenceTooLarge)
+    def evidence_too_large(request: HttpRequest, exc: EvidenceTooLarge) -> HttpResponse:
+        return respond(request, 413, error_body(str(exc), [("body.file", str(exc))]))
+
+    @api.exception_handler(UnsupportedEvidenceType)
+    def unsupported_type(request: HttpRequest, exc: UnsupportedEvidenceType) -> HttpResponse:
+        return respond(request, 415, error_body(str(exc), [("body.file", str(exc))]))
+
+    @api.exception_handler(RangeNotSatisfiable)
+    def unsatisfiable(request: HttpRequest, exc: RangeNotSatisfiable) -> HttpResponse:
+        response = respond(request, 416, error_body(str(exc), [("header.Range", str(exc))]))
+        response["Content-Range"] = f"bytes */{exc.size}"
+        return response
+
+    @api.exception_handler(EvidenceDeleted)
+    def deleted(request: HttpRequest, exc: EvidenceDeleted) -> HttpResponse:
+        return respond(request, 410, error_body(str(exc)))
 
     @api.exception_handler(ClientConflict)
     def client_conflict(request: HttpRequest, exc: ClientConflict) -> HttpResponse:

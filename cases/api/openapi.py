@@ -20,7 +20,11 @@ ERROR_MEANINGS = {
     404: "not found",
     409: "conflict: illegal transition, refused decision, a hit or case not in the state the "
     "action needs, or stale expected_version",
-    413: "request body too large (1 MiB for a case record, Django's upload bound otherwise)",
+    410: "the file's bytes were removed by retention; its metadata remains",
+    413: "request body too large (1 MiB for a case record, EVIDENCE_MAX_BYTES for a file, "
+    "Django's upload bound otherwise)",
+    415: "the file's type, detected from its bytes, is not one of EVIDENCE_ALLOWED_TYPES",
+    416: "the byte range asked for is malformed or past the end of the file",
     422: "invalid input; `errors` lists each field",
 }
 
@@ -92,7 +96,11 @@ _REQUIREMENT_OPERATIONS = [
     "cases_api_documents_get_requirement",
     "cases_api_documents_get_history",
     "cases_api_documents_update_status",
+    "cases_api_evidence_upload_file",
+    "cases_api_evidence_list_files",
+    "cases_api_evidence_list_accesses",
 ]
+_EVIDENCE_DOWNLOAD = "cases_api_evidence_download_file"
 
 
 def _to(operation_ids: list[str], parameter: str, expression: str) -> dict[str, Any]:
@@ -108,6 +116,21 @@ LINKS: dict[tuple[str, str], dict[str, Any]] = {
         **_to(_COMPANY_READS, "company_id", "$response.body#/company_id"),
         **_to(_REQUIREMENT_OPERATIONS, "requirement_id", "$response.body#/requirement_ids/0"),
         **_to(["cases_api_clients_get_client"], "client_id", "$request.body#/client_id"),
+    },
+    # An uploaded version is downloadable at once, and its download shows in the access log.
+    ("cases_api_evidence_upload_file", "201"): {
+        _EVIDENCE_DOWNLOAD: {
+            "operationId": _EVIDENCE_DOWNLOAD,
+            "parameters": {
+                "requirement_id": "$response.body#/requirement_id",
+                "version": "$response.body#/version",
+            },
+        },
+        **_to(
+            ["cases_api_evidence_list_files", "cases_api_evidence_list_accesses"],
+            "requirement_id",
+            "$response.body#/requirement_id",
+        ),
     },
     ("cases_api_cases_create", "200"): _to(
         _CASE_READS + _CASE_WRITES, "case_id", "$response.body#/case_id"

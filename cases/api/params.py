@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -16,11 +17,13 @@ from cases.api.idempotency import claim_key
 __all__ = [
     "CaseId",
     "CompanyId",
+    "EvidenceVersion",
     "IdempotencyKey",
     "RawEventId",
     "RequirementId",
     "current_trace_id",
     "json_body",
+    "multipart_digest",
     "request_id_for",
 ]
 
@@ -42,6 +45,9 @@ CaseId = Annotated[uuid.UUID, _path_id("case")]
 CompanyId = Annotated[uuid.UUID, _path_id("company")]
 RequirementId = Annotated[uuid.UUID, _path_id("document requirement")]
 RawEventId = Annotated[uuid.UUID, _path_id("raw record")]
+EvidenceVersion = Annotated[
+    int, Path(ge=1, le=2**31 - 1, description="Version of the evidence: 1, 2, 3, ...")
+]
 
 
 def current_trace_id() -> str:
@@ -65,22 +71,49 @@ def _canonical_body(raw: bytes) -> bytes:
     return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
 
 
-def request_digest(request: HttpRequest) -> str:
-    """What a request asks for: its target (path and query) and its body."""
+def multipart_digest(request: HttpRequest) -> str:
+    """What a multipart request asks for: its target, its fields in name order, then each
+    file's name and SHA-256, read in chunks from where Django spooled it (the raw body is not
+    kept, and a file is never read whole). For the upload operation only: parsing a body as
+    multipart is the operation's choice, never the client's Content-Type's."""
+    digest = _target_digest(request)
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            digest.update(f"{name}={value}".encode() + b"\x1f")
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            digest.update(f"{name}:{upload.name}:{content.hexdigest()}".encode() + b"\x1f")
+    return digest.hexdigest()
+
+
+def _target_digest(request: HttpRequest) -> Any:
     digest = hashlib.sha256()
     for part in (request.path.encode(), request.META.get("QUERY_STRING", "").encode()):
         digest.update(part + b"\x1f")
+    return digest
+
+
+def request_digest(request: HttpRequest) -> str:
+    """What a request asks for: its target (path and query) and its body."""
+    digest = _target_digest(request)
     digest.update(_canonical_body(request.body))
     return digest.hexdigest()
 
 
-def request_id_for(request: HttpRequest, key: str | None) -> str:
+def request_id_for(
+    request: HttpRequest, key: str | None, digest: Callable[[HttpRequest], str] = request_digest
+) -> str:
     """A command's request_id: the caller's Idempotency-Key scoped to them and the operation
-    (the same key with a different request is a 422), or a fresh id without a key."""
+    (the same key with a different request is a 422), or a fresh id without a key. `digest`
+    says what the request asks for (`multipart_digest` for an upload)."""
     if not key:
         return str(uuid.uuid4())
     caller = principal_of(request).actor
-    return str(claim_key(caller, _operation(request), key, request_digest(request)))
+    return str(claim_key(caller, _operation(request), key, digest(request)))
 
 
 def _not_json(name: str) -> Any:

@@ -54,6 +54,11 @@ __all__ = [
     "ErrorOut",
     "EventOut",
     "EventPageOut",
+    "EvidenceAccessOut",
+    "EvidenceAccessPageOut",
+    "EvidenceFileOut",
+    "EvidenceFilePageOut",
+    "EvidenceUploadIn",
     "NoteOut",
     "PendingDecisionOut",
     "PersonOut",
@@ -380,6 +385,65 @@ class DocumentStatusIn(InputSchema):
     )
     notes_to_add: list[str] = Field(default_factory=list, max_length=50)
     expected_version: Version = None
+
+
+# --- Document evidence (SPEC §5a) ------------------------------------------------------------
+
+
+class EvidenceUploadIn(Schema):
+    """The form fields beside the `file` part of an upload (all optional)."""
+
+    issued_on: date | None = Field(None, description="Date the document was issued.")
+    expires_on: date | None = Field(
+        None, description="Date it expires; a verified document re-opens its requirement then."
+    )
+    document_number: str | None = Field(None, max_length=100, examples=["X1234567"])
+
+
+class EvidenceFileOut(Schema):
+    """One version of a requirement's evidence: metadata only, the bytes are downloaded."""
+
+    id: uuid.UUID
+    requirement_id: uuid.UUID
+    case_id: uuid.UUID
+    version: int = Field(..., description="1, 2, 3, ... per requirement; never reused.")
+    sha256: str
+    size: int = Field(..., description="Bytes.")
+    content_type: str = Field(..., description="Detected from the bytes, not the client's header.")
+    original_name: str
+    uploaded_by: str
+    uploaded_at: datetime
+    issued_on: date | None
+    expires_on: date | None
+    document_number: str = Field(..., description="Empty when none was given.")
+    deleted_at: datetime | None = Field(
+        ..., description="Set when retention removed the bytes; the metadata stays."
+    )
+    deleted_reason: str = Field(..., description="Why the bytes were removed; empty if not.")
+
+
+class EvidenceFilePageOut(Schema):
+    items: list[EvidenceFileOut]
+    next_cursor: str | None = None
+
+
+class EvidenceAccessOut(Schema):
+    """One view or download of a version: who, when, what, which bytes."""
+
+    id: uuid.UUID
+    file_id: uuid.UUID
+    requirement_id: uuid.UUID
+    version: int
+    user: str = Field(..., description="`USER:<username>` or `TOKEN:<token name>`.")
+    at: datetime
+    action: str = Field(..., examples=["DOWNLOAD"], description="VIEW, DOWNLOAD or PREVIEW.")
+    range: str = Field(..., description="`bytes a-b` served; empty for the whole file.")
+    request_id: str = Field(..., description="The request's trace id, to find it in the logs.")
+
+
+class EvidenceAccessPageOut(Schema):
+    items: list[EvidenceAccessOut]
+    next_cursor: str | None = None
 
 
 # --- Raw events ------------------------------------------------------------------------------
