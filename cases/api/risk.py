@@ -3,9 +3,9 @@
 Thin like the other routers. Reading needs `cases.view_case`; proposing, approving or returning
 an override is a case write (`cases.change_case`), and the domain decides the rest: analysts
 propose, a member of the lead group other than the proposer approves or returns. Refusals are
-403 (who may act), 404, 409 (an override already awaits a lead, none does, the case is not
-rated, closed or rejected, or it moved on) or 422 (no rationale, the same level, a PROHIBITED
-rating).
+403 (who may act), 404, 409 (the case's state refuses it: an override already awaits a lead,
+none does, the case is not rated, closed or rejected, has that level already, is rated
+PROHIBITED, or moved on) or 422 (no rationale).
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ def get_case_risk(request: HttpRequest, case_id: CaseId):
     summary="Propose another risk level (four eyes)",
     description="An analyst sets the level by hand with a rationale; it takes effect when a "
     "member of the lead group other than the proposer approves it. 409 when an override "
-    "already awaits a lead or the case is not rated, rejected or closed; 422 for the level "
-    "the case has, or a PROHIBITED rating (it follows from the model: only REJECTED remains). "
+    "already awaits a lead, the case is not rated, rejected or closed, already has that level, "
+    "or is rated PROHIBITED (it follows from the model: only REJECTED remains). "
     "Needs `cases.change_case`.",
     auth=WRITE,
 )

@@ -220,9 +220,9 @@ def handle_propose_override(
             f"{risk_case.override['proposed_by']} awaits a lead; approve or return it first"
         )
     if level == risk_case.risk_level:
-        raise InvalidCommand(f"the case is already {level}")
+        raise RiskOverrideConflict(f"the case is already {level}")
     if risk_case.computed_level == PROHIBITED:
-        raise InvalidCommand(
+        raise RiskOverrideConflict(
             "a PROHIBITED rating cannot be overridden: it follows from the risk model "
             "(a prohibited country or sector, a confirmed sanctions match); only REJECTED remains"
         )

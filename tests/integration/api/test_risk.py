@@ -78,6 +78,9 @@ def test_override_with_four_eyes_over_the_api(member):
 
     no_rationale = ana.post(url, {"level": "HIGH", "rationale": ""})
     assert no_rationale.status_code == 422
+    # A well-formed request the case's state refuses is a conflict, not invalid input.
+    same = ana.post(url, {"level": "LOW", "rationale": "no change"})
+    assert same.status_code == 409 and "already LOW" in same.json()["detail"]
     proposed = lead_root.post(url, {"level": "HIGH", "rationale": "adverse press"})
     assert proposed.status_code == 200, proposed.json()
     assert proposed.json()["override"]["proposed_by"] == lead_root.user.username

@@ -109,9 +109,9 @@ def test_bad_proposals_are_refused_with_a_reason_and_append_nothing():
         propose(case.id, rationale=" ")
     with pytest.raises(InvalidCommand, match="one of LOW, MEDIUM, HIGH, PROHIBITED"):
         propose(case.id, level="EXTREME")
-    with pytest.raises(InvalidCommand, match="already LOW"):
+    with pytest.raises(RiskOverrideConflict, match="already LOW"):
         propose(case.id, level="LOW")
-    with pytest.raises(InvalidCommand, match="PROHIBITED rating cannot be overridden"):
+    with pytest.raises(RiskOverrideConflict, match="PROHIBITED rating cannot be overridden"):
         propose(banned.id, level="HIGH")
     make_user("eve")
     with pytest.raises(NotAllowed, match="not an analyst"):
