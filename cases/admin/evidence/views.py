@@ -133,7 +133,7 @@ def evidence_file_view(
     response = StreamingHttpResponse(opened.chunks(), content_type=file.content_type)
     response["Content-Length"] = str(opened.length)
     response["Content-Disposition"] = content_disposition_header(
-        disposition == "attachment", file.original_name
+        disposition == "attachment", file.original_name or f"version-{file.version}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = PDF_POLICY if file.content_type == PDF else OTHER_POLICY

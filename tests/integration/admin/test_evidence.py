@@ -4,6 +4,7 @@ naming a version. The browser test (tests/e2e/test_document_evidence.py) clicks 
 """
 
 import hashlib
+import io
 import re
 from datetime import timedelta
 
@@ -330,6 +331,7 @@ def test_a_version_deleted_for_retention_shows_why_and_is_gone(analyst_client, a
     assert re.findall(r'value="(\d+)"', offered.group(1)) == ["2"]  # a decision names v2 only
     gone = analyst_client.get(_file_url(articles, 1))
     assert gone.status_code == 410 and b"retention period over" in gone.content
+    assert "no-store" in gone["Cache-Control"]  # the admin's never_cache
 
 
 def test_a_file_far_over_the_limit_is_refused_unread_with_the_reason(
@@ -364,3 +366,22 @@ def test_an_oversized_body_elsewhere_in_the_back_office_is_a_413_that_says_so(se
     refused = client.post(reverse("admin:login"), {"username": "x", "file": big})
     assert refused.status_code == 413
     assert b"Request refused, nothing stored: the body is larger" in refused.content
+
+
+def test_a_file_whose_name_cleans_to_nothing_is_served_under_its_version(analyst_client, articles):
+    """A name of control characters only is stored empty; the download still names a file."""
+    from cases.evidence.commands import UploadEvidence
+    from cases.evidence.services import upload_evidence
+
+    upload_evidence(
+        UploadEvidence(
+            requirement_id=articles.pk,
+            stream=io.BytesIO(tiny_pdf("nameless")),
+            original_name="\x01\x7f",
+            declared_type="application/pdf",
+            actor="USER:ann-analyst",
+        )
+    )
+    download = analyst_client.get(_file_url(articles, 1, "download"))
+    _body(download)
+    assert download["Content-Disposition"] == 'attachment; filename="version-1"'
