@@ -13,3 +13,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", unknown_endpoint),
 ]
+
+handler400 = "casemgmt_project.error_pages.bad_request"

@@ -107,11 +107,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def unsatisfiable(request: HttpRequest, exc: RangeNotSatisfiable) -> HttpResponse:
         response = respond(request, 416, error_body(str(exc), [("header.Range", str(exc))]))
         response["Content-Range"] = f"bytes */{exc.size}"
+        response["Cache-Control"] = "private, no-store"  # the size of an identity document
         return response
 
     @api.exception_handler(EvidenceDeleted)
     def deleted(request: HttpRequest, exc: EvidenceDeleted) -> HttpResponse:
-        return respond(request, 410, error_body(str(exc)))
+        response = respond(request, 410, error_body(str(exc)))
+        response["Cache-Control"] = "private, no-store"  # who deleted it, and why
+        return response
 
     @api.exception_handler(ClientConflict)
     def client_conflict(request: HttpRequest, exc: ClientConflict) -> HttpResponse:

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from cases import selectors
 from cases.api.auth import needs, principal_of
-from cases.api.downloads import evidence_response
+from cases.api.downloads import evidence_head_response, evidence_response
 from cases.api.openapi import errors
 from cases.api.pagination import PageParams, paginate
 from cases.api.params import (
@@ -40,7 +40,7 @@ from cases.api.schemas import (
 from cases.core.errors import InvalidCommand, RangeNotSatisfiable
 from cases.evidence.commands import UploadEvidence
 from cases.evidence.ranges import ByteRange
-from cases.evidence.services import get_version, open_evidence, upload_evidence
+from cases.evidence.services import available_version, open_evidence, upload_evidence
 from cases.models import EvidenceAction
 
 __all__ = ["router"]
@@ -64,6 +64,15 @@ _FILE_HEADERS = {
     "Cache-Control": _header("Never cached: identity documents.", enum=["private, no-store"]),
     "X-Content-Type-Options": _header("The detected type is final.", enum=["nosniff"]),
 }
+
+
+def _head_responses() -> dict[int, Any]:
+    return {
+        200: {
+            "description": "The headers a GET of the whole file answers; no body.",
+            "headers": _FILE_HEADERS,
+        }
+    }
 
 
 def _file_responses() -> dict[int, Any]:
@@ -178,8 +187,8 @@ def _asked_range(header: str | None, requirement_id: uuid.UUID, version: int) ->
     try:
         return ByteRange.parse(header)
     except InvalidCommand as exc:  # a bytes range that is malformed: 416, sized
-        size = get_version(requirement_id, version).size
-        raise RangeNotSatisfiable(size, f"{exc}; the file has {size} bytes") from None
+        row = available_version(requirement_id, version)  # 404 or 410 first: no Range matters
+        raise RangeNotSatisfiable(row.size, f"{exc}; the file has {row.size} bytes") from None
 
 
 @router.get(
@@ -210,3 +219,24 @@ def download_file(
         request_id=current_trace_id(),
     )
     return evidence_response(opened, partial=asked is not None, disposition=params.disposition)
+
+
+@router.api_operation(
+    ["HEAD"],
+    "/{requirement_id}/files/{version}",
+    response={**errors(401, 403, 404, 410, 422)},
+    summary="One version's download headers, without its bytes",
+    description="The status and headers the GET of the whole file would answer (type, length, "
+    "disposition, ETag), with no body; a Range is ignored. Not logged as an access: no byte "
+    "of the file is served and it is not read from storage. Needs `cases.view_evidencefile`.",
+    auth=needs(VIEW),
+    openapi_extra={"responses": _head_responses()},
+)
+def file_headers(
+    request: HttpRequest,
+    requirement_id: RequirementId,
+    version: EvidenceVersion,
+    params: Query[DownloadParams],
+) -> HttpResponse:
+    row = available_version(requirement_id, version)
+    return evidence_head_response(row, disposition=params.disposition)

@@ -216,6 +216,17 @@ def get_version(requirement_id: uuid.UUID | str, version: int) -> EvidenceFile:
     return row
 
 
+def available_version(requirement_id: uuid.UUID | str, version: int) -> EvidenceFile:
+    """The version whose bytes are still stored: NotFound, or EvidenceDeleted saying why."""
+    row = get_version(requirement_id, version)
+    if row.is_deleted:
+        raise EvidenceDeleted(
+            f"version {version} was deleted on {row.deleted_at:%Y-%m-%d} by {row.deleted_by}: "
+            f"{row.deleted_reason}"
+        )
+    return row
+
+
 def _uuid(value: uuid.UUID | str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -277,12 +288,7 @@ def open_evidence(
         raise InvalidCommand(f"action must be one of {', '.join(EvidenceAction.values)}")
     if not (user or "").strip():
         raise InvalidCommand("opening evidence needs the user (it is recorded)")
-    row = get_version(requirement_id, version)
-    if row.is_deleted:
-        raise EvidenceDeleted(
-            f"version {version} was deleted on {row.deleted_at:%Y-%m-%d} by {row.deleted_by}: "
-            f"{row.deleted_reason}"
-        )
+    row = available_version(requirement_id, version)
     resolved = (byte_range or ByteRange(0, None)).resolve(row.size) if row.size else None
     if resolved is None:  # an empty file: nothing to range over
         if byte_range is not None:

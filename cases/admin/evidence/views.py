@@ -7,6 +7,7 @@ permission checks are here, on the server, whatever the page offered.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import (
     Http404,
@@ -16,6 +17,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
+from django.template.defaultfilters import filesizeformat
 from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -35,7 +37,7 @@ from cases.evidence.commands import UploadEvidence
 from cases.models import DocumentRequirement
 from cases.selectors import get_case, get_requirement
 
-__all__ = ["evidence_file_view", "upload_evidence_view"]
+__all__ = ["evidence_file_view", "refuse_oversized_upload", "upload_evidence_view"]
 
 # `?as=` → (access action recorded, Content-Disposition type)
 MODES = {
@@ -98,6 +100,23 @@ def upload_evidence_view(
     return _back(requirement.case_id, anchor)
 
 
+def refuse_oversized_upload(
+    request: HttpRequest, object_id: str, requirement_id: str
+) -> HttpResponseRedirect:
+    """The answer to an upload whose body the upload handler refused unread (too large).
+
+    Called by the project's 400 handler, not routed: Django raised the refusal while parsing
+    the body (the CSRF check reads it first), so no view ran, nothing was read and nothing
+    stored. The analyst is sent back to the requirement with the reason, as for a file the
+    service refuses; the case page itself checks who may see it.
+    """
+    limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    messages.error(
+        request, f"Upload refused, nothing stored: the file is larger than {limit}, the limit."
+    )
+    return _back(object_id, f"req-{requirement_id}")
+
+
 @require_GET
 @xframe_options_sameorigin  # the case page embeds the preview; no other site may
 def evidence_file_view(
@@ -114,7 +133,7 @@ def evidence_file_view(
     response = StreamingHttpResponse(opened.chunks(), content_type=file.content_type)
     response["Content-Length"] = str(opened.length)
     response["Content-Disposition"] = content_disposition_header(
-        disposition == "attachment", file.original_name
+        disposition == "attachment", file.original_name or f"version-{file.version}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = PDF_POLICY if file.content_type == PDF else OTHER_POLICY

@@ -4,6 +4,7 @@ naming a version. The browser test (tests/e2e/test_document_evidence.py) clicks 
 """
 
 import hashlib
+import io
 import re
 from datetime import timedelta
 
@@ -330,3 +331,57 @@ def test_a_version_deleted_for_retention_shows_why_and_is_gone(analyst_client, a
     assert re.findall(r'value="(\d+)"', offered.group(1)) == ["2"]  # a decision names v2 only
     gone = analyst_client.get(_file_url(articles, 1))
     assert gone.status_code == 410 and b"retention period over" in gone.content
+    assert "no-store" in gone["Cache-Control"]  # the admin's never_cache
+
+
+def test_a_file_far_over_the_limit_is_refused_unread_with_the_reason(
+    analyst_client, articles, settings
+):
+    """Above the limit plus the form's allowance the upload handler refuses the body from its
+    Content-Length; the CSRF check meets that refusal first (as in production), and the analyst
+    is sent back to the requirement with the reason rather than a bare 400."""
+    settings.EVIDENCE_MAX_BYTES = 200
+    analyst_client.handler.enforce_csrf_checks = True  # the CSRF middleware parses the body
+    big = tiny_pdf("x") + b"0" * (200 + 64 * 1024)
+    prefix = f"upload-{articles.pk}-"
+    url = reverse("admin:cases_case_evidence_upload", args=[articles.case_id, articles.pk])
+    form = {prefix + "request_id": "up-big", prefix + "file": SimpleUploadedFile("big.pdf", big)}
+    case_page = reverse("admin:cases_case_change", args=[articles.case_id])
+    analyst_client.get(case_page)  # sets the CSRF cookie, so the check goes on to read the body
+
+    refused = analyst_client.post(url, form)
+
+    assert (refused.status_code, refused["Location"]) == (302, f"{case_page}#req-{articles.pk}")
+    page = analyst_client.get(refused["Location"]).content.decode()
+    assert "Upload refused, nothing stored: the file is larger than 200" in page
+    assert EvidenceFile.objects.filter(requirement=articles.pk).count() == 0
+    assert DocumentRequirement.objects.get(pk=articles.pk).status == "AWAITING_UPLOAD"
+
+
+def test_an_oversized_body_elsewhere_in_the_back_office_is_a_413_that_says_so(settings):
+    settings.EVIDENCE_MAX_BYTES = 200
+    client = Client(enforce_csrf_checks=True)
+    big = SimpleUploadedFile("big.bin", b"0" * (200 + 65 * 1024))
+    client.get(reverse("admin:login"))  # the CSRF cookie
+    refused = client.post(reverse("admin:login"), {"username": "x", "file": big})
+    assert refused.status_code == 413
+    assert b"Request refused, nothing stored: the body is larger" in refused.content
+
+
+def test_a_file_whose_name_cleans_to_nothing_is_served_under_its_version(analyst_client, articles):
+    """A name of control characters only is stored empty; the download still names a file."""
+    from cases.evidence.commands import UploadEvidence
+    from cases.evidence.services import upload_evidence
+
+    upload_evidence(
+        UploadEvidence(
+            requirement_id=articles.pk,
+            stream=io.BytesIO(tiny_pdf("nameless")),
+            original_name="\x01\x7f",
+            declared_type="application/pdf",
+            actor="USER:ann-analyst",
+        )
+    )
+    download = analyst_client.get(_file_url(articles, 1, "download"))
+    _body(download)
+    assert download["Content-Disposition"] == 'attachment; filename="version-1"'

@@ -327,3 +327,72 @@ def test_the_case_pages_preview_works_with_the_admin_session(make_caller):
     assert preview["X-Frame-Options"] == "SAMEORIGIN"
     assert _body(preview) == SAMPLES["image/png"]
     assert EvidenceAccess.objects.get().action == "PREVIEW"
+
+
+def test_a_version_retention_removed_is_410_whatever_range_is_asked(make_caller):
+    """The bytes are gone: a malformed or unsatisfiable Range is beside the point."""
+    requirement = _requirement()
+    caller = make_caller(*UPLOADER)
+    _upload(caller, requirement.pk, PDF)
+    delete_evidence(requirement.pk, 1, "retention period over", "USER:retention")
+    path = f"{DOCS}/{requirement.pk}/files/1"
+    for asked in ("bytes=zero-", "bytes=9-3", f"bytes={len(PDF) + 5}-", "bytes=0-9"):
+        gone = caller.client.get(path, headers={**caller.auth, "Range": asked})
+        assert gone.status_code == 410, asked
+        assert "retention period over" in gone.json()["detail"]
+        assert gone["Cache-Control"] == "private, no-store"
+    missing = caller.client.get(
+        f"{DOCS}/{requirement.pk}/files/2", headers={**caller.auth, "Range": "bytes=zero-"}
+    )
+    assert missing.status_code == 404
+    assert not EvidenceAccess.objects.exists()
+
+
+def test_a_head_answers_the_downloads_headers_without_a_body_and_is_not_logged(make_caller):
+    requirement = _requirement()
+    caller = make_caller(*UPLOADER)
+    _upload(caller, requirement.pk, PDF, name="Pässport scan.pdf")
+    path = f"{DOCS}/{requirement.pk}/files/1"
+    got = caller.get(path, disposition="inline")
+    _body(got)
+    EvidenceAccess.objects.all().delete()
+
+    head = caller.client.head(f"{path}?disposition=inline", headers=caller.auth)
+    assert head.status_code == 200
+    assert head.content == b""
+    for name in (
+        "Content-Type",
+        "Content-Length",
+        "Content-Disposition",
+        "Accept-Ranges",
+        "ETag",
+        "X-Content-Type-Options",
+        "Cache-Control",
+        "X-Frame-Options",
+        "Content-Security-Policy",
+    ):
+        assert head[name] == got[name], name
+    ranged = caller.client.head(path, headers={**caller.auth, "Range": "bytes=0-9"})
+    assert (ranged.status_code, ranged["Content-Length"]) == (200, str(len(PDF)))  # ignored
+    assert ranged["Content-Disposition"].startswith("attachment;")
+    assert not EvidenceAccess.objects.exists()  # a HEAD reveals no content
+    unknown = caller.client.head(f"{DOCS}/{requirement.pk}/files/9", headers=caller.auth)
+    assert unknown.status_code == 404
+    outsider = make_caller("cases.view_case")
+    assert outsider.client.head(path, headers=outsider.auth).status_code == 403
+    assert caller.client.head(path).status_code == 401
+    delete_evidence(requirement.pk, 1, "retention period over", "USER:retention")
+    assert caller.client.head(path, headers=caller.auth).status_code == 410
+
+
+def test_a_refused_range_is_not_cached(make_caller):
+    """A 416 names the file's size: private, like the bytes."""
+    requirement = _requirement()
+    caller = make_caller(*UPLOADER)
+    _upload(caller, requirement.pk, PDF)
+    path = f"{DOCS}/{requirement.pk}/files/1"
+    refused = caller.client.get(path, headers={**caller.auth, "Range": "bytes=zero-"})
+    assert refused.status_code == 416
+    assert refused["Cache-Control"] == "private, no-store"
+    partial = caller.client.get(path, headers={**caller.auth, "Range": "bytes=0-9"})
+    assert (partial.status_code, partial["Cache-Control"]) == (206, "private, no-store")
