@@ -163,7 +163,9 @@ def _record_upload(command: UploadEvidence, upload: DocumentUpload, request_id: 
         trace_id=command.trace_id,
         upload=upload,
     )
-    earlier = request_events(request_id)
+    # Only a keyed upload can be a retry; an unkeyed one has a fresh random request id, so
+    # looking for its earlier events would be a round trip that always finds none.
+    earlier = request_events(request_id) if command.idempotency_key is not None else []
     if not earlier:
         requirement = load(DocumentRequirement, command.requirement_id)
         events = handle_update_document_status(status_command, requirement_state(requirement))

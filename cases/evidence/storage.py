@@ -31,7 +31,11 @@ __all__ = ["GridFSReader", "GridFSStorage", "evidence_storage"]
 
 DEFAULT_CHUNK_BYTES = 255 * 1024  # GridFS's own default chunk size
 WRITE_BATCH_CHUNKS = 4  # chunks per insert: ~1 MiB a round trip, ~1 MiB held at most
-READ_BATCH_CHUNKS = 4  # chunks per fetch when reading in order
+# Chunks per cursor batch when reading in order: 8 x 255 KiB = 2 MiB a round trip and held at
+# most. Measured interleaved in one process on FerretDB (20 MiB, median of 7), against plain
+# GridFS: 4 chunks 0.86-0.89, 8 chunks 0.94-0.96, 16 chunks 0.77-0.80 (larger batches cost the
+# server more than the round trips they save).
+READ_BATCH_CHUNKS = 8
 
 
 def evidence_storage() -> Storage:
@@ -240,7 +244,7 @@ class GridFSReader(io.RawIOBase):
         if self._position >= self._length:
             return 0
         number, offset = divmod(self._position, self._chunk_size)
-        data = self._chunk(number)[offset:]
+        data = memoryview(self._chunk(number))[offset:]  # a view: the chunk is not copied
         count = min(len(buffer), len(data), self._length - self._position)
         memoryview(buffer).cast("B")[:count] = data[:count]
         self._position += count

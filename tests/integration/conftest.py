@@ -13,6 +13,7 @@ from casemgmt_project.telemetry import attach_span_exporter
 from cases.documents.rules import seed_document_rules
 from cases.models import DocumentRule
 from tests.integration.api.conftest import make_caller  # noqa: F401  (screening tests too)
+from tests.integration.command_counting import counter  # noqa: F401  (command-count tests)
 from tests.integration.screening.conftest import load_list  # noqa: F401  (API and admin tests too)
 
 

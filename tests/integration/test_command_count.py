@@ -2,20 +2,17 @@
 
 A per-record query slipped into the pipeline (a lookup in a loop, a read before each write)
 makes the count grow with the batch and fails here, long before anyone notices it in a
-benchmark. Commands are counted as pymongo sends them, with a CommandListener.
+benchmark. Commands are counted as pymongo sends them (`tests.integration.command_counting`).
 """
 
 import random
-import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from django.db import connections
-from pymongo import monitoring
 
 from kafka_integration import ingest
 from kafka_integration.sample_events import sample_event
+from tests.integration.command_counting import CommandCounter
 
 pytestmark = [
     pytest.mark.integration,
@@ -23,7 +20,6 @@ pytestmark = [
     pytest.mark.usefixtures("document_rules"),
 ]
 
-HOUSEKEEPING = frozenset({"hello", "ismaster", "isMaster", "ping", "buildInfo", "endSessions"})
 # Every command of one batch on an empty database: writes, a few reads of small collections
 # (rules), the open-case lookup of client routing and the Client fold's read of its clients.
 # 19 on FerretDB v1 (22 before the outcome update stopped reading the audit rows back and
@@ -41,44 +37,6 @@ READS = frozenset({"find", "aggregate"})
 READABLE_ON_A_FRESH_BATCH = frozenset(
     {"document_rules", "sla_rules", "notification_rules", "risk_models", "cases", "clients"}
 )
-
-
-class CommandCounter(monitoring.CommandListener):
-    """Counts (command, collection) pairs while active; registered once per process."""
-
-    def __init__(self) -> None:
-        self.active = False
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if not self.active or event.command_name in HOUSEKEEPING:
-            return
-        target = event.command.get(event.command_name)
-        with self._lock:
-            self.counts[(event.command_name, str(target))] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-_COUNTER = CommandCounter()
-monitoring.register(_COUNTER)
-
-
-@pytest.fixture
-def counter() -> Iterator[CommandCounter]:
-    """A fresh client (listeners attach when a client is made), counting for this test only."""
-    connections["default"].close()
-    try:
-        yield _COUNTER
-    finally:
-        _COUNTER.active = False
-        _COUNTER.counts.clear()
-        connections["default"].close()
 
 
 def _records(start: int, count: int) -> list[ingest.InboundRecord]:
