@@ -223,9 +223,16 @@ def _finish(client: Client) -> None:
     )
 
 
+def _level_kept(event: ProjectableEvent) -> bool:
+    """A rating that keeps the case's level adds nothing to the Client row (see _apply_risk):
+    leaving it out spares reading the rows of a re-rating that moved no level."""
+    p = event.payload
+    return event.event_type == ev.RISK_ASSESSED and p["effective_level"] == p.get("previous_level")
+
+
 def project_clients(batch: list[ProjectableEvent]) -> None:
     """Fold a projected batch into the Client rows it touches (two reads, one write at most)."""
-    events = [e for e in batch if e.event_type in CLIENT_EVENTS]
+    events = [e for e in batch if e.event_type in CLIENT_EVENTS and not _level_kept(e)]
     if not events:
         return
     client_of = {e.aggregate_id: e.payload["client_id"] for e in events if "client_id" in e.payload}
