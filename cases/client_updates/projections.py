@@ -10,6 +10,7 @@ map gated by the case version), so it is idempotent and rebuildable too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -222,9 +223,16 @@ def _finish(client: Client) -> None:
     )
 
 
+def _level_kept(event: ProjectableEvent) -> bool:
+    """A rating that keeps the case's level adds nothing to the Client row (see _apply_risk):
+    leaving it out spares reading the rows of a re-rating that moved no level."""
+    p = event.payload
+    return event.event_type == ev.RISK_ASSESSED and p["effective_level"] == p.get("previous_level")
+
+
 def project_clients(batch: list[ProjectableEvent]) -> None:
     """Fold a projected batch into the Client rows it touches (two reads, one write at most)."""
-    events = [e for e in batch if e.event_type in CLIENT_EVENTS]
+    events = [e for e in batch if e.event_type in CLIENT_EVENTS and not _level_kept(e)]
     if not events:
         return
     client_of = {e.aggregate_id: e.payload["client_id"] for e in events if "client_id" in e.payload}
@@ -233,9 +241,15 @@ def project_clients(batch: list[ProjectableEvent]) -> None:
         client_of.update(Case.objects.filter(pk__in=list(unknown)).values_list("id", "client_id"))
     wanted = {client_of[e.aggregate_id] for e in events if e.aggregate_id in client_of}
     clients = {c.client_id: c for c in Client.objects.filter(client_id__in=list(wanted)).order_by()}
-    stored = set(clients)
+    stored = _as_stored(clients.values())
     fold_into(clients, events, client_of)
     _write(clients, stored)
+
+
+def _as_stored(clients: Iterable[Client]) -> dict[str, dict[str, bytes]]:
+    """{client_id: snapshot} of the rows as read, to leave the unchanged ones unwritten."""
+    clients = list(clients)
+    return {c.client_id: d for c, d in zip(clients, bulk.snapshot(clients).values(), strict=True)}
 
 
 def fold_into(
@@ -267,11 +281,14 @@ def fold_into(
         _finish(client)
 
 
-def _write(clients: dict[str, Client], stored: set[str]) -> None:
+def _write(clients: dict[str, Client], stored: dict[str, dict[str, bytes]]) -> None:
     """New clients are inserted blind (a duplicate means another writer just created it: that
-    one is replaced, as before); the ones read are replaced."""
+    one is replaced, as before); the ones read are replaced if the fold changed them (a
+    re-rating that keeps the level, the common case of a model edit, changes nothing)."""
     fresh = [client for key, client in clients.items() if key not in stored]
-    known = [client for key, client in clients.items() if key in stored]
+    read = [client for key, client in clients.items() if key in stored]
+    now = bulk.snapshot(read).values()
+    known = [c for c, after in zip(read, now, strict=True) if after != stored[c.client_id]]
     taken = bulk.insert_missing(fresh)
     bulk.replace_all(known + [fresh[index] for index in sorted(taken)])
 

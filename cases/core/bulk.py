@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+import bson
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ReplaceOne, UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
@@ -153,6 +154,57 @@ def set_all(instances: Iterable[models.Model]) -> None:
         pk = document.pop("_id")
         by_model.setdefault(type(instance), []).append(UpdateOne({"_id": pk}, {"$set": document}))
     for model, operations in by_model.items():
+        collection(model).bulk_write(operations, ordered=True)
+
+
+def snapshot(instances: Iterable[models.Model]) -> dict[Any, dict[str, bytes]]:
+    """{stored pk: {column: encoded value}}: the documents as they are now, deep-copied (the
+    BSON encoding), so later in-place edits of lists and dicts do not reach the copy."""
+    snapshots = {}
+    instances = list(instances)
+    for instance, document in zip(instances, to_documents(instances), strict=True):
+        options = collection(type(instance)).codec_options
+        snapshots[document["_id"]] = {k: _encoded(v, options) for k, v in document.items()}
+    return snapshots
+
+
+def _encoded(value: Any, options: Any) -> bytes:
+    return bson.encode({"v": value}, codec_options=options)
+
+
+def set_changes(instances: Iterable[models.Model], stored: dict[Any, dict[str, bytes]]) -> None:
+    """`$set` only the fields that differ from `stored` (a `snapshot` of the documents as
+    read), one bulk call per model; documents whose change is identical share one
+    `updateMany` (`_id $in`).
+
+    A batch of ratings gives most of its cases the same few field values (same time, model,
+    level, factors): one statement per distinct change instead of one per document, on the
+    server the cost of an update is mostly per statement. A document not in `stored` is
+    `$set` whole, as `set_all` does.
+    """
+    by_model: dict[type[models.Model], dict[bytes, tuple[dict[str, Any], list[Any]]]] = {}
+    instances = list(instances)
+    for instance, document in zip(instances, to_documents(instances), strict=True):
+        pk = document.pop("_id")
+        before = stored.get(pk)
+        options = collection(type(instance)).codec_options
+        encoded = {k: _encoded(v, options) for k, v in document.items()}
+        if before is not None:
+            encoded = {k: v for k, v in encoded.items() if before.get(k) != v}
+        if not encoded:
+            continue
+        change = {k: document[k] for k in encoded}
+        groups = by_model.setdefault(type(instance), {})
+        groups.setdefault(b"".join(k.encode() + v for k, v in encoded.items()), (change, []))[
+            1
+        ].append(pk)
+    for model, groups in by_model.items():
+        operations = [
+            UpdateOne({"_id": pks[0]}, {"$set": change})
+            if len(pks) == 1
+            else UpdateMany({"_id": {"$in": pks}}, {"$set": change})
+            for change, pks in groups.values()
+        ]
         collection(model).bulk_write(operations, ordered=True)
 
 

@@ -80,6 +80,8 @@ class _UnitOfWork:
         self.roots: dict[type[models.Model], dict[uuid.UUID, models.Model | None]] = {}
         self.assumed_new: set[Key] = set()
         self.dirty: dict[uuid.UUID, models.Model] = {}
+        # {stored pk: document as read} of the roots read, to write only the fields that changed.
+        self.stored: dict[Any, dict[str, bytes]] = {}
         self.children: list[models.Model] = []
         self.children_of: dict[Key, list[models.Model]] = {}
         # Child documents an event rewrites whole (a party changed or removed, SPEC §3b).
@@ -92,8 +94,20 @@ class _UnitOfWork:
         if not missing:
             return
         found = {obj.pk: obj for obj in model.objects.filter(pk__in=missing).order_by()}
+        self.remember(found.values())
         for pk in missing:
             known[pk] = found.get(pk)
+
+    def remember(self, instances: Iterable[models.Model]) -> None:
+        """Keep the stored form of roots as read, so the flush writes only what changed."""
+        self.stored.update(bulk.snapshot(instances))
+
+    def known_roots(self, instances: Iterable[models.Model]) -> None:
+        """Roots the caller has just read (as stored): used instead of reading them again."""
+        instances = list(instances)
+        self.remember(instances)
+        for instance in instances:
+            self.roots.setdefault(type(instance), {})[instance.pk] = instance
 
     def preload_keys(self, keys: Iterable[Key]) -> None:
         """One read per model for all the given roots."""
@@ -157,7 +171,7 @@ class _UnitOfWork:
         bulk.insert_missing_many(child for group in self.children_of.values() for child in group)
 
     def flush_rest(self) -> None:
-        bulk.set_all(self.dirty.values())
+        bulk.set_changes(self.dirty.values(), self.stored)
         # The last rewrite of each document wins (events are applied in order).
         last = {
             (type(doc), doc.pk): doc for group in self.replacements_of.values() for doc in group
@@ -211,8 +225,11 @@ def _apply(uow: _UnitOfWork, batch: list[ProjectableEvent]) -> dict[uuid.UUID, b
     return applied
 
 
-def project(events: Iterable[Any]) -> ProjectionOutcome:
+def project(events: Iterable[Any], known: Iterable[models.Model] = ()) -> ProjectionOutcome:
     """Apply events (in order) to the read models; safe to call again with the same events.
+
+    `known`: roots the caller read just before deciding these events (as stored, unmodified),
+    so they are not read again; the version gate applies to them as to any root read here.
 
     Database commands per call do not depend on the number of events: one read per model for
     roots stored before this batch, one insert per model for children then new roots, one
@@ -224,6 +241,7 @@ def project(events: Iterable[Any]) -> ProjectionOutcome:
     for event in batch:
         first.setdefault(_key(event), HANDLERS[event.event_type][2])
     uow = _UnitOfWork()
+    uow.known_roots(root for root in known if (type(root), root.pk) in first)
     uow.assume_absent(key for key, creates in first.items() if creates)
     uow.preload_keys(key for key, creates in first.items() if not creates)
 

@@ -181,7 +181,7 @@ def assess_cases(
             changed += len(decided) - len(moved)
             pending = moved
             continue
-        projections.project(events)
+        projections.project(events, known=[c for c in loaded.cases if c.pk in decided])
         return changed + len(decided)
     logger.warning("risk: %d case(s) kept moving and were not rated now", len(pending))
     return changed
