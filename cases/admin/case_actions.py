@@ -169,7 +169,13 @@ def decide_document_view(
     )
     anchor = f"req-{requirement.pk}"
     if not form.is_valid():
-        if form.has_error("new_status") and not form.has_error("metadata"):
+        if not form.data.get(form.add_prefix("new_status")):
+            messages.error(
+                request,
+                f"Refused: choose a decision for {requirement.document_type} first; "
+                "nothing was recorded.",
+            )
+        elif form.has_error("new_status") and not form.has_error("metadata"):
             messages.error(
                 request,
                 f"Refused: {requirement.document_type} is now {requirement.status}; "

@@ -70,9 +70,10 @@ class DocumentDecisionForm(_CommandForm):
 
     def __init__(self, *args, current_status: str, file_versions: tuple[int, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_status"].choices = [
-            (status, status) for status in allowed_moves(DOCUMENT_TRANSITIONS, current_status)
-        ]
+        # No decision preselected: a click on "Record decision" must never reject or verify a
+        # document the analyst did not choose (an empty choice is refused as required).
+        moves = [(s, s) for s in allowed_moves(DOCUMENT_TRANSITIONS, current_status)]
+        self.fields["new_status"].choices = [("", "— choose a decision —"), *moves] if moves else []
         if file_versions:
             # Newest first and preselected: the analyst decides on what they see inline.
             self.fields["file_version"].choices = [(v, f"v{v}") for v in file_versions]

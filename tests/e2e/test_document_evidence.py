@@ -64,6 +64,18 @@ def _wait_for_pdf_page_drawn(page, viewer, seconds: float = 10) -> None:
     raise AssertionError("Chromium's PDF viewer drew no page")
 
 
+def _screenshot_whole(page, section, pdf) -> None:
+    """Chromium leaves the PDF viewer's pixels out of a capture that has to scroll or grow the
+    page, so the window is first made tall enough to show the whole section at once."""
+    viewport = page.viewport_size
+    height = int(section.bounding_box()["height"]) + 40
+    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+    section.scroll_into_view_if_needed()
+    _wait_for_pdf_page_drawn(page, pdf)
+    section.screenshot(path=str(EVIDENCE_SCREENSHOT))
+    page.set_viewport_size(viewport)
+
+
 def _upload(page, requirement, path: Path, expires_on: str = "") -> None:
     form = page.locator(f"#evidence-{requirement.pk} form.casemgmt-upload-form")
     form.locator("input[type=file]").set_input_files(str(path))
@@ -102,7 +114,7 @@ def test_an_analyst_uploads_a_pdf_and_an_image_sees_them_and_verifies_a_version(
     _wait_for_preview_logged(page, passport)  # Chromium's viewer fetched it through the view
     _wait_for_pdf_page_drawn(page, pdf)
     EVIDENCE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.locator("#requirements").screenshot(path=str(EVIDENCE_SCREENSHOT))
+    _screenshot_whole(page, page.locator("#requirements"), pdf)
 
     row = page.locator(f"#req-{passport.pk}")
     row.locator("select[name$=new_status]").select_option("VERIFIED_MANUAL")

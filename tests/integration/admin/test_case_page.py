@@ -147,6 +147,25 @@ def test_bad_metadata_is_refused_with_the_reason(analyst_client, kyb_case):
     assert DocumentRequirement.objects.get(pk=requirement.pk).status == "AWAITING_UPLOAD"
 
 
+def test_no_document_decision_is_preselected_and_an_empty_one_is_refused(analyst_client, kyb_case):
+    requirement = DocumentRequirement.objects.filter(case_id=kyb_case.pk).first()
+    prefix = f"req-{requirement.pk}-"
+    page = analyst_client.get(reverse("admin:cases_case_change", args=[kyb_case.pk]))
+    assert '<option value="" selected>— choose a decision —</option>' in page.content.decode()
+
+    response = analyst_client.post(
+        reverse("admin:cases_case_decide", args=[kyb_case.pk, requirement.pk]),
+        {
+            prefix + "new_status": "",
+            prefix + "expected_version": requirement.version,
+            prefix + "request_id": "req-doc-empty",
+        },
+        follow=True,
+    )
+    assert "choose a decision for" in response.content.decode()
+    assert DocumentRequirement.objects.get(pk=requirement.pk).history == []
+
+
 def test_determining_requirements_for_a_party_adds_what_new_rules_require(analyst_client, kyb_case):
     from cases.models import DocumentRule
 
