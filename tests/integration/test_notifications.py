@@ -16,7 +16,6 @@ from kafka_integration.notification_relay import NotificationRelay
 from kafka_integration.records import InboundRecord
 from kafka_integration.relays import ConsumerRelay
 from tests.integration.helpers import closed_port, read_topic
-from tests.integration.test_command_count import counter  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
