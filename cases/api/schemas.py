@@ -5,6 +5,7 @@ these schemas, so a new model field does not leak onto the wire by accident. The
 body is not here: `POST /api/v1/cases` validates with the domain's contract (cases.intake.contract).
 """
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -390,11 +391,24 @@ class DocumentStatusIn(InputSchema):
 # --- Document evidence (SPEC §5a) ------------------------------------------------------------
 
 
+def _iso_date_text(value: object) -> object:
+    """pydantic also reads a number (`0`) as a time since 1970; the schema's `date` format
+    allows only an ISO 8601 calendar date, so anything else is refused."""
+    if isinstance(value, date) or value is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    raise ValueError("a date as YYYY-MM-DD, e.g. 2031-05-01")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
 class EvidenceUploadIn(Schema):
     """The form fields beside the `file` part of an upload (all optional)."""
 
-    issued_on: date | None = Field(None, description="Date the document was issued.")
-    expires_on: date | None = Field(
+    issued_on: IsoDate | None = Field(None, description="Date the document was issued.")
+    expires_on: IsoDate | None = Field(
         None, description="Date it expires; a verified document re-opens its requirement then."
     )
     document_number: str | None = Field(None, max_length=100, examples=["X1234567"])

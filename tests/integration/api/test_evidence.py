@@ -160,6 +160,11 @@ def test_upload_input_errors_are_422_and_unknown_requirement_404(make_caller):
     bad_date = _upload(caller, requirement.pk, PDF, expires_on="next year")
     assert bad_date.status_code == 422
     assert bad_date.json()["errors"][0]["loc"] == "form.expires_on"
+    # pydantic alone would read a number as a time since 1970 (schemathesis sent `0`).
+    for number in ("0", "20310501", "1.5"):
+        as_number = _upload(caller, requirement.pk, PDF, issued_on=number)
+        assert as_number.status_code == 422, number
+        assert as_number.json()["errors"][0]["loc"] == "form.issued_on"
     no_file = caller.client.post(
         f"{DOCS}/{requirement.pk}/files", {"expires_on": "2030-01-01"}, headers=caller.auth
     )
